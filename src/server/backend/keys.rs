@@ -1,0 +1,52 @@
+//! Every Redis key name the app uses, in one place.
+//!
+//! Per-session keys wrap the session id in braces, so Redis Cluster stores a session's record,
+//! activity and pages in one slot and a script may touch all three.
+
+#[derive(Debug, Clone)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    pub fn new(prefix: impl Into<String>) -> Self {
+        Self { prefix: prefix.into() }
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The tower-sessions record (a string; its TTL is the session's expiry).
+    pub fn session(&self, id: &str) -> String {
+        format!("{}s:{{{id}}}", self.prefix)
+    }
+
+    /// Hash: `start`, `last`, `count`, `idle`, `deadline`.
+    pub fn activity(&self, id: &str) -> String {
+        format!("{}s:{{{id}}}:a", self.prefix)
+    }
+
+    /// List of `"<millis> <path>"`, newest last, capped.
+    pub fn pages(&self, id: &str) -> String {
+        format!("{}s:{{{id}}}:p", self.prefix)
+    }
+
+    /// Sorted set of session ids scored by the expiry they had when last scheduled.
+    pub fn expiries(&self) -> String {
+        format!("{}expiries", self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_session_keys_share_a_hash_tag() {
+        let k = Keys::new("t1:");
+        assert_eq!(k.session("abc"), "t1:s:{abc}");
+        assert_eq!(k.activity("abc"), "t1:s:{abc}:a");
+        assert_eq!(k.pages("abc"), "t1:s:{abc}:p");
+    }
+}

@@ -1,0 +1,46 @@
+-- Loads a session and touches it in one atomic step: marks it seen, records a page view when
+-- one is given, and slides its expiry by its idle timeout, never past its deadline.
+-- Counting with HINCRBY here (not in the record) is what makes concurrent views all count.
+-- KEYS: 1 record, 2 activity hash, 3 pages list
+-- ARGV: 1 now (ms), 2 page ('' for none), 3 pages kept, 4 archive grace (ms),
+--       5 idle (ms) to assume when the hash lacks one
+-- Returns false, or {record, started at, last seen, page count, expires at}.
+local record = redis.call('GET', KEYS[1])
+if not record then
+  return false
+end
+local now = tonumber(ARGV[1])
+local a = redis.call('HMGET', KEYS[2], 'start', 'last', 'count', 'idle', 'deadline')
+local expires = now + (tonumber(a[4]) or tonumber(ARGV[5]))
+local deadline = tonumber(a[5])
+if deadline and deadline < expires then
+  expires = deadline
+end
+if expires <= now then
+  -- Past its absolute deadline: end it now rather than when the TTL fires. The activity stays
+  -- for the archiving sweeper.
+  redis.call('DEL', KEYS[1])
+  return false
+end
+local start = tonumber(a[1])
+if not start then
+  start = now
+  redis.call('HSET', KEYS[2], 'start', ARGV[1])
+end
+-- Instances' clocks may differ slightly; last seen never goes backwards.
+local last = tonumber(a[2])
+if not last or now > last then
+  last = now
+  redis.call('HSET', KEYS[2], 'last', ARGV[1])
+end
+local count = tonumber(a[3]) or 0
+local keep_until = expires + tonumber(ARGV[4])
+if ARGV[2] ~= '' then
+  count = redis.call('HINCRBY', KEYS[2], 'count', 1)
+  redis.call('RPUSH', KEYS[3], ARGV[1] .. ' ' .. ARGV[2])
+  redis.call('LTRIM', KEYS[3], -tonumber(ARGV[3]), -1)
+end
+redis.call('PEXPIREAT', KEYS[1], expires)
+redis.call('PEXPIREAT', KEYS[2], keep_until)
+redis.call('PEXPIREAT', KEYS[3], keep_until)
+return {record, start, last, count, expires}

@@ -1,0 +1,208 @@
+//! The in-process implementation of [`Backend`], used when `REDIS_URL` is unset.
+//!
+//! It follows the Redis implementation rule for rule (see the Lua scripts next to `redis.rs`),
+//! with one mutex standing in for Redis's single-threaded execution. Expired entries are dropped
+//! when touched; nothing is shared between processes, so one instance only.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+use async_trait::async_trait;
+use parking_lot::Mutex;
+
+use super::{
+    ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, LoadedSession, Millis, NewSession,
+};
+
+#[derive(Debug, Clone)]
+struct Record {
+    data: String,
+    expires_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+struct Activity {
+    started_at: Millis,
+    last_seen: Millis,
+    page_count: i64,
+    idle_ms: i64,
+    deadline: Option<Millis>,
+    pages: VecDeque<(Millis, String)>,
+    /// Activity outlives its record by the archive grace period.
+    keep_until: Millis,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    records: HashMap<String, Record>,
+    activity: HashMap<String, Activity>,
+    /// (expiry, id) ordered, plus each id's score: the Redis sorted set.
+    expiries: BTreeSet<(Millis, String)>,
+    expiry_scores: HashMap<String, Millis>,
+    creations: u64,
+}
+
+impl State {
+    fn live_record(&mut self, id: &str, now: Millis) -> Option<&mut Record> {
+        if self.records.get(id).is_some_and(|r| r.expires_at <= now) {
+            self.records.remove(id);
+        }
+        self.records.get_mut(id)
+    }
+
+    fn schedule_expiry(&mut self, id: &str, at: Millis) {
+        if let Some(old) = self.expiry_scores.insert(id.to_owned(), at) {
+            self.expiries.remove(&(old, id.to_owned()));
+        }
+        self.expiries.insert((at, id.to_owned()));
+    }
+
+    fn unschedule_expiry(&mut self, id: &str) {
+        if let Some(old) = self.expiry_scores.remove(id) {
+            self.expiries.remove(&(old, id.to_owned()));
+        }
+    }
+
+    /// Drops everything past its time. Called every [`PURGE_EVERY`] creations, so memory stays
+    /// bounded by the live sessions at an amortised O(1) per creation.
+    fn purge(&mut self, now: Millis) {
+        self.records.retain(|_, r| r.expires_at > now);
+        self.activity.retain(|_, a| a.keep_until > now);
+        let gone: Vec<String> =
+            self.expiry_scores.keys().filter(|id| !self.activity.contains_key(*id)).cloned().collect();
+        for id in gone {
+            self.unschedule_expiry(&id);
+        }
+    }
+
+    fn live_activity(&mut self, id: &str, now: Millis) -> Option<&mut Activity> {
+        if self.activity.get(id).is_some_and(|a| a.keep_until <= now) {
+            self.activity.remove(id);
+        }
+        self.activity.get_mut(id)
+    }
+}
+
+const PURGE_EVERY: u64 = 1024;
+
+#[derive(Debug)]
+pub struct MemoryBackend {
+    state: Mutex<State>,
+    limits: BackendLimits,
+    fallback_idle_ms: i64,
+}
+
+impl MemoryBackend {
+    pub fn new(limits: BackendLimits, fallback_idle_ms: i64) -> Self {
+        Self { state: Mutex::default(), limits, fallback_idle_ms }
+    }
+}
+
+#[async_trait]
+impl Backend for MemoryBackend {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Memory
+    }
+
+    async fn ping(&self) -> Result<(), BackendError> {
+        Ok(())
+    }
+
+    async fn create_session(&self, new: &NewSession<'_>) -> Result<bool, BackendError> {
+        let mut state = self.state.lock();
+        state.creations += 1;
+        if state.creations % PURGE_EVERY == 0 {
+            state.purge(new.now);
+        }
+        if state.live_record(new.id, new.now).is_some() {
+            return Ok(false);
+        }
+        let expires_at = new.policy.expires_at(new.now);
+        let keep_until = expires_at + self.limits.archive_grace_ms;
+        state.records.insert(new.id.to_owned(), Record { data: new.record.to_owned(), expires_at });
+        let pages: VecDeque<_> = new.first_page.map(|p| (new.now, p.to_owned())).into_iter().collect();
+        state.activity.insert(
+            new.id.to_owned(),
+            Activity {
+                started_at: new.now,
+                last_seen: new.now,
+                page_count: pages.len() as i64,
+                idle_ms: new.policy.idle_ms,
+                deadline: new.policy.deadline,
+                pages,
+                keep_until,
+            },
+        );
+        state.schedule_expiry(new.id, expires_at);
+        Ok(true)
+    }
+
+    async fn load_session(
+        &self,
+        id: &str,
+        now: Millis,
+        page: Option<&str>,
+    ) -> Result<Option<LoadedSession>, BackendError> {
+        let mut state = self.state.lock();
+        let Some(record) = state.live_record(id, now).map(|r| r.data.clone()) else {
+            return Ok(None);
+        };
+        let fallback_idle_ms = self.fallback_idle_ms;
+        let (idle_ms, deadline) = match state.live_activity(id, now) {
+            Some(a) => (a.idle_ms, a.deadline),
+            None => (fallback_idle_ms, None),
+        };
+        let expires_at = super::ExpiryPolicy { idle_ms, deadline }.expires_at(now);
+        if expires_at <= now {
+            state.records.remove(id);
+            return Ok(None);
+        }
+        let keep_until = expires_at + self.limits.archive_grace_ms;
+        let pages_kept = self.limits.pages_kept;
+        let activity = state.activity.entry(id.to_owned()).or_insert_with(|| Activity {
+            started_at: now,
+            last_seen: now,
+            page_count: 0,
+            idle_ms,
+            deadline,
+            pages: VecDeque::new(),
+            keep_until,
+        });
+        activity.last_seen = activity.last_seen.max(now);
+        if let Some(page) = page {
+            activity.page_count += 1;
+            activity.pages.push_back((now, page.to_owned()));
+            while activity.pages.len() > pages_kept {
+                activity.pages.pop_front();
+            }
+        }
+        activity.keep_until = keep_until;
+        let summary = ActivitySummary {
+            started_at: activity.started_at,
+            last_seen: activity.last_seen,
+            page_count: activity.page_count,
+        };
+        if let Some(r) = state.records.get_mut(id) {
+            r.expires_at = expires_at;
+        }
+        Ok(Some(LoadedSession { record, activity: summary, expires_at }))
+    }
+
+    async fn save_session(&self, id: &str, record: &str) -> Result<bool, BackendError> {
+        let mut state = self.state.lock();
+        match state.live_record(id, super::now_ms()) {
+            Some(r) => {
+                r.data = record.to_owned();
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn delete_session(&self, id: &str) -> Result<(), BackendError> {
+        let mut state = self.state.lock();
+        state.records.remove(id);
+        state.activity.remove(id);
+        state.unschedule_expiry(id);
+        Ok(())
+    }
+}

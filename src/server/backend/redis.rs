@@ -1,0 +1,200 @@
+//! The Redis implementation of [`Backend`], over fred (the client tower-sessions-redis-store uses).
+//!
+//! Safety nets that fred leaves off by default, all on here: a timeout on every command, an
+//! exponential reconnect policy (so the app heals by itself after a Redis restart), and a
+//! start-up that never waits for Redis longer than the connect timeout.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use fred::{
+    prelude::*,
+    types::{
+        config::UnresponsiveConfig,
+        scripts::Script,
+        Expiration, MultipleKeys, MultipleValues, SetOptions,
+    },
+};
+
+use super::{
+    keys::Keys, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, LoadedSession, Millis,
+    NewSession,
+};
+use crate::server::config::RedisConfig;
+
+const CREATE_SESSION: &str = include_str!("lua/create_session.lua");
+const LOAD_SESSION: &str = include_str!("lua/load_session.lua");
+
+pub struct RedisBackend {
+    pool: Pool,
+    keys: Keys,
+    limits: BackendLimits,
+    fallback_idle_ms: i64,
+    create_session: Script,
+    load_session: Script,
+}
+
+impl std::fmt::Debug for RedisBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisBackend").field("prefix", &self.keys.prefix()).finish_non_exhaustive()
+    }
+}
+
+impl From<Error> for BackendError {
+    fn from(e: Error) -> Self {
+        match e.kind() {
+            ErrorKind::Timeout | ErrorKind::IO | ErrorKind::Canceled | ErrorKind::Backpressure => {
+                BackendError::Unavailable(e.to_string())
+            }
+            _ if e.details().starts_with("LOADING") || e.details().starts_with("BUSY") => {
+                BackendError::Unavailable(e.to_string())
+            }
+            _ => BackendError::Other(e.to_string()),
+        }
+    }
+}
+
+impl RedisBackend {
+    /// Builds the pool and starts connecting. Waits at most `connect_wait` for the first
+    /// connection; when Redis is not there yet the app starts anyway (degraded) and the reconnect
+    /// policy keeps trying in the background.
+    pub async fn connect(
+        config: &RedisConfig,
+        limits: BackendLimits,
+        fallback_idle_ms: i64,
+        connect_wait: Duration,
+    ) -> Result<Self, BackendError> {
+        let mut fred_config = Config::from_url(&config.url).map_err(|e| BackendError::Other(e.to_string()))?;
+        // Retry the first connection like any later one instead of failing start-up.
+        fred_config.fail_fast = false;
+        let timeout = config.command_timeout;
+        let pool = Builder::from_config(fred_config)
+            .with_performance_config(|perf| {
+                perf.default_command_timeout = timeout;
+            })
+            .with_connection_config(|conn| {
+                conn.connection_timeout = Duration::from_secs(1);
+                conn.internal_command_timeout = Duration::from_secs(1);
+                conn.tcp = TcpConfig { nodelay: Some(true), ..Default::default() };
+                // A Redis that accepts the connection but never answers is treated as down.
+                conn.unresponsive = UnresponsiveConfig {
+                    max_timeout: Some(Duration::from_secs(2)),
+                    interval: Duration::from_millis(500),
+                };
+            })
+            .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
+            .build_pool(config.pool_size)
+            .map_err(|e| BackendError::Other(e.to_string()))?;
+        let _connection_tasks = pool.connect();
+        if tokio::time::timeout(connect_wait, pool.wait_for_connect()).await.is_err() {
+            tracing::warn!(wait_ms = connect_wait.as_millis() as u64, "Redis not reachable yet; starting degraded and retrying in the background");
+        }
+        Ok(Self {
+            pool,
+            keys: Keys::new(config.key_prefix.clone()),
+            limits,
+            fallback_idle_ms,
+            create_session: Script::from_lua(CREATE_SESSION),
+            load_session: Script::from_lua(LOAD_SESSION),
+        })
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// A connected client, or `Unavailable` at once: while Redis is down there is no point
+    /// queueing a command to wait out its timeout.
+    fn client(&self) -> Result<&Client, BackendError> {
+        let client = self.pool.next_connected();
+        if client.is_connected() {
+            Ok(client)
+        } else {
+            Err(BackendError::Unavailable("not connected".into()))
+        }
+    }
+
+    async fn eval<R: FromValue>(
+        &self,
+        script: &Script,
+        keys: impl Into<MultipleKeys> + Send,
+        args: impl TryInto<MultipleValues, Error = impl Into<Error> + Send> + Send,
+    ) -> Result<R, BackendError> {
+        // Reloads the script after NOSCRIPT, i.e. after Redis restarted with an empty cache.
+        Ok(script.evalsha_with_reload(self.client()?, keys, args).await?)
+    }
+}
+
+#[async_trait]
+impl Backend for RedisBackend {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Redis
+    }
+
+    async fn ping(&self) -> Result<(), BackendError> {
+        let _: String = self.client()?.ping(None).await?;
+        Ok(())
+    }
+
+    async fn create_session(&self, new: &NewSession<'_>) -> Result<bool, BackendError> {
+        let expires_at = new.policy.expires_at(new.now);
+        let keys = vec![self.keys.session(new.id), self.keys.activity(new.id), self.keys.pages(new.id)];
+        let args: Vec<Value> = vec![
+            new.record.into(),
+            new.now.into(),
+            expires_at.into(),
+            new.policy.idle_ms.into(),
+            new.policy.deadline.map_or(Value::from(""), Value::from),
+            self.limits.archive_grace_ms.into(),
+            new.first_page.unwrap_or("").into(),
+        ];
+        let created: i64 = self.eval(&self.create_session, keys, args).await?;
+        if created == 1 {
+            // Outside the script: the index is one key for all sessions, in its own cluster slot.
+            let _: i64 = self
+                .client()?
+                .zadd(self.keys.expiries(), None, None, false, false, (expires_at as f64, new.id))
+                .await?;
+        }
+        Ok(created == 1)
+    }
+
+    async fn load_session(
+        &self,
+        id: &str,
+        now: Millis,
+        page: Option<&str>,
+    ) -> Result<Option<LoadedSession>, BackendError> {
+        let keys = vec![self.keys.session(id), self.keys.activity(id), self.keys.pages(id)];
+        let args: Vec<Value> = vec![
+            now.into(),
+            page.unwrap_or("").into(),
+            (self.limits.pages_kept as i64).into(),
+            self.limits.archive_grace_ms.into(),
+            self.fallback_idle_ms.into(),
+        ];
+        let reply: Option<(String, i64, i64, i64, i64)> = self.eval(&self.load_session, keys, args).await?;
+        Ok(reply.map(|(record, started_at, last_seen, page_count, expires_at)| LoadedSession {
+            record,
+            activity: ActivitySummary { started_at, last_seen, page_count },
+            expires_at,
+        }))
+    }
+
+    async fn save_session(&self, id: &str, record: &str) -> Result<bool, BackendError> {
+        let saved: Option<String> = self
+            .client()?
+            .set(self.keys.session(id), record, Some(Expiration::KEEPTTL), Some(SetOptions::XX), false)
+            .await?;
+        Ok(saved.is_some())
+    }
+
+    async fn delete_session(&self, id: &str) -> Result<(), BackendError> {
+        let client = self.client()?;
+        let pipeline = client.pipeline();
+        let _: () = pipeline.del(vec![self.keys.session(id), self.keys.activity(id), self.keys.pages(id)]).await?;
+        let _: () = pipeline.zrem(self.keys.expiries(), id).await?;
+        let _: Vec<Value> = pipeline.all().await?;
+        Ok(())
+    }
+}

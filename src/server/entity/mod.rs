@@ -1,0 +1,3 @@
+//! sea-orm entities: one file per table, mirroring the migrations. Logic lives elsewhere.
+
+pub mod user;

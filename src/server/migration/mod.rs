@@ -1,0 +1,14 @@
+//! Schema migrations, applied at start-up. Each runs unchanged on SQLite and PostgreSQL.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261101_000001_create_users;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261101_000001_create_users::Migration)]
+    }
+}

@@ -1,0 +1,178 @@
+//! The session middleware.
+//!
+//! Unlike tower-sessions' own `SessionManagerLayer`, it
+//! - loads a page view's session and records the visit in one backend round trip before the
+//!   page renders (other requests load the session lazily, on first use);
+//! - keeps the cookie untouched when the store is unreachable: an unknown session is not an
+//!   ended one, and Redis coming back must find the visitor still signed in;
+//! - never turns a store failure into a bare 500: pages render as a guest, and whatever needs
+//!   the session answers 503 through [`super::SessionUnavailable`].
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{Request, State},
+    http::{header, Method},
+    middleware::Next,
+    response::Response,
+};
+use tower_sessions::Session;
+
+use super::{AppSession, RequestStore};
+use crate::server::state::AppState;
+
+/// Longest path recorded as a page view; longer ones are cut (at a character boundary).
+pub const MAX_TRACKED_PATH: usize = 2048;
+
+/// The app's page routes (from Leptos's route list), to tell page views from everything else.
+#[derive(Debug, Clone, Default)]
+pub struct PageRoutes {
+    patterns: Vec<Vec<Segment>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Static(String),
+    Param,
+    Rest,
+}
+
+impl PageRoutes {
+    /// Takes paths in Leptos/axum syntax: `/account`, `/users/:id`, `/docs/*rest`, `/{id}`.
+    pub fn new<'a>(paths: impl IntoIterator<Item = &'a str>) -> Self {
+        let patterns = paths
+            .into_iter()
+            .map(|path| {
+                segments(path)
+                    .map(|s| {
+                        if s.starts_with('*') || s.starts_with("{*") {
+                            Segment::Rest
+                        } else if s.starts_with(':') || s.starts_with('{') {
+                            Segment::Param
+                        } else {
+                            Segment::Static(s.to_owned())
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Self { patterns }
+    }
+
+    pub fn matches(&self, path: &str) -> bool {
+        let parts: Vec<&str> = segments(path).collect();
+        self.patterns.iter().any(|pattern| {
+            let mut i = 0;
+            for segment in pattern {
+                match segment {
+                    Segment::Rest => return true,
+                    Segment::Param if i < parts.len() => i += 1,
+                    Segment::Static(s) if parts.get(i) == Some(&s.as_str()) => i += 1,
+                    _ => return false,
+                }
+            }
+            i == parts.len()
+        })
+    }
+}
+
+fn segments(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|s| !s.is_empty())
+}
+
+/// The path to record when this request is a page view, else `None`.
+fn page_view(request: &Request, routes: &PageRoutes) -> Option<String> {
+    if request.method() != Method::GET {
+        return None;
+    }
+    let headers = request.headers();
+    // Speculative loads (link prefetch, prerender) are not visits.
+    let speculative = headers.contains_key("sec-purpose")
+        || headers.get("purpose").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"prefetch"));
+    let path = request.uri().path();
+    if speculative || !routes.matches(path) {
+        return None;
+    }
+    let mut end = path.len().min(MAX_TRACKED_PATH);
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    Some(path[..end].to_owned())
+}
+
+pub async fn session_middleware(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let settings = &state.sessions;
+    let store = Arc::new(RequestStore::new(state.backend.clone(), settings.clone()));
+    let cookie_present = settings.cookie.present(request.headers());
+    let cookie_id = settings.cookie.read(request.headers());
+
+    let initial_id = match page_view(&request, &state.page_routes) {
+        Some(path) => {
+            let loaded = match cookie_id {
+                Some(id) => store.preload(id, Some(&path)).await,
+                None => Ok(None),
+            };
+            match loaded {
+                Ok(Some(id)) => Some(id),
+                // No session yet, or it ended: a new guest session starts with this view.
+                Ok(None) => store.create_guest(Some(&path)).await.ok(),
+                // Store unreachable: keep the cookie's id so nothing changes for the visitor;
+                // reads through it fail fast and the page renders as a guest.
+                Err(_) => cookie_id,
+            }
+        }
+        None => cookie_id,
+    };
+
+    let session = Session::new(initial_id, store.clone(), None);
+    request.extensions_mut().insert(AppSession::new(session.clone(), store.clone()));
+    request.extensions_mut().insert(session.clone());
+
+    let mut response = next.run(request).await;
+
+    if session.is_modified() && !session.is_empty().await && !response.status().is_server_error() {
+        if let Err(e) = session.save().await {
+            // The handler's answer stands; the change is lost and the log says so.
+            tracing::warn!(error = %e, "session not saved");
+        }
+    }
+
+    let final_id = session.id();
+    let headers = response.headers_mut();
+    match final_id {
+        Some(id) if Some(id) != cookie_id => {
+            headers.append(header::SET_COOKIE, settings.cookie.set(id));
+        }
+        None if cookie_present && store.unavailable().is_none() => {
+            headers.append(header::SET_COOKIE, settings.cookie.clear());
+        }
+        _ => {}
+    }
+    let session_used = store.info().is_some() || store.unavailable().is_some() || final_id != cookie_id;
+    if session_used {
+        // Whatever was rendered depends on who asked.
+        headers.entry(header::CACHE_CONTROL).or_insert(header::HeaderValue::from_static("no-store"));
+        headers.append(header::VARY, header::HeaderValue::from_static("Cookie"));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_static_param_and_rest_routes() {
+        let routes = PageRoutes::new(["/", "/account/sessions", "/users/:id", "/docs/*rest", "/items/{id}"]);
+        assert!(routes.matches("/"));
+        assert!(routes.matches("/account/sessions"));
+        assert!(routes.matches("/account/sessions/"));
+        assert!(routes.matches("/users/42"));
+        assert!(routes.matches("/items/7"));
+        assert!(routes.matches("/docs/a/b/c"));
+        assert!(!routes.matches("/account"));
+        assert!(!routes.matches("/users/42/edit"));
+        assert!(!routes.matches("/pkg/porch.js"));
+        assert!(!routes.matches("/favicon.ico"));
+    }
+}

@@ -1,0 +1,137 @@
+//! Sessions: one middleware, a per-request store, and [`AppSession`], the typed view handlers use.
+//!
+//! The record is a tower-sessions [`Session`]; keys inside it are the constants in [`keys`].
+//! Activity (pages, start, last seen) is not in the record: it lives in its own keys, updated
+//! atomically by the backend, because the record is written whole and last writer wins.
+
+pub mod cookie;
+pub mod layer;
+pub mod store;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tower_sessions::{session::Id, Session};
+
+use crate::server::{
+    backend::{ExpiryPolicy, Millis},
+    config::SessionConfig,
+};
+pub use store::{RequestStore, SessionInfo};
+
+/// Names of the values kept in a session record.
+pub mod keys {
+    /// [`super::SignedIn`]: present exactly when the session belongs to a user.
+    pub const SIGNED_IN: &str = "signed_in";
+}
+
+/// The record's value under [`keys::SIGNED_IN`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub user_id: i64,
+    /// Opaque row id for the devices page; never the session id.
+    pub handle: String,
+    pub signed_in_at: Millis,
+}
+
+/// Session rules derived from configuration.
+#[derive(Debug, Clone)]
+pub struct SessionSettings {
+    pub cookie: cookie::CookieSettings,
+    pub guest_idle_ms: i64,
+    pub user_idle_ms: i64,
+    pub user_absolute_ms: i64,
+}
+
+impl SessionSettings {
+    pub fn from_config(config: &SessionConfig) -> Self {
+        let ms = |d: std::time::Duration| d.as_millis().min(i64::MAX as u128) as i64;
+        Self {
+            cookie: cookie::CookieSettings {
+                name: config.cookie_name.clone(),
+                secure: config.cookie_secure,
+                max_age_secs: config.user_absolute_timeout.as_secs() as i64,
+            },
+            guest_idle_ms: ms(config.guest_idle_timeout),
+            user_idle_ms: ms(config.user_idle_timeout),
+            user_absolute_ms: ms(config.user_absolute_timeout),
+        }
+    }
+}
+
+/// The expiry rule for a record: guests idle out quickly; users idle out slowly and also hit a
+/// hard deadline counted from sign-in.
+pub fn policy_for(data: &std::collections::HashMap<String, serde_json::Value>, settings: &SessionSettings) -> ExpiryPolicy {
+    match data.get(keys::SIGNED_IN).and_then(|v| serde_json::from_value::<SignedIn>(v.clone()).ok()) {
+        Some(signed_in) => ExpiryPolicy {
+            idle_ms: settings.user_idle_ms,
+            deadline: Some(signed_in.signed_in_at.saturating_add(settings.user_absolute_ms)),
+        },
+        None => ExpiryPolicy { idle_ms: settings.guest_idle_ms, deadline: None },
+    }
+}
+
+pub(crate) fn to_datetime(ms: Millis) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+/// The request's session, as handlers and server functions see it.
+#[derive(Clone, Debug)]
+pub struct AppSession {
+    session: Session,
+    store: Arc<RequestStore>,
+}
+
+/// The session's state could not be read: Redis is down or too slow.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("session store unavailable")]
+pub struct SessionUnavailable;
+
+impl AppSession {
+    pub(crate) fn new(session: Session, store: Arc<RequestStore>) -> Self {
+        Self { session, store }
+    }
+
+    pub fn id(&self) -> Option<Id> {
+        self.session.id()
+    }
+
+    /// The underlying tower-sessions session.
+    pub fn inner(&self) -> &Session {
+        &self.session
+    }
+
+    /// Who is signed in, if anyone. Errors when the store is unreachable, so that a caller can
+    /// never mistake "unknown" for "guest" where it matters.
+    pub async fn signed_in(&self) -> Result<Option<SignedIn>, SessionUnavailable> {
+        if self.session.id().is_none() {
+            return Ok(None);
+        }
+        let value = self.session.get::<SignedIn>(keys::SIGNED_IN).await;
+        match value {
+            Ok(v) => Ok(v),
+            Err(_) if self.store.unavailable().is_some() => Err(SessionUnavailable),
+            Err(e) => {
+                tracing::warn!(error = %e, "session value unreadable; treating as guest");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Activity figures from this request's load, if the session exists.
+    pub async fn info(&self) -> Result<Option<SessionInfo>, SessionUnavailable> {
+        if self.session.id().is_some() && self.store.info().is_none() {
+            // Not loaded yet: loading fills `info`.
+            if self.session.get_value(keys::SIGNED_IN).await.is_err() && self.store.unavailable().is_some() {
+                return Err(SessionUnavailable);
+            }
+        }
+        Ok(if self.session.id().is_some() { self.store.info() } else { None })
+    }
+
+    /// True when the backend failed during this request.
+    pub fn is_degraded(&self) -> bool {
+        self.store.unavailable().is_some()
+    }
+}

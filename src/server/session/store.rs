@@ -1,0 +1,187 @@
+//! A tower-sessions [`SessionStore`] over our [`Backend`], one per request.
+//!
+//! Per request because a page view loads the record and records the visit in one round trip
+//! before the handler runs; the store then hands that record to `Session` instead of fetching
+//! it again, and remembers the activity figures that came with it.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use parking_lot::Mutex;
+use tower_sessions::{
+    session::{Id, Record},
+    session_store, SessionStore,
+};
+
+use super::{policy_for, SessionSettings};
+use crate::server::backend::{now_ms, ActivitySummary, Backend, BackendError, LoadedSession, NewSession};
+
+/// What the last backend call said about the session, beyond the record itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub activity: ActivitySummary,
+    pub expires_at: i64,
+}
+
+pub struct RequestStore {
+    backend: Arc<dyn Backend>,
+    settings: Arc<SessionSettings>,
+    preloaded: Mutex<Option<(Id, Record)>>,
+    info: Mutex<Option<SessionInfo>>,
+    /// Set when the backend could not be reached: the session's state is unknown, which is not
+    /// the same as "no session" (its cookie must be kept, and nobody may be signed in by it).
+    unavailable: Mutex<Option<String>>,
+}
+
+impl std::fmt::Debug for RequestStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestStore").finish_non_exhaustive()
+    }
+}
+
+impl RequestStore {
+    pub fn new(backend: Arc<dyn Backend>, settings: Arc<SessionSettings>) -> Self {
+        Self {
+            backend,
+            settings,
+            preloaded: Mutex::new(None),
+            info: Mutex::new(None),
+            unavailable: Mutex::new(None),
+        }
+    }
+
+    /// Loads (and touches) a session before `Session` exists, optionally recording a page view.
+    pub async fn preload(&self, id: Id, page: Option<&str>) -> Result<Option<Id>, BackendError> {
+        match self.backend.load_session(&id.to_string(), now_ms(), page).await {
+            Ok(Some(loaded)) => match self.accept(loaded) {
+                Some(record) => {
+                    let id = record.id;
+                    *self.preloaded.lock() = Some((id, record));
+                    Ok(Some(id))
+                }
+                None => Ok(None),
+            },
+            Ok(None) => Ok(None),
+            Err(e) => {
+                self.note_error(&e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Creates a guest session whose first page view is `page`.
+    pub async fn create_guest(&self, page: Option<&str>) -> Result<Id, BackendError> {
+        let mut record = Record { id: Id::default(), data: Default::default(), expiry_date: time::OffsetDateTime::now_utc() };
+        self.create_record(&mut record, page).await?;
+        let id = record.id;
+        *self.preloaded.lock() = Some((id, record));
+        Ok(id)
+    }
+
+    pub fn info(&self) -> Option<SessionInfo> {
+        *self.info.lock()
+    }
+
+    pub fn unavailable(&self) -> Option<String> {
+        self.unavailable.lock().clone()
+    }
+
+    fn note_error(&self, e: &BackendError) {
+        if let BackendError::Unavailable(why) = e {
+            *self.unavailable.lock() = Some(why.clone());
+        }
+    }
+
+    fn accept(&self, loaded: LoadedSession) -> Option<Record> {
+        match serde_json::from_str::<Record>(&loaded.record) {
+            Ok(mut record) => {
+                record.expiry_date = super::to_datetime(loaded.expires_at);
+                *self.info.lock() = Some(SessionInfo { activity: loaded.activity, expires_at: loaded.expires_at });
+                Some(record)
+            }
+            Err(e) => {
+                // Written by an incompatible version: treat as no session rather than fail pages.
+                tracing::warn!(error = %e, "unreadable session record ignored");
+                None
+            }
+        }
+    }
+
+    async fn create_record(&self, record: &mut Record, page: Option<&str>) -> Result<(), BackendError> {
+        let now = now_ms();
+        let policy = policy_for(&record.data, &self.settings);
+        loop {
+            let json = serde_json::to_string(&*record).map_err(|e| BackendError::Other(e.to_string()))?;
+            let id = record.id.to_string();
+            let new = NewSession { id: &id, record: &json, now, policy, first_page: page };
+            match self.backend.create_session(&new).await {
+                Ok(true) => break,
+                // 128 random bits collided: astronomically unlikely, but never overwrite.
+                Ok(false) => record.id = Id::default(),
+                Err(e) => {
+                    self.note_error(&e);
+                    return Err(e);
+                }
+            }
+        }
+        let expires_at = policy.expires_at(now);
+        record.expiry_date = super::to_datetime(expires_at);
+        let count = i64::from(page.is_some());
+        *self.info.lock() = Some(SessionInfo {
+            activity: ActivitySummary { started_at: now, last_seen: now, page_count: count },
+            expires_at,
+        });
+        Ok(())
+    }
+}
+
+fn store_error(e: BackendError) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+#[async_trait]
+impl SessionStore for RequestStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        self.create_record(record, None).await.map_err(store_error)
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let json = serde_json::to_string(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        match self.backend.save_session(&record.id.to_string(), &json).await {
+            Ok(true) => Ok(()),
+            // Ended meanwhile (revoked, signed out elsewhere): it stays ended.
+            Ok(false) => Err(session_store::Error::Backend("session ended while in use".into())),
+            Err(e) => {
+                self.note_error(&e);
+                Err(store_error(e))
+            }
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        if let Some((preloaded_id, record)) = self.preloaded.lock().take() {
+            if preloaded_id == *id {
+                return Ok(Some(record));
+            }
+        }
+        // Failed once in this request already: do not wait out another timeout.
+        if let Some(why) = self.unavailable() {
+            return Err(session_store::Error::Backend(why));
+        }
+        match self.backend.load_session(&id.to_string(), now_ms(), None).await {
+            Ok(Some(loaded)) => Ok(self.accept(loaded)),
+            Ok(None) => Ok(None),
+            Err(e) => {
+                self.note_error(&e);
+                Err(store_error(e))
+            }
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.backend.delete_session(&id.to_string()).await.map_err(|e| {
+            self.note_error(&e);
+            store_error(e)
+        })
+    }
+}

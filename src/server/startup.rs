@@ -1,0 +1,149 @@
+//! Builds the application from a [`Config`] and serves it.
+//!
+//! `Application::build` binds the listener first (port 0 works, and [`Application::port`] says
+//! which port was chosen), so tests start the real app exactly as `main` does.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{
+    extract::Request,
+    middleware,
+    routing::{any, get},
+    serve::ListenerExt,
+    Router,
+};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+
+use super::{
+    backend::{memory::MemoryBackend, redis::RedisBackend, Backend, BackendLimits},
+    config::Config,
+    db, health,
+    session::{layer::PageRoutes, layer::session_middleware, SessionSettings},
+    state::AppState,
+};
+use crate::{
+    app::{shell, App},
+    error::AppError,
+};
+
+/// How long start-up waits for a first Redis connection before going on degraded.
+const REDIS_CONNECT_WAIT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Database(#[from] db::DbSetupError),
+    #[error("REDIS_URL: {0}")]
+    Redis(String),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let db = db::connect(&config.database).await?;
+        let sessions = Arc::new(SessionSettings::from_config(&config.session));
+        let limits = BackendLimits {
+            archive_grace_ms: config.session.archive_grace.as_millis() as i64,
+            ..BackendLimits::default()
+        };
+        let backend: Arc<dyn Backend> = match &config.redis {
+            Some(redis) => {
+                let backend = RedisBackend::connect(redis, limits, sessions.guest_idle_ms, REDIS_CONNECT_WAIT)
+                    .await
+                    .map_err(|e| StartupError::Redis(e.to_string()))?;
+                tracing::info!(prefix = %redis.key_prefix, "sessions in Redis");
+                Arc::new(backend)
+            }
+            None => {
+                tracing::info!("REDIS_URL is not set: sessions are kept in process memory (one instance only; lost on restart)");
+                Arc::new(MemoryBackend::new(limits, sessions.guest_idle_ms))
+            }
+        };
+
+        let leptos_options = config.leptos.clone();
+        let addr = leptos_options.site_addr;
+        let routes = generate_route_list(App);
+        let page_routes = Arc::new(PageRoutes::new(routes.iter().map(|r| r.path())));
+        let state = AppState {
+            leptos_options: leptos_options.clone(),
+            config: Arc::new(config),
+            db,
+            backend,
+            sessions,
+            page_routes,
+        };
+
+        let context = {
+            let state = state.clone();
+            move || provide_context(state.clone())
+        };
+        let router = Router::new()
+            .route("/api/health", get(health::handler))
+            .leptos_routes_with_context(&state, routes, context.clone(), {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            })
+            // Unknown API paths get JSON, not the HTML 404 page.
+            .route("/api/{*rest}", any(api_not_found))
+            .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+            .layer(middleware::from_fn_with_state(state.clone(), session_middleware))
+            .with_state(state.clone());
+
+        let listener = TcpListener::bind(addr).await.map_err(|e| StartupError::Bind(addr, e))?;
+        Ok(Self { listener, router, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then finishes the requests in flight.
+    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        // Leptos streams a page in several writes; without TCP_NODELAY, Nagle's algorithm and
+        // the client's delayed ACK stall each response by ~40 ms.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+async fn api_not_found(request: Request) -> AppError {
+    tracing::debug!(path = %request.uri().path(), "unknown API path");
+    AppError::not_found()
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,35 @@
+//! What every handler can reach. Cheap to clone: everything inside is shared.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+
+use super::{
+    backend::Backend,
+    config::Config,
+    session::{layer::PageRoutes, SessionSettings},
+};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub db: DatabaseConnection,
+    pub backend: Arc<dyn Backend>,
+    pub sessions: Arc<SessionSettings>,
+    pub page_routes: Arc<PageRoutes>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("backend", &self.backend.kind()).finish_non_exhaustive()
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

@@ -1,0 +1,193 @@
+//! Test harness: `spawn_app` starts the real application exactly as `main` does, on port 0,
+//! with a fresh database (in-memory SQLite, or a new PostgreSQL database when
+//! `TEST_DATABASE_URL` is set) and a unique Redis key prefix, so tests run in parallel.
+
+use std::{
+    collections::HashMap,
+    sync::atomic::{AtomicU64, Ordering},
+    time::Duration,
+};
+
+use fred::prelude::*;
+use porch::server::{
+    config::Config,
+    startup::{Application, StartupError},
+    state::AppState,
+};
+use reqwest::header::HeaderMap;
+use sea_orm::{ConnectionTrait, Database};
+use tokio::sync::oneshot;
+
+/// Redis used by tests; the README's test command starts one on the default port.
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+pub const TEST_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef0123456789abcdef0123";
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A name unique to this test process and call.
+pub fn unique(kind: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{kind}{}_{n}_{nanos:x}", std::process::id())
+}
+
+#[derive(Debug, Clone)]
+pub struct TestOptions {
+    /// `Some(url)`: sessions in that Redis; `None`: in process memory.
+    pub redis_url: Option<String>,
+    pub prefix: String,
+    /// Extra environment variables for the configuration.
+    pub vars: Vec<(String, String)>,
+    /// Reuse this database URL instead of creating a fresh database.
+    pub database_url: Option<String>,
+}
+
+impl Default for TestOptions {
+    fn default() -> Self {
+        Self { redis_url: Some(redis_url()), prefix: format!("{}:", unique("t")), vars: Vec::new(), database_url: None }
+    }
+}
+
+impl TestOptions {
+    pub fn memory() -> Self {
+        Self { redis_url: None, ..Self::default() }
+    }
+
+    pub fn var(mut self, name: &str, value: &str) -> Self {
+        self.vars.push((name.into(), value.into()));
+        self
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub options: TestOptions,
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(TestOptions::default()).await
+}
+
+/// Creates a fresh database for one test: in-memory SQLite, or a new PostgreSQL database next
+/// to `TEST_DATABASE_URL` (named `porch_t_…`; the test script drops old ones).
+pub async fn fresh_database_url() -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = unique("porch_t_");
+            let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            admin.close().await.ok();
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            format!("{base}/{name}")
+        }
+        _ => "sqlite::memory:".into(),
+    }
+}
+
+pub fn build_config(options: &TestOptions, database_url: &str) -> Result<Config, porch::server::config::ConfigError> {
+    let mut leptos = leptos::config::get_configuration(Some("Leptos.toml")).expect("Leptos.toml").leptos_options;
+    leptos.site_addr = "127.0.0.1:0".parse().unwrap();
+    let mut vars: HashMap<String, String> = HashMap::new();
+    vars.insert("DATABASE_URL".into(), database_url.into());
+    vars.insert("SESSION_SECRET".into(), TEST_SECRET.into());
+    if let Some(url) = &options.redis_url {
+        vars.insert("REDIS_URL".into(), url.clone());
+        vars.insert("REDIS_KEY_PREFIX".into(), options.prefix.clone());
+    }
+    for (k, v) in &options.vars {
+        vars.insert(k.clone(), v.clone());
+    }
+    Config::from_lookup(leptos, |k| vars.get(k).cloned())
+}
+
+pub async fn try_spawn_app(options: TestOptions) -> Result<TestApp, StartupError> {
+    let mut options = options;
+    let database_url = match &options.database_url {
+        Some(url) => url.clone(),
+        None => fresh_database_url().await,
+    };
+    options.database_url = Some(database_url.clone());
+    let config = build_config(&options, &database_url).expect("test configuration");
+    let app = Application::build(config).await?;
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    let (tx, rx) = oneshot::channel();
+    let server = tokio::spawn(async move {
+        app.run_until(async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("server");
+    });
+    Ok(TestApp { address, client: client(), options, state, shutdown: Some(tx), server: Some(server) })
+}
+
+pub async fn spawn_app_with(options: TestOptions) -> TestApp {
+    try_spawn_app(options).await.expect("app starts")
+}
+
+/// A cookie-aware client that does not follow redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// All `Set-Cookie` headers of a response.
+pub fn set_cookies(headers: &HeaderMap) -> Vec<String> {
+    headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect()
+}
+
+/// The value of the cookie `name` set by a response, if any.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    set_cookies(headers).into_iter().find_map(|c| {
+        let first = c.split(';').next()?;
+        let (k, v) = first.split_once('=')?;
+        (k == name).then(|| v.to_owned())
+    })
+}
+
+/// A plain Redis client for looking at what the app stored.
+pub async fn redis() -> Client {
+    let client = Client::new(fred::types::config::Config::from_url(&redis_url()).unwrap(), None, None, None);
+    client.init().await.expect("Redis is running (the README's test command starts it)");
+    client
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real app on port 0, real Redis, a fresh database per test.
+//! One test binary (modules below) keeps link time down.
+#![cfg(feature = "ssr")]
+
+mod backend;
+mod config_files;
+mod harness;
+mod health;
+mod pages;
+mod sessions;
