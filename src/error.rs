@@ -48,7 +48,11 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), fields: BTreeMap::new() }
+        Self {
+            code,
+            message: message.into(),
+            fields: BTreeMap::new(),
+        }
     }
 
     pub fn not_found() -> Self {
@@ -56,7 +60,10 @@ impl AppError {
     }
 
     pub fn unavailable() -> Self {
-        Self::new(ErrorCode::Unavailable, "The service is temporarily unavailable. Please try again in a moment.")
+        Self::new(
+            ErrorCode::Unavailable,
+            "The service is temporarily unavailable. Please try again in a moment.",
+        )
     }
 
     /// An unexpected failure. The cause is logged here and replaced by a generic message.
@@ -79,11 +86,13 @@ mod ssr {
 
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
-            let status = StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status = StatusCode::from_u16(self.code.status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let unavailable = self.code == ErrorCode::Unavailable;
             let mut res = (status, Json(serde_json::json!({ "error": self }))).into_response();
             if unavailable {
-                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             res
         }
@@ -97,7 +106,8 @@ mod tests {
     #[test]
     fn serializes_to_the_api_shape() {
         let mut e = AppError::new(ErrorCode::Validation, "Check the highlighted fields.");
-        e.fields.insert("email".into(), "Enter a valid email address.".into());
+        e.fields
+            .insert("email".into(), "Enter a valid email address.".into());
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(
             json,

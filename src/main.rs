@@ -18,7 +18,11 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    tracing::info!("listening on http://{}:{}", app.state().leptos_options.site_addr.ip(), app.port());
+    tracing::info!(
+        "listening on http://{}:{}",
+        app.state().leptos_options.site_addr.ip(),
+        app.port()
+    );
     match app.run_until(startup::shutdown_signal()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

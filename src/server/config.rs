@@ -25,8 +25,13 @@ pub enum AppEnv {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     /// `sqlite://path?mode=rwc` or `sqlite::memory:`; `dir` is created at start-up when set.
-    Sqlite { url: String, dir: Option<PathBuf> },
-    Postgres { url: String },
+    Sqlite {
+        url: String,
+        dir: Option<PathBuf>,
+    },
+    Postgres {
+        url: String,
+    },
 }
 
 impl DatabaseUrl {
@@ -107,14 +112,20 @@ pub struct ConfigError {
 }
 
 fn err(var: &'static str, message: impl Into<String>) -> ConfigError {
-    ConfigError { var, message: message.into() }
+    ConfigError {
+        var,
+        message: message.into(),
+    }
 }
 
 impl Config {
     /// Reads the process environment and `Leptos.toml` (or the file named by `LEPTOS_CONFIG`).
     pub fn from_env() -> Result<Self, ConfigError> {
         let vars: HashMap<String, String> = std::env::vars().collect();
-        let leptos_file = vars.get("LEPTOS_CONFIG").cloned().unwrap_or_else(|| "Leptos.toml".into());
+        let leptos_file = vars
+            .get("LEPTOS_CONFIG")
+            .cloned()
+            .unwrap_or_else(|| "Leptos.toml".into());
         let leptos = leptos::config::get_configuration(Some(&leptos_file))
             .map_err(|e| err("LEPTOS_CONFIG", format!("cannot read {leptos_file}: {e}")))?
             .leptos_options;
@@ -126,13 +137,20 @@ impl Config {
         leptos: LeptosOptions,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
 
         let env = match get("APP_ENV").as_deref() {
             None | Some("development") | Some("dev") => AppEnv::Development,
             Some("production") | Some("prod") => AppEnv::Production,
             Some(other) => {
-                return Err(err("APP_ENV", format!("unknown value {other:?} (use development or production)")))
+                return Err(err(
+                    "APP_ENV",
+                    format!("unknown value {other:?} (use development or production)"),
+                ))
             }
         };
         let production = env == AppEnv::Production;
@@ -141,13 +159,20 @@ impl Config {
 
         let redis = match get("REDIS_URL") {
             None if production => {
-                return Err(err("REDIS_URL", "required when APP_ENV=production (sessions must outlive the process)"))
+                return Err(err(
+                    "REDIS_URL",
+                    "required when APP_ENV=production (sessions must outlive the process)",
+                ))
             }
             None => None,
             Some(url) => Some(RedisConfig {
                 url: parse_redis_url(url)?,
                 key_prefix: parse_key_prefix(get("REDIS_KEY_PREFIX"))?,
-                command_timeout: parse_duration_var("REDIS_COMMAND_TIMEOUT", get("REDIS_COMMAND_TIMEOUT"), Duration::from_millis(300))?,
+                command_timeout: parse_duration_var(
+                    "REDIS_COMMAND_TIMEOUT",
+                    get("REDIS_COMMAND_TIMEOUT"),
+                    Duration::from_millis(300),
+                )?,
                 pool_size: parse_number("REDIS_POOL_SIZE", get("REDIS_POOL_SIZE"), 2, 1..=64)?,
             }),
         };
@@ -166,16 +191,35 @@ impl Config {
             None => Secret(DEVELOPMENT_SECRET.to_owned()),
         };
 
-        let guest_idle_timeout = parse_duration_var("SESSION_GUEST_IDLE_TIMEOUT", get("SESSION_GUEST_IDLE_TIMEOUT"), Duration::from_secs(30 * 60))?;
-        let user_idle_timeout = parse_duration_var("SESSION_IDLE_TIMEOUT", get("SESSION_IDLE_TIMEOUT"), Duration::from_secs(7 * 24 * 3600))?;
-        let user_absolute_timeout = parse_duration_var("SESSION_ABSOLUTE_TIMEOUT", get("SESSION_ABSOLUTE_TIMEOUT"), Duration::from_secs(30 * 24 * 3600))?;
+        let guest_idle_timeout = parse_duration_var(
+            "SESSION_GUEST_IDLE_TIMEOUT",
+            get("SESSION_GUEST_IDLE_TIMEOUT"),
+            Duration::from_secs(30 * 60),
+        )?;
+        let user_idle_timeout = parse_duration_var(
+            "SESSION_IDLE_TIMEOUT",
+            get("SESSION_IDLE_TIMEOUT"),
+            Duration::from_secs(7 * 24 * 3600),
+        )?;
+        let user_absolute_timeout = parse_duration_var(
+            "SESSION_ABSOLUTE_TIMEOUT",
+            get("SESSION_ABSOLUTE_TIMEOUT"),
+            Duration::from_secs(30 * 24 * 3600),
+        )?;
         if user_absolute_timeout < user_idle_timeout {
-            return Err(err("SESSION_ABSOLUTE_TIMEOUT", "must not be shorter than SESSION_IDLE_TIMEOUT"));
+            return Err(err(
+                "SESSION_ABSOLUTE_TIMEOUT",
+                "must not be shorter than SESSION_IDLE_TIMEOUT",
+            ));
         }
         let session = SessionConfig {
             // The __Host- prefix makes browsers refuse the cookie unless it is Secure, has Path=/
             // and no Domain: a sibling subdomain cannot plant or shadow it.
-            cookie_name: if production { "__Host-session".into() } else { "session".into() },
+            cookie_name: if production {
+                "__Host-session".into()
+            } else {
+                "session".into()
+            },
             cookie_secure: production,
             guest_idle_timeout,
             user_idle_timeout,
@@ -189,11 +233,22 @@ impl Config {
                 .split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(|s| s.parse::<IpAddr>().map_err(|_| err("TRUSTED_PROXIES", format!("{s:?} is not an IP address"))))
+                .map(|s| {
+                    s.parse::<IpAddr>()
+                        .map_err(|_| err("TRUSTED_PROXIES", format!("{s:?} is not an IP address")))
+                })
                 .collect::<Result<_, _>>()?,
         };
 
-        Ok(Config { env, leptos, database, redis, session, secret, trusted_proxies })
+        Ok(Config {
+            env,
+            leptos,
+            database,
+            redis,
+            session,
+            secret,
+            trusted_proxies,
+        })
     }
 
     pub fn is_production(&self) -> bool {
@@ -203,7 +258,10 @@ impl Config {
 
 fn parse_database_url(value: Option<String>) -> Result<DatabaseUrl, ConfigError> {
     let Some(url) = value else {
-        return Ok(DatabaseUrl::Sqlite { url: "sqlite://data/porch.db?mode=rwc".into(), dir: Some("data".into()) });
+        return Ok(DatabaseUrl::Sqlite {
+            url: "sqlite://data/porch.db?mode=rwc".into(),
+            dir: Some("data".into()),
+        });
     };
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Ok(DatabaseUrl::Postgres { url });
@@ -212,11 +270,21 @@ fn parse_database_url(value: Option<String>) -> Result<DatabaseUrl, ConfigError>
         if rest.starts_with(":memory:") || rest.contains("mode=memory") {
             return Ok(DatabaseUrl::Sqlite { url, dir: None });
         }
-        let path = rest.trim_start_matches("//").split('?').next().unwrap_or_default();
+        let path = rest
+            .trim_start_matches("//")
+            .split('?')
+            .next()
+            .unwrap_or_default();
         if path.is_empty() {
-            return Err(err("DATABASE_URL", "sqlite URL has no file path (e.g. sqlite://data/porch.db)"));
+            return Err(err(
+                "DATABASE_URL",
+                "sqlite URL has no file path (e.g. sqlite://data/porch.db)",
+            ));
         }
-        let dir = PathBuf::from(path).parent().filter(|p| !p.as_os_str().is_empty()).map(PathBuf::from);
+        let dir = PathBuf::from(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(PathBuf::from);
         // Create the file on first start unless the URL already says how to open it.
         let url = if url.contains("mode=") {
             url
@@ -228,27 +296,41 @@ fn parse_database_url(value: Option<String>) -> Result<DatabaseUrl, ConfigError>
         return Ok(DatabaseUrl::Sqlite { url, dir });
     }
     let scheme = url.split(':').next().unwrap_or_default();
-    Err(err("DATABASE_URL", format!("unsupported scheme {scheme:?} (use sqlite:// or postgres://)")))
+    Err(err(
+        "DATABASE_URL",
+        format!("unsupported scheme {scheme:?} (use sqlite:// or postgres://)"),
+    ))
 }
 
 fn parse_redis_url(url: String) -> Result<String, ConfigError> {
     let scheme = url.split("://").next().unwrap_or_default();
-    if !matches!(scheme, "redis" | "rediss" | "redis-cluster" | "rediss-cluster") || !url.contains("://") {
+    if !matches!(
+        scheme,
+        "redis" | "rediss" | "redis-cluster" | "rediss-cluster"
+    ) || !url.contains("://")
+    {
         return Err(err(
             "REDIS_URL",
             format!("unsupported scheme {scheme:?} (use redis://, rediss:// or redis-cluster://)"),
         ));
     }
-    fred::types::config::Config::from_url(&url).map_err(|e| err("REDIS_URL", format!("invalid: {}", e.details())))?;
+    fred::types::config::Config::from_url(&url)
+        .map_err(|e| err("REDIS_URL", format!("invalid: {}", e.details())))?;
     Ok(url)
 }
 
 fn parse_key_prefix(value: Option<String>) -> Result<String, ConfigError> {
     let prefix = value.unwrap_or_else(|| "porch:".into());
     // Braces would change which part of a key Redis Cluster hashes; keep prefixes plain.
-    let ok = prefix.len() <= 64 && prefix.chars().all(|c| c.is_ascii_alphanumeric() || ":_-.".contains(c));
+    let ok = prefix.len() <= 64
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ":_-.".contains(c));
     if !ok {
-        return Err(err("REDIS_KEY_PREFIX", "use at most 64 characters from [A-Za-z0-9:_-.]"));
+        return Err(err(
+            "REDIS_KEY_PREFIX",
+            "use at most 64 characters from [A-Za-z0-9:_-.]",
+        ));
     }
     Ok(prefix)
 }
@@ -259,26 +341,44 @@ fn parse_number(
     default: usize,
     range: std::ops::RangeInclusive<usize>,
 ) -> Result<usize, ConfigError> {
-    let Some(value) = value else { return Ok(default) };
+    let Some(value) = value else {
+        return Ok(default);
+    };
     match value.parse::<usize>() {
         Ok(n) if range.contains(&n) => Ok(n),
-        _ => Err(err(var, format!("expected a number from {} to {}, got {value:?}", range.start(), range.end()))),
+        _ => Err(err(
+            var,
+            format!(
+                "expected a number from {} to {}, got {value:?}",
+                range.start(),
+                range.end()
+            ),
+        )),
     }
 }
 
-fn parse_duration_var(var: &'static str, value: Option<String>, default: Duration) -> Result<Duration, ConfigError> {
+fn parse_duration_var(
+    var: &'static str,
+    value: Option<String>,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
     match value {
         None => Ok(default),
-        Some(v) => parse_duration(&v)
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| err(var, format!("expected a positive duration such as 300ms, 30m, 7d or 3600, got {v:?}"))),
+        Some(v) => parse_duration(&v).filter(|d| !d.is_zero()).ok_or_else(|| {
+            err(
+                var,
+                format!("expected a positive duration such as 300ms, 30m, 7d or 3600, got {v:?}"),
+            )
+        }),
     }
 }
 
 /// Parses `300ms`, `45s`, `30m`, `12h`, `7d`, or bare seconds.
 pub fn parse_duration(value: &str) -> Option<Duration> {
     let value = value.trim();
-    let split = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
     let (digits, unit) = value.split_at(split);
     let n: u64 = digits.parse().ok()?;
     let millis = match unit.trim() {
@@ -297,8 +397,13 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Config::from_lookup(LeptosOptions::builder().output_name("porch").build(), |k| map.get(k).cloned())
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(LeptosOptions::builder().output_name("porch").build(), |k| {
+            map.get(k).cloned()
+        })
     }
 
     const GOOD_SECRET: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -307,25 +412,52 @@ mod tests {
     fn defaults_are_embedded_sqlite_and_memory_sessions() {
         let c = config(&[]).unwrap();
         assert_eq!(c.env, AppEnv::Development);
-        assert_eq!(c.database, DatabaseUrl::Sqlite { url: "sqlite://data/porch.db?mode=rwc".into(), dir: Some("data".into()) });
+        assert_eq!(
+            c.database,
+            DatabaseUrl::Sqlite {
+                url: "sqlite://data/porch.db?mode=rwc".into(),
+                dir: Some("data".into())
+            }
+        );
         assert!(c.redis.is_none());
         assert_eq!(c.session.cookie_name, "session");
         assert!(!c.session.cookie_secure);
         assert_eq!(c.session.guest_idle_timeout, Duration::from_secs(1800));
         assert_eq!(c.session.user_idle_timeout, Duration::from_secs(7 * 86400));
-        assert_eq!(c.session.user_absolute_timeout, Duration::from_secs(30 * 86400));
+        assert_eq!(
+            c.session.user_absolute_timeout,
+            Duration::from_secs(30 * 86400)
+        );
     }
 
     #[test]
     fn production_requires_redis_and_a_long_secret() {
         let e = config(&[("APP_ENV", "production")]).unwrap_err();
         assert_eq!(e.var, "REDIS_URL");
-        let e = config(&[("APP_ENV", "production"), ("REDIS_URL", "redis://127.0.0.1:6379")]).unwrap_err();
+        let e = config(&[
+            ("APP_ENV", "production"),
+            ("REDIS_URL", "redis://127.0.0.1:6379"),
+        ])
+        .unwrap_err();
         assert_eq!(e.var, "SESSION_SECRET");
-        let e = config(&[("APP_ENV", "production"), ("REDIS_URL", "redis://127.0.0.1"), ("SESSION_SECRET", "short")]).unwrap_err();
+        let e = config(&[
+            ("APP_ENV", "production"),
+            ("REDIS_URL", "redis://127.0.0.1"),
+            ("SESSION_SECRET", "short"),
+        ])
+        .unwrap_err();
         assert_eq!(e.var, "SESSION_SECRET");
-        assert!(e.to_string().starts_with("SESSION_SECRET: must be at least 64"), "{e}");
-        let c = config(&[("APP_ENV", "production"), ("REDIS_URL", "redis://127.0.0.1"), ("SESSION_SECRET", GOOD_SECRET)]).unwrap();
+        assert!(
+            e.to_string()
+                .starts_with("SESSION_SECRET: must be at least 64"),
+            "{e}"
+        );
+        let c = config(&[
+            ("APP_ENV", "production"),
+            ("REDIS_URL", "redis://127.0.0.1"),
+            ("SESSION_SECRET", GOOD_SECRET),
+        ])
+        .unwrap();
         assert_eq!(c.session.cookie_name, "__Host-session");
         assert!(c.session.cookie_secure);
     }
@@ -353,7 +485,10 @@ mod tests {
             let e = config(&vars).unwrap_err();
             assert_eq!(&e.var, var, "{var}={value}");
             let line = e.to_string();
-            assert!(line.starts_with(&format!("{var}: ")) && !line.contains('\n'), "{line}");
+            assert!(
+                line.starts_with(&format!("{var}: ")) && !line.contains('\n'),
+                "{line}"
+            );
         }
         let e = config(&[("SESSION_IDLE_TIMEOUT", "40d")]).unwrap_err();
         assert_eq!(e.var, "SESSION_ABSOLUTE_TIMEOUT");
@@ -362,11 +497,28 @@ mod tests {
     #[test]
     fn database_urls() {
         let c = config(&[("DATABASE_URL", "postgres://u:p@localhost/db")]).unwrap();
-        assert_eq!(c.database, DatabaseUrl::Postgres { url: "postgres://u:p@localhost/db".into() });
+        assert_eq!(
+            c.database,
+            DatabaseUrl::Postgres {
+                url: "postgres://u:p@localhost/db".into()
+            }
+        );
         let c = config(&[("DATABASE_URL", "sqlite://var/lib/app.db")]).unwrap();
-        assert_eq!(c.database, DatabaseUrl::Sqlite { url: "sqlite://var/lib/app.db?mode=rwc".into(), dir: Some("var/lib".into()) });
+        assert_eq!(
+            c.database,
+            DatabaseUrl::Sqlite {
+                url: "sqlite://var/lib/app.db?mode=rwc".into(),
+                dir: Some("var/lib".into())
+            }
+        );
         let c = config(&[("DATABASE_URL", "sqlite::memory:")]).unwrap();
-        assert_eq!(c.database, DatabaseUrl::Sqlite { url: "sqlite::memory:".into(), dir: None });
+        assert_eq!(
+            c.database,
+            DatabaseUrl::Sqlite {
+                url: "sqlite::memory:".into(),
+                dir: None
+            }
+        );
     }
 
     #[test]
@@ -382,8 +534,15 @@ mod tests {
 
     #[test]
     fn secrets_and_redis_urls_are_not_printed() {
-        let c = config(&[("REDIS_URL", "redis://:hunter2@127.0.0.1:6379"), ("SESSION_SECRET", GOOD_SECRET)]).unwrap();
+        let c = config(&[
+            ("REDIS_URL", "redis://:hunter2@127.0.0.1:6379"),
+            ("SESSION_SECRET", GOOD_SECRET),
+        ])
+        .unwrap();
         let printed = format!("{c:?}");
-        assert!(!printed.contains("hunter2") && !printed.contains(GOOD_SECRET), "{printed}");
+        assert!(
+            !printed.contains("hunter2") && !printed.contains(GOOD_SECRET),
+            "{printed}"
+        );
     }
 }

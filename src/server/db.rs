@@ -28,12 +28,17 @@ pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DbSetupErr
     match url {
         DatabaseUrl::Sqlite { dir, url } => {
             if let Some(dir) = dir {
-                std::fs::create_dir_all(dir).map_err(|e| DbSetupError::Folder(dir.display().to_string(), e))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| DbSetupError::Folder(dir.display().to_string(), e))?;
             }
             if url.contains(":memory:") || url.contains("mode=memory") {
                 // Every connection to an in-memory database is a database of its own: keep
                 // exactly one, forever.
-                options.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
+                options
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None);
             } else {
                 // SQLite has one writer; a few readers are enough and WAL lets them run alongside.
                 options.max_connections(4).map_sqlx_sqlite_opts(|o| {
@@ -48,7 +53,11 @@ pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DbSetupErr
             options.max_connections(16).min_connections(1);
         }
     }
-    let db = Database::connect(options).await.map_err(DbSetupError::Connect)?;
-    Migrator::up(&db, None).await.map_err(DbSetupError::Migrate)?;
+    let db = Database::connect(options)
+        .await
+        .map_err(DbSetupError::Connect)?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(DbSetupError::Migrate)?;
     Ok(db)
 }

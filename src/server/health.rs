@@ -51,10 +51,14 @@ pub async fn check(state: &AppState) -> Health {
     let redis = async {
         match state.backend.kind() {
             BackendKind::Memory => RedisStatus::Memory,
-            BackendKind::Redis => match tokio::time::timeout(PROBE_TIMEOUT, state.backend.ping()).await {
-                Ok(Ok(())) => RedisStatus::Connected,
-                Ok(Err(BackendError::Unavailable(_) | BackendError::Other(_))) | Err(_) => RedisStatus::Down,
-            },
+            BackendKind::Redis => {
+                match tokio::time::timeout(PROBE_TIMEOUT, state.backend.ping()).await {
+                    Ok(Ok(())) => RedisStatus::Connected,
+                    Ok(Err(BackendError::Unavailable(_) | BackendError::Other(_))) | Err(_) => {
+                        RedisStatus::Down
+                    }
+                }
+            }
         }
     };
     let database = async {
@@ -64,8 +68,16 @@ pub async fn check(state: &AppState) -> Health {
         }
     };
     let (redis, database) = tokio::join!(redis, database);
-    let status = if redis != RedisStatus::Down && database == DatabaseStatus::Up { Status::Ok } else { Status::Degraded };
-    Health { status, redis, database }
+    let status = if redis != RedisStatus::Down && database == DatabaseStatus::Up {
+        Status::Ok
+    } else {
+        Status::Degraded
+    };
+    Health {
+        status,
+        redis,
+        database,
+    }
 }
 
 pub async fn handler(State(state): State<AppState>) -> Json<Health> {

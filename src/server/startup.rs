@@ -20,7 +20,7 @@ use super::{
     backend::{memory::MemoryBackend, redis::RedisBackend, Backend, BackendLimits},
     config::Config,
     db, health,
-    session::{layer::PageRoutes, layer::session_middleware, SessionSettings},
+    session::{layer::session_middleware, layer::PageRoutes, SessionSettings},
     state::AppState,
 };
 use crate::{
@@ -57,9 +57,14 @@ impl Application {
         };
         let backend: Arc<dyn Backend> = match &config.redis {
             Some(redis) => {
-                let backend = RedisBackend::connect(redis, limits, sessions.guest_idle_ms, REDIS_CONNECT_WAIT)
-                    .await
-                    .map_err(|e| StartupError::Redis(e.to_string()))?;
+                let backend = RedisBackend::connect(
+                    redis,
+                    limits,
+                    sessions.guest_idle_ms,
+                    REDIS_CONNECT_WAIT,
+                )
+                .await
+                .map_err(|e| StartupError::Redis(e.to_string()))?;
                 tracing::info!(prefix = %redis.key_prefix, "sessions in Redis");
                 Arc::new(backend)
             }
@@ -94,16 +99,31 @@ impl Application {
             })
             // Unknown API paths get JSON, not the HTML 404 page.
             .route("/api/{*rest}", any(api_not_found))
-            .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
-            .layer(middleware::from_fn_with_state(state.clone(), session_middleware))
+            .fallback(leptos_axum::file_and_error_handler_with_context::<
+                AppState,
+                _,
+            >(context, shell))
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                session_middleware,
+            ))
             .with_state(state.clone());
 
-        let listener = TcpListener::bind(addr).await.map_err(|e| StartupError::Bind(addr, e))?;
-        Ok(Self { listener, router, state })
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| StartupError::Bind(addr, e))?;
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
     }
 
     pub fn state(&self) -> &AppState {
@@ -111,15 +131,22 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then finishes the requests in flight.
-    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         // Leptos streams a page in several writes; without TCP_NODELAY, Nagle's algorithm and
         // the client's delayed ACK stall each response by ~40 ms.
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
+        axum::serve(
+            listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
     }
 }
 

@@ -24,7 +24,9 @@ pub struct AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("backend", &self.backend.kind()).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("backend", &self.backend.kind())
+            .finish_non_exhaustive()
     }
 }
 

@@ -3,7 +3,10 @@
 use std::{sync::Arc, time::Duration};
 
 use porch::server::{
-    backend::{memory::MemoryBackend, now_ms, redis::RedisBackend, Backend, BackendLimits, ExpiryPolicy, NewSession},
+    backend::{
+        memory::MemoryBackend, now_ms, redis::RedisBackend, Backend, BackendLimits, ExpiryPolicy,
+        NewSession,
+    },
     config::RedisConfig,
 };
 
@@ -19,12 +22,28 @@ async fn backends() -> Vec<Arc<dyn Backend>> {
         pool_size: 2,
     };
     let limits = BackendLimits::default();
-    let redis = RedisBackend::connect(&config, limits, IDLE, Duration::from_secs(2)).await.unwrap();
+    let redis = RedisBackend::connect(&config, limits, IDLE, Duration::from_secs(2))
+        .await
+        .unwrap();
     vec![Arc::new(redis), Arc::new(MemoryBackend::new(limits, IDLE))]
 }
 
-fn new_session<'a>(id: &'a str, now: i64, deadline: Option<i64>, page: Option<&'a str>) -> NewSession<'a> {
-    NewSession { id, record: "{\"r\":1}", now, policy: ExpiryPolicy { idle_ms: IDLE, deadline }, first_page: page }
+fn new_session<'a>(
+    id: &'a str,
+    now: i64,
+    deadline: Option<i64>,
+    page: Option<&'a str>,
+) -> NewSession<'a> {
+    NewSession {
+        id,
+        record: "{\"r\":1}",
+        now,
+        policy: ExpiryPolicy {
+            idle_ms: IDLE,
+            deadline,
+        },
+        first_page: page,
+    }
 }
 
 #[tokio::test]
@@ -33,27 +52,70 @@ async fn create_load_save_delete() {
         let kind = backend.kind();
         let id = unique("s");
         let now = now_ms();
-        assert!(backend.create_session(&new_session(&id, now, None, Some("/"))).await.unwrap());
-        assert!(!backend.create_session(&new_session(&id, now, None, None)).await.unwrap(), "{kind:?}: ids are never reused");
+        assert!(backend
+            .create_session(&new_session(&id, now, None, Some("/")))
+            .await
+            .unwrap());
+        assert!(
+            !backend
+                .create_session(&new_session(&id, now, None, None))
+                .await
+                .unwrap(),
+            "{kind:?}: ids are never reused"
+        );
 
-        let loaded = backend.load_session(&id, now + 10, Some("/a")).await.unwrap().expect("live");
+        let loaded = backend
+            .load_session(&id, now + 10, Some("/a"))
+            .await
+            .unwrap()
+            .expect("live");
         assert_eq!(loaded.record, "{\"r\":1}");
         assert_eq!(loaded.activity.started_at, now);
         assert_eq!(loaded.activity.last_seen, now + 10);
         assert_eq!(loaded.activity.page_count, 2, "{kind:?}");
-        assert_eq!(loaded.expires_at, now + 10 + IDLE, "{kind:?}: idle expiry slides");
+        assert_eq!(
+            loaded.expires_at,
+            now + 10 + IDLE,
+            "{kind:?}: idle expiry slides"
+        );
 
         // Loading without a page marks the session seen but counts nothing; last seen never
         // goes backwards (clocks of instances differ).
-        let loaded = backend.load_session(&id, now + 5, None).await.unwrap().unwrap();
-        assert_eq!((loaded.activity.page_count, loaded.activity.last_seen), (2, now + 10), "{kind:?}");
+        let loaded = backend
+            .load_session(&id, now + 5, None)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (loaded.activity.page_count, loaded.activity.last_seen),
+            (2, now + 10),
+            "{kind:?}"
+        );
 
         assert!(backend.save_session(&id, "{\"r\":2}").await.unwrap());
-        assert_eq!(backend.load_session(&id, now + 20, None).await.unwrap().unwrap().record, "{\"r\":2}");
+        assert_eq!(
+            backend
+                .load_session(&id, now + 20, None)
+                .await
+                .unwrap()
+                .unwrap()
+                .record,
+            "{\"r\":2}"
+        );
 
         backend.delete_session(&id).await.unwrap();
-        assert!(backend.load_session(&id, now + 30, None).await.unwrap().is_none(), "{kind:?}");
-        assert!(!backend.save_session(&id, "{}").await.unwrap(), "{kind:?}: an ended session is never brought back");
+        assert!(
+            backend
+                .load_session(&id, now + 30, None)
+                .await
+                .unwrap()
+                .is_none(),
+            "{kind:?}"
+        );
+        assert!(
+            !backend.save_session(&id, "{}").await.unwrap(),
+            "{kind:?}: an ended session is never brought back"
+        );
     }
 }
 
@@ -64,10 +126,27 @@ async fn absolute_deadline_caps_the_sliding_expiry() {
         let id = unique("s");
         let now = now_ms();
         let deadline = now + 60_000;
-        assert!(backend.create_session(&new_session(&id, now, Some(deadline), None)).await.unwrap());
-        let loaded = backend.load_session(&id, now + 1, None).await.unwrap().unwrap();
-        assert_eq!(loaded.expires_at, deadline, "{kind:?}: never past the deadline");
-        assert!(backend.load_session(&id, deadline + 1, None).await.unwrap().is_none(), "{kind:?}: over after the deadline");
+        assert!(backend
+            .create_session(&new_session(&id, now, Some(deadline), None))
+            .await
+            .unwrap());
+        let loaded = backend
+            .load_session(&id, now + 1, None)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            loaded.expires_at, deadline,
+            "{kind:?}: never past the deadline"
+        );
+        assert!(
+            backend
+                .load_session(&id, deadline + 1, None)
+                .await
+                .unwrap()
+                .is_none(),
+            "{kind:?}: over after the deadline"
+        );
     }
 }
 
@@ -79,7 +158,25 @@ async fn unreachable_redis_fails_fast_as_unavailable() {
         command_timeout: Duration::from_millis(300),
         pool_size: 1,
     };
-    let backend = RedisBackend::connect(&config, BackendLimits::default(), IDLE, Duration::from_millis(200)).await.unwrap();
-    let result = tokio::time::timeout(Duration::from_secs(2), backend.load_session("abc", now_ms(), None)).await.expect("bounded");
-    assert!(matches!(result, Err(porch::server::backend::BackendError::Unavailable(_))), "{result:?}");
+    let backend = RedisBackend::connect(
+        &config,
+        BackendLimits::default(),
+        IDLE,
+        Duration::from_millis(200),
+    )
+    .await
+    .unwrap();
+    let result = tokio::time::timeout(
+        Duration::from_secs(2),
+        backend.load_session("abc", now_ms(), None),
+    )
+    .await
+    .expect("bounded");
+    assert!(
+        matches!(
+            result,
+            Err(porch::server::backend::BackendError::Unavailable(_))
+        ),
+        "{result:?}"
+    );
 }

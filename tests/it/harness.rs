@@ -30,7 +30,10 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// A name unique to this test process and call.
 pub fn unique(kind: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
     format!("{kind}{}_{n}_{nanos:x}", std::process::id())
 }
 
@@ -47,13 +50,21 @@ pub struct TestOptions {
 
 impl Default for TestOptions {
     fn default() -> Self {
-        Self { redis_url: Some(redis_url()), prefix: format!("{}:", unique("t")), vars: Vec::new(), database_url: None }
+        Self {
+            redis_url: Some(redis_url()),
+            prefix: format!("{}:", unique("t")),
+            vars: Vec::new(),
+            database_url: None,
+        }
     }
 }
 
 impl TestOptions {
     pub fn memory() -> Self {
-        Self { redis_url: None, ..Self::default() }
+        Self {
+            redis_url: None,
+            ..Self::default()
+        }
     }
 
     pub fn var(mut self, name: &str, value: &str) -> Self {
@@ -81,18 +92,31 @@ pub async fn fresh_database_url() -> String {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) if !admin_url.is_empty() => {
             let name = unique("porch_t_");
-            let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
-            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
             admin.close().await.ok();
-            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin_url);
             format!("{base}/{name}")
         }
         _ => "sqlite::memory:".into(),
     }
 }
 
-pub fn build_config(options: &TestOptions, database_url: &str) -> Result<Config, porch::server::config::ConfigError> {
-    let mut leptos = leptos::config::get_configuration(Some("Leptos.toml")).expect("Leptos.toml").leptos_options;
+pub fn build_config(
+    options: &TestOptions,
+    database_url: &str,
+) -> Result<Config, porch::server::config::ConfigError> {
+    let mut leptos = leptos::config::get_configuration(Some("Leptos.toml"))
+        .expect("Leptos.toml")
+        .leptos_options;
     leptos.site_addr = "127.0.0.1:0".parse().unwrap();
     let mut vars: HashMap<String, String> = HashMap::new();
     vars.insert("DATABASE_URL".into(), database_url.into());
@@ -126,7 +150,14 @@ pub async fn try_spawn_app(options: TestOptions) -> Result<TestApp, StartupError
         .await
         .expect("server");
     });
-    Ok(TestApp { address, client: client(), options, state, shutdown: Some(tx), server: Some(server) })
+    Ok(TestApp {
+        address,
+        client: client(),
+        options,
+        state,
+        shutdown: Some(tx),
+        server: Some(server),
+    })
 }
 
 pub async fn spawn_app_with(options: TestOptions) -> TestApp {
@@ -149,7 +180,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Stops the server and waits for it to finish.
@@ -173,7 +208,11 @@ impl Drop for TestApp {
 
 /// All `Set-Cookie` headers of a response.
 pub fn set_cookies(headers: &HeaderMap) -> Vec<String> {
-    headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect()
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
 }
 
 /// The value of the cookie `name` set by a response, if any.
@@ -187,7 +226,15 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// A plain Redis client for looking at what the app stored.
 pub async fn redis() -> Client {
-    let client = Client::new(fred::types::config::Config::from_url(&redis_url()).unwrap(), None, None, None);
-    client.init().await.expect("Redis is running (the README's test command starts it)");
+    let client = Client::new(
+        fred::types::config::Config::from_url(&redis_url()).unwrap(),
+        None,
+        None,
+        None,
+    );
+    client
+        .init()
+        .await
+        .expect("Redis is running (the README's test command starts it)");
     client
 }

@@ -7,9 +7,15 @@ use crate::harness::*;
 fn assert_dev_cookie(set_cookie: &str) {
     assert!(set_cookie.starts_with("session="), "{set_cookie}");
     for attr in ["HttpOnly", "SameSite=Lax", "Path=/"] {
-        assert!(set_cookie.split("; ").any(|a| a == attr), "{attr} missing from {set_cookie}");
+        assert!(
+            set_cookie.split("; ").any(|a| a == attr),
+            "{attr} missing from {set_cookie}"
+        );
     }
-    assert!(!set_cookie.contains("Secure"), "no Secure over plain-http development: {set_cookie}");
+    assert!(
+        !set_cookie.contains("Secure"),
+        "no Secure over plain-http development: {set_cookie}"
+    );
     assert!(!set_cookie.contains("Domain"), "{set_cookie}");
 }
 
@@ -38,9 +44,15 @@ async fn production_cookie_is_secure_with_host_prefix() {
     let cookie = &cookies[0];
     assert!(cookie.starts_with("__Host-session="), "{cookie}");
     for attr in ["HttpOnly", "SameSite=Lax", "Path=/", "Secure"] {
-        assert!(cookie.split("; ").any(|a| a == attr), "{attr} missing from {cookie}");
+        assert!(
+            cookie.split("; ").any(|a| a == attr),
+            "{attr} missing from {cookie}"
+        );
     }
-    assert!(!cookie.contains("Domain"), "__Host- cookies must not carry Domain: {cookie}");
+    assert!(
+        !cookie.contains("Domain"),
+        "__Host- cookies must not carry Domain: {cookie}"
+    );
 }
 
 #[tokio::test]
@@ -55,9 +67,16 @@ async fn session_record_lands_in_redis_under_the_prefix_with_the_guest_timeout()
     let record: serde_json::Value = serde_json::from_str(&record).expect("a JSON record");
     assert!(record["data"].is_object(), "{record}");
     let ttl_ms: i64 = redis.pttl(&key).await.unwrap();
-    assert!(ttl_ms > 29 * 60 * 1000 && ttl_ms <= 30 * 60 * 1000, "guest idle timeout is 30 min, ttl {ttl_ms}");
+    assert!(
+        ttl_ms > 29 * 60 * 1000 && ttl_ms <= 30 * 60 * 1000,
+        "guest idle timeout is 30 min, ttl {ttl_ms}"
+    );
     let count: Option<i64> = redis.hget(format!("{key}:a"), "count").await.unwrap();
-    assert_eq!(count, Some(1), "the page view that created the session counts once");
+    assert_eq!(
+        count,
+        Some(1),
+        "the page view that created the session counts once"
+    );
 }
 
 #[tokio::test]
@@ -73,16 +92,27 @@ async fn session_survives_an_app_restart_when_redis_holds_it() {
     second.client = client;
     let res = second.get("/").await;
     assert_eq!(res.status(), 200);
-    assert!(set_cookies(res.headers()).is_empty(), "the same session continues: no new cookie");
+    assert!(
+        set_cookies(res.headers()).is_empty(),
+        "the same session continues: no new cookie"
+    );
     let redis = redis().await;
-    let count: Option<i64> = redis.hget(format!("{}s:{{{id}}}:a", second.options.prefix), "count").await.unwrap();
+    let count: Option<i64> = redis
+        .hget(format!("{}s:{{{id}}}:a", second.options.prefix), "count")
+        .await
+        .unwrap();
     assert_eq!(count, Some(2));
 }
 
 #[tokio::test]
 async fn requests_that_are_not_page_views_create_no_session() {
     let app = spawn_app().await;
-    for path in ["/api/health", "/api/nothing-here", "/favicon.svg", "/no-such-page"] {
+    for path in [
+        "/api/health",
+        "/api/nothing-here",
+        "/favicon.svg",
+        "/no-such-page",
+    ] {
         let res = app.get(path).await;
         assert!(set_cookies(res.headers()).is_empty(), "{path} set a cookie");
     }
@@ -97,7 +127,12 @@ async fn concurrent_page_views_of_one_session_all_count() {
         let mut views = tokio::task::JoinSet::new();
         for _ in 0..50 {
             let request = app.client.get(app.url("/"));
-            views.spawn(async move { request.send().await.map(|r| (r.status(), r.headers().contains_key("set-cookie"))) });
+            views.spawn(async move {
+                request
+                    .send()
+                    .await
+                    .map(|r| (r.status(), r.headers().contains_key("set-cookie")))
+            });
         }
         while let Some(view) = views.join_next().await {
             let (status, set_cookie) = view.unwrap().expect("request");
@@ -117,8 +152,14 @@ async fn concurrent_page_views_of_one_session_all_count() {
 
 #[tokio::test]
 async fn a_dead_redis_still_serves_pages_without_touching_the_cookie() {
-    let app = spawn_app_with(TestOptions { redis_url: Some("redis://127.0.0.1:1".into()), ..TestOptions::default() }).await;
-    let res = tokio::time::timeout(std::time::Duration::from_secs(5), app.get("/")).await.expect("no hang");
+    let app = spawn_app_with(TestOptions {
+        redis_url: Some("redis://127.0.0.1:1".into()),
+        ..TestOptions::default()
+    })
+    .await;
+    let res = tokio::time::timeout(std::time::Duration::from_secs(5), app.get("/"))
+        .await
+        .expect("no hang");
     assert_eq!(res.status(), 200);
     assert!(set_cookies(res.headers()).is_empty());
     let res = app
@@ -129,5 +170,8 @@ async fn a_dead_redis_still_serves_pages_without_touching_the_cookie() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert!(set_cookies(res.headers()).is_empty(), "an unknown session is not an ended one");
+    assert!(
+        set_cookies(res.headers()).is_empty(),
+        "an unknown session is not an ended one"
+    );
 }

@@ -10,7 +10,8 @@ use async_trait::async_trait;
 use parking_lot::Mutex;
 
 use super::{
-    ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, LoadedSession, Millis, NewSession,
+    ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, LoadedSession, Millis,
+    NewSession,
 };
 
 #[derive(Debug, Clone)]
@@ -67,8 +68,12 @@ impl State {
     fn purge(&mut self, now: Millis) {
         self.records.retain(|_, r| r.expires_at > now);
         self.activity.retain(|_, a| a.keep_until > now);
-        let gone: Vec<String> =
-            self.expiry_scores.keys().filter(|id| !self.activity.contains_key(*id)).cloned().collect();
+        let gone: Vec<String> = self
+            .expiry_scores
+            .keys()
+            .filter(|id| !self.activity.contains_key(*id))
+            .cloned()
+            .collect();
         for id in gone {
             self.unschedule_expiry(&id);
         }
@@ -93,7 +98,11 @@ pub struct MemoryBackend {
 
 impl MemoryBackend {
     pub fn new(limits: BackendLimits, fallback_idle_ms: i64) -> Self {
-        Self { state: Mutex::default(), limits, fallback_idle_ms }
+        Self {
+            state: Mutex::default(),
+            limits,
+            fallback_idle_ms,
+        }
     }
 }
 
@@ -118,8 +127,18 @@ impl Backend for MemoryBackend {
         }
         let expires_at = new.policy.expires_at(new.now);
         let keep_until = expires_at + self.limits.archive_grace_ms;
-        state.records.insert(new.id.to_owned(), Record { data: new.record.to_owned(), expires_at });
-        let pages: VecDeque<_> = new.first_page.map(|p| (new.now, p.to_owned())).into_iter().collect();
+        state.records.insert(
+            new.id.to_owned(),
+            Record {
+                data: new.record.to_owned(),
+                expires_at,
+            },
+        );
+        let pages: VecDeque<_> = new
+            .first_page
+            .map(|p| (new.now, p.to_owned()))
+            .into_iter()
+            .collect();
         state.activity.insert(
             new.id.to_owned(),
             Activity {
@@ -158,15 +177,18 @@ impl Backend for MemoryBackend {
         }
         let keep_until = expires_at + self.limits.archive_grace_ms;
         let pages_kept = self.limits.pages_kept;
-        let activity = state.activity.entry(id.to_owned()).or_insert_with(|| Activity {
-            started_at: now,
-            last_seen: now,
-            page_count: 0,
-            idle_ms,
-            deadline,
-            pages: VecDeque::new(),
-            keep_until,
-        });
+        let activity = state
+            .activity
+            .entry(id.to_owned())
+            .or_insert_with(|| Activity {
+                started_at: now,
+                last_seen: now,
+                page_count: 0,
+                idle_ms,
+                deadline,
+                pages: VecDeque::new(),
+                keep_until,
+            });
         activity.last_seen = activity.last_seen.max(now);
         if let Some(page) = page {
             activity.page_count += 1;
@@ -184,7 +206,11 @@ impl Backend for MemoryBackend {
         if let Some(r) = state.records.get_mut(id) {
             r.expires_at = expires_at;
         }
-        Ok(Some(LoadedSession { record, activity: summary, expires_at }))
+        Ok(Some(LoadedSession {
+            record,
+            activity: summary,
+            expires_at,
+        }))
     }
 
     async fn save_session(&self, id: &str, record: &str) -> Result<bool, BackendError> {

@@ -94,7 +94,10 @@ pub struct BackendLimits {
 
 impl Default for BackendLimits {
     fn default() -> Self {
-        Self { pages_kept: 100, archive_grace_ms: 24 * 3600 * 1000 }
+        Self {
+            pages_kept: 100,
+            archive_grace_ms: 24 * 3600 * 1000,
+        }
     }
 }
 

@@ -10,15 +10,14 @@ use async_trait::async_trait;
 use fred::{
     prelude::*,
     types::{
-        config::UnresponsiveConfig,
-        scripts::Script,
-        Expiration, MultipleKeys, MultipleValues, SetOptions,
+        config::UnresponsiveConfig, scripts::Script, Expiration, MultipleKeys, MultipleValues,
+        SetOptions,
     },
 };
 
 use super::{
-    keys::Keys, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, LoadedSession, Millis,
-    NewSession,
+    keys::Keys, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, LoadedSession,
+    Millis, NewSession,
 };
 use crate::server::config::RedisConfig;
 
@@ -36,7 +35,9 @@ pub struct RedisBackend {
 
 impl std::fmt::Debug for RedisBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisBackend").field("prefix", &self.keys.prefix()).finish_non_exhaustive()
+        f.debug_struct("RedisBackend")
+            .field("prefix", &self.keys.prefix())
+            .finish_non_exhaustive()
     }
 }
 
@@ -64,7 +65,8 @@ impl RedisBackend {
         fallback_idle_ms: i64,
         connect_wait: Duration,
     ) -> Result<Self, BackendError> {
-        let mut fred_config = Config::from_url(&config.url).map_err(|e| BackendError::Other(e.to_string()))?;
+        let mut fred_config =
+            Config::from_url(&config.url).map_err(|e| BackendError::Other(e.to_string()))?;
         // Retry the first connection like any later one instead of failing start-up.
         fred_config.fail_fast = false;
         let timeout = config.command_timeout;
@@ -75,7 +77,10 @@ impl RedisBackend {
             .with_connection_config(|conn| {
                 conn.connection_timeout = Duration::from_secs(1);
                 conn.internal_command_timeout = Duration::from_secs(1);
-                conn.tcp = TcpConfig { nodelay: Some(true), ..Default::default() };
+                conn.tcp = TcpConfig {
+                    nodelay: Some(true),
+                    ..Default::default()
+                };
                 // A Redis that accepts the connection but never answers is treated as down.
                 conn.unresponsive = UnresponsiveConfig {
                     max_timeout: Some(Duration::from_secs(2)),
@@ -86,8 +91,14 @@ impl RedisBackend {
             .build_pool(config.pool_size)
             .map_err(|e| BackendError::Other(e.to_string()))?;
         let _connection_tasks = pool.connect();
-        if tokio::time::timeout(connect_wait, pool.wait_for_connect()).await.is_err() {
-            tracing::warn!(wait_ms = connect_wait.as_millis() as u64, "Redis not reachable yet; starting degraded and retrying in the background");
+        if tokio::time::timeout(connect_wait, pool.wait_for_connect())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                wait_ms = connect_wait.as_millis() as u64,
+                "Redis not reachable yet; starting degraded and retrying in the background"
+            );
         }
         Ok(Self {
             pool,
@@ -121,7 +132,9 @@ impl RedisBackend {
         args: impl TryInto<MultipleValues, Error = impl Into<Error> + Send> + Send,
     ) -> Result<R, BackendError> {
         // Reloads the script after NOSCRIPT, i.e. after Redis restarted with an empty cache.
-        Ok(script.evalsha_with_reload(self.client()?, keys, args).await?)
+        Ok(script
+            .evalsha_with_reload(self.client()?, keys, args)
+            .await?)
     }
 }
 
@@ -138,7 +151,11 @@ impl Backend for RedisBackend {
 
     async fn create_session(&self, new: &NewSession<'_>) -> Result<bool, BackendError> {
         let expires_at = new.policy.expires_at(new.now);
-        let keys = vec![self.keys.session(new.id), self.keys.activity(new.id), self.keys.pages(new.id)];
+        let keys = vec![
+            self.keys.session(new.id),
+            self.keys.activity(new.id),
+            self.keys.pages(new.id),
+        ];
         let args: Vec<Value> = vec![
             new.record.into(),
             new.now.into(),
@@ -153,7 +170,14 @@ impl Backend for RedisBackend {
             // Outside the script: the index is one key for all sessions, in its own cluster slot.
             let _: i64 = self
                 .client()?
-                .zadd(self.keys.expiries(), None, None, false, false, (expires_at as f64, new.id))
+                .zadd(
+                    self.keys.expiries(),
+                    None,
+                    None,
+                    false,
+                    false,
+                    (expires_at as f64, new.id),
+                )
                 .await?;
         }
         Ok(created == 1)
@@ -165,7 +189,11 @@ impl Backend for RedisBackend {
         now: Millis,
         page: Option<&str>,
     ) -> Result<Option<LoadedSession>, BackendError> {
-        let keys = vec![self.keys.session(id), self.keys.activity(id), self.keys.pages(id)];
+        let keys = vec![
+            self.keys.session(id),
+            self.keys.activity(id),
+            self.keys.pages(id),
+        ];
         let args: Vec<Value> = vec![
             now.into(),
             page.unwrap_or("").into(),
@@ -173,18 +201,31 @@ impl Backend for RedisBackend {
             self.limits.archive_grace_ms.into(),
             self.fallback_idle_ms.into(),
         ];
-        let reply: Option<(String, i64, i64, i64, i64)> = self.eval(&self.load_session, keys, args).await?;
-        Ok(reply.map(|(record, started_at, last_seen, page_count, expires_at)| LoadedSession {
-            record,
-            activity: ActivitySummary { started_at, last_seen, page_count },
-            expires_at,
-        }))
+        let reply: Option<(String, i64, i64, i64, i64)> =
+            self.eval(&self.load_session, keys, args).await?;
+        Ok(reply.map(
+            |(record, started_at, last_seen, page_count, expires_at)| LoadedSession {
+                record,
+                activity: ActivitySummary {
+                    started_at,
+                    last_seen,
+                    page_count,
+                },
+                expires_at,
+            },
+        ))
     }
 
     async fn save_session(&self, id: &str, record: &str) -> Result<bool, BackendError> {
         let saved: Option<String> = self
             .client()?
-            .set(self.keys.session(id), record, Some(Expiration::KEEPTTL), Some(SetOptions::XX), false)
+            .set(
+                self.keys.session(id),
+                record,
+                Some(Expiration::KEEPTTL),
+                Some(SetOptions::XX),
+                false,
+            )
             .await?;
         Ok(saved.is_some())
     }
@@ -192,7 +233,13 @@ impl Backend for RedisBackend {
     async fn delete_session(&self, id: &str) -> Result<(), BackendError> {
         let client = self.client()?;
         let pipeline = client.pipeline();
-        let _: () = pipeline.del(vec![self.keys.session(id), self.keys.activity(id), self.keys.pages(id)]).await?;
+        let _: () = pipeline
+            .del(vec![
+                self.keys.session(id),
+                self.keys.activity(id),
+                self.keys.pages(id),
+            ])
+            .await?;
         let _: () = pipeline.zrem(self.keys.expiries(), id).await?;
         let _: Vec<Value> = pipeline.all().await?;
         Ok(())

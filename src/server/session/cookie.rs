@@ -33,13 +33,19 @@ impl CookieSettings {
 
     fn build(&self, value: &str, max_age: i64) -> HeaderValue {
         let secure = if self.secure { "; Secure" } else { "" };
-        let cookie = format!("{}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}", self.name);
+        let cookie = format!(
+            "{}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}",
+            self.name
+        );
         HeaderValue::from_str(&cookie).expect("cookie built from a checked name and a base64 id")
     }
 }
 
 /// Values of every cookie called `name` in the request.
-pub fn cookie_values<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+pub fn cookie_values<'a>(
+    headers: &'a HeaderMap,
+    name: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -56,7 +62,15 @@ mod tests {
     use super::*;
 
     fn settings(secure: bool) -> CookieSettings {
-        CookieSettings { name: if secure { "__Host-session".into() } else { "session".into() }, secure, max_age_secs: 60 }
+        CookieSettings {
+            name: if secure {
+                "__Host-session".into()
+            } else {
+                "session".into()
+            },
+            secure,
+            max_age_secs: 60,
+        }
     }
 
     #[test]
@@ -65,8 +79,14 @@ mod tests {
         let id = Id::default();
         let set = s.set(id);
         let clear = s.clear();
-        assert_eq!(set.to_str().unwrap(), format!("__Host-session={id}; HttpOnly; SameSite=Lax; Path=/; Max-Age=60; Secure"));
-        assert_eq!(clear.to_str().unwrap(), "__Host-session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Secure");
+        assert_eq!(
+            set.to_str().unwrap(),
+            format!("__Host-session={id}; HttpOnly; SameSite=Lax; Path=/; Max-Age=60; Secure")
+        );
+        assert_eq!(
+            clear.to_str().unwrap(),
+            "__Host-session=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Secure"
+        );
     }
 
     #[test]
@@ -74,9 +94,15 @@ mod tests {
         let s = settings(false);
         let id = Id::default();
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_str(&format!("a=1; session={id}; b=2")).unwrap());
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("a=1; session={id}; b=2")).unwrap(),
+        );
         assert_eq!(s.read(&headers), Some(id));
-        headers.insert(header::COOKIE, HeaderValue::from_static("session=not-an-id"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("session=not-an-id"),
+        );
         assert_eq!(s.read(&headers), None);
         assert!(s.present(&headers));
         headers.insert(header::COOKIE, HeaderValue::from_static("sessionx=1"));

@@ -88,7 +88,9 @@ fn page_view(request: &Request, routes: &PageRoutes) -> Option<String> {
     let headers = request.headers();
     // Speculative loads (link prefetch, prerender) are not visits.
     let speculative = headers.contains_key("sec-purpose")
-        || headers.get("purpose").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"prefetch"));
+        || headers
+            .get("purpose")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"prefetch"));
     let path = request.uri().path();
     if speculative || !routes.matches(path) {
         return None;
@@ -100,7 +102,11 @@ fn page_view(request: &Request, routes: &PageRoutes) -> Option<String> {
     Some(path[..end].to_owned())
 }
 
-pub async fn session_middleware(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn session_middleware(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let settings = &state.sessions;
     let store = Arc::new(RequestStore::new(state.backend.clone(), settings.clone()));
     let cookie_present = settings.cookie.present(request.headers());
@@ -125,7 +131,9 @@ pub async fn session_middleware(State(state): State<AppState>, mut request: Requ
     };
 
     let session = Session::new(initial_id, store.clone(), None);
-    request.extensions_mut().insert(AppSession::new(session.clone(), store.clone()));
+    request
+        .extensions_mut()
+        .insert(AppSession::new(session.clone(), store.clone()));
     request.extensions_mut().insert(session.clone());
 
     let mut response = next.run(request).await;
@@ -148,10 +156,13 @@ pub async fn session_middleware(State(state): State<AppState>, mut request: Requ
         }
         _ => {}
     }
-    let session_used = store.info().is_some() || store.unavailable().is_some() || final_id != cookie_id;
+    let session_used =
+        store.info().is_some() || store.unavailable().is_some() || final_id != cookie_id;
     if session_used {
         // Whatever was rendered depends on who asked.
-        headers.entry(header::CACHE_CONTROL).or_insert(header::HeaderValue::from_static("no-store"));
+        headers
+            .entry(header::CACHE_CONTROL)
+            .or_insert(header::HeaderValue::from_static("no-store"));
         headers.append(header::VARY, header::HeaderValue::from_static("Cookie"));
     }
     response
@@ -163,7 +174,13 @@ mod tests {
 
     #[test]
     fn matches_static_param_and_rest_routes() {
-        let routes = PageRoutes::new(["/", "/account/sessions", "/users/:id", "/docs/*rest", "/items/{id}"]);
+        let routes = PageRoutes::new([
+            "/",
+            "/account/sessions",
+            "/users/:id",
+            "/docs/*rest",
+            "/items/{id}",
+        ]);
         assert!(routes.matches("/"));
         assert!(routes.matches("/account/sessions"));
         assert!(routes.matches("/account/sessions/"));

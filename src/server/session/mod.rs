@@ -61,13 +61,26 @@ impl SessionSettings {
 
 /// The expiry rule for a record: guests idle out quickly; users idle out slowly and also hit a
 /// hard deadline counted from sign-in.
-pub fn policy_for(data: &std::collections::HashMap<String, serde_json::Value>, settings: &SessionSettings) -> ExpiryPolicy {
-    match data.get(keys::SIGNED_IN).and_then(|v| serde_json::from_value::<SignedIn>(v.clone()).ok()) {
+pub fn policy_for(
+    data: &std::collections::HashMap<String, serde_json::Value>,
+    settings: &SessionSettings,
+) -> ExpiryPolicy {
+    match data
+        .get(keys::SIGNED_IN)
+        .and_then(|v| serde_json::from_value::<SignedIn>(v.clone()).ok())
+    {
         Some(signed_in) => ExpiryPolicy {
             idle_ms: settings.user_idle_ms,
-            deadline: Some(signed_in.signed_in_at.saturating_add(settings.user_absolute_ms)),
+            deadline: Some(
+                signed_in
+                    .signed_in_at
+                    .saturating_add(settings.user_absolute_ms),
+            ),
         },
-        None => ExpiryPolicy { idle_ms: settings.guest_idle_ms, deadline: None },
+        None => ExpiryPolicy {
+            idle_ms: settings.guest_idle_ms,
+            deadline: None,
+        },
     }
 }
 
@@ -123,11 +136,17 @@ impl AppSession {
     pub async fn info(&self) -> Result<Option<SessionInfo>, SessionUnavailable> {
         if self.session.id().is_some() && self.store.info().is_none() {
             // Not loaded yet: loading fills `info`.
-            if self.session.get_value(keys::SIGNED_IN).await.is_err() && self.store.unavailable().is_some() {
+            if self.session.get_value(keys::SIGNED_IN).await.is_err()
+                && self.store.unavailable().is_some()
+            {
                 return Err(SessionUnavailable);
             }
         }
-        Ok(if self.session.id().is_some() { self.store.info() } else { None })
+        Ok(if self.session.id().is_some() {
+            self.store.info()
+        } else {
+            None
+        })
     }
 
     /// True when the backend failed during this request.

@@ -1,0 +1,107 @@
+# Shared by scripts/run.sh and scripts/test.sh. Every step is idempotent and cheap when its work
+# is already done, so the scripts can run on a fresh machine and on a warm one alike.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+CARGO_LEPTOS_VERSION=0.3.10
+# The wasm-bindgen CLI must equal the crate version pinned in Cargo.toml, to the patch.
+WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' Cargo.toml)"
+export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+
+# The flags and variables cargo-leptos gives a debug server build; `cargo test` and clippy use the
+# same ones so they reuse its compiled dependencies instead of building ~340 crates again.
+export RUSTFLAGS="${RUSTFLAGS:---cfg erase_components}"
+export LEPTOS_OUTPUT_NAME=porch
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+sudo_if_needed() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+ensure_rust_tools() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    step "Adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION"; then
+    step "Installing cargo-leptos $CARGO_LEPTOS_VERSION (about 20 minutes on 2 cores, once)"
+    # no_downloads: a missing tool is a clear error instead of a download attempt.
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+  fi
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION"; then
+    step "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes, once)"
+    # Not --locked: the registry mirror lacks one locked dependency; unlocked builds fine.
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  fi
+}
+
+# Playwright and binaryen's wasm-opt (Debian's is too old and breaks release builds).
+ensure_npm_packages() {
+  if [ ! -x end2end/node_modules/.bin/playwright ] || [ ! -x end2end/node_modules/.bin/wasm-opt ] \
+    || [ end2end/package.json -nt end2end/node_modules/.package-lock.json ]; then
+    step "Installing npm packages in end2end/ (Playwright, binaryen)"
+    (cd end2end && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi)
+  fi
+}
+
+apt_install_missing() {
+  local missing=()
+  for pair in "$@"; do
+    local bin="${pair%%:*}" pkg="${pair##*:}"
+    have "$bin" || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    step "Installing ${missing[*]} with apt-get"
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  fi
+}
+
+ensure_redis() {
+  apt_install_missing redis-server:redis-server
+  if ! redis-cli -p 6379 ping >/dev/null 2>&1; then
+    step "Starting redis-server on 127.0.0.1:6379 (no persistence)"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+    for _ in $(seq 50); do redis-cli -p 6379 ping >/dev/null 2>&1 && break; sleep 0.1; done
+  fi
+}
+
+# PostgreSQL: the Debian cluster, and a role of our own for tests. Nothing else is touched.
+PG_TEST_URL="postgres://app_test:app_test@127.0.0.1:5432/postgres"
+ensure_postgres() {
+  # The client (psql) may be there without the server: look for the server binary itself.
+  if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    step "Installing postgresql with apt-get"
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
+  fi
+  if ! pg_lsclusters -h 2>/dev/null | grep -q online; then
+    step "Starting PostgreSQL"
+    local cluster
+    cluster="$(pg_lsclusters -h | awk 'NR==1 {print $1" "$2}')"
+    sudo_if_needed pg_ctlcluster --skip-systemctl-redirect $cluster start
+  fi
+  for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 && break; sleep 0.2; done
+  if ! sudo_if_needed su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='app_test'\"" | grep -q 1; then
+    step "Creating the PostgreSQL role app_test (tests create and drop their own databases)"
+    sudo_if_needed su postgres -c "psql -qc \"CREATE ROLE app_test LOGIN CREATEDB PASSWORD 'app_test'\""
+  fi
+}
+
+# Drops databases left by earlier test runs (only ours: owned by app_test, named porch_t_*).
+drop_old_test_databases() {
+  local dbs
+  dbs="$(PGPASSWORD=app_test psql -h 127.0.0.1 -U app_test -d postgres -tAc \
+    "SELECT datname FROM pg_database WHERE datname LIKE 'porch\_t\_%' AND pg_get_userbyid(datdba) = 'app_test'")"
+  for db in $dbs; do
+    PGPASSWORD=app_test psql -h 127.0.0.1 -U app_test -d postgres -qc "DROP DATABASE IF EXISTS \"$db\"" || true
+  done
+}
+
+ensure_chromium() {
+  apt_install_missing chromium:chromium
+}

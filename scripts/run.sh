@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds and serves the app on http://127.0.0.1:3000, installing what is missing first.
+#   scripts/run.sh            debug build (faster to build)
+#   scripts/run.sh --release  optimised build, as in production
+# Embedded defaults: SQLite in ./data and sessions in memory. Set DATABASE_URL / REDIS_URL to
+# use PostgreSQL / Redis (see README.md).
+source "$(dirname "$0")/lib.sh"
+
+ensure_rust_tools
+ensure_npm_packages
+
+step "Building and serving (cargo leptos serve $*)"
+exec cargo leptos serve "$@"

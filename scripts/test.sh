@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole check, as CI runs it: formatting, lints, Rust tests on SQLite and PostgreSQL with a
+# real Redis, then Playwright against the built site (JavaScript on and off).
+source "$(dirname "$0")/lib.sh"
+
+START=$(date +%s)
+ensure_rust_tools
+ensure_npm_packages
+ensure_redis
+ensure_postgres
+ensure_chromium
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "Building the site (cargo leptos build)"
+cargo leptos build
+
+step "Rust tests on SQLite and Redis"
+cargo test --features ssr
+
+step "Rust integration tests on PostgreSQL and Redis"
+drop_old_test_databases
+TEST_DATABASE_URL="$PG_TEST_URL" cargo test --features ssr --test it
+drop_old_test_databases
+
+step "Clippy (ssr, all targets) with warnings as errors"
+cargo clippy --features ssr --all-targets -- -D warnings
+step "Clippy (hydrate, wasm32) with warnings as errors"
+cargo clippy --features hydrate --lib --target wasm32-unknown-unknown --target-dir target/front -- -D warnings
+
+step "Playwright end-to-end tests (projects js and no-js) in /usr/bin/chromium"
+E2E_PREFIX="e2e:$$:$(date +%s):"
+export E2E_SERVER_CMD="env REDIS_URL=redis://127.0.0.1:6379 REDIS_KEY_PREFIX=$E2E_PREFIX DATABASE_URL=sqlite://target/e2e/porch.db LEPTOS_SITE_ROOT=target/site RUST_LOG=warn target/debug/porch"
+rm -rf target/e2e
+(cd end2end && npx playwright test)
+
+step "All checks passed in $(( $(date +%s) - START ))s"
