@@ -1,15 +1,23 @@
-//! The document shell, the root component and the routes.
+//! The document shell, the root component, the routes, and the signed-in user for every page.
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Html, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    path, SsrMode,
 };
 
 use crate::{
+    api::auth::{current_user, ChangePassword, Login, Logout, Register, RevokeSession, SignOutOthers, UpdateProfile},
     components::{footer::Footer, header::Header},
-    pages::{home::HomePage, not_found::NotFound},
+    error::AppError,
+    model::User,
+    pages::{
+        account::{AccountPage, PasswordPage, SessionsPage},
+        auth::{LoginPage, RegisterPage},
+        home::HomePage,
+        not_found::NotFound,
+    },
 };
 
 /// The full HTML document the server sends. `<html>`'s attributes come from [`Html`] in
@@ -34,9 +42,66 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The account actions and the signed-in user, shared by the header and the pages. The user is
+/// fetched again whenever an action that can change it completes.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub user: Resource<Result<Option<User>, AppError>>,
+    pub login: ServerAction<Login>,
+    pub register: ServerAction<Register>,
+    pub logout: ServerAction<Logout>,
+    pub update_profile: ServerAction<UpdateProfile>,
+    pub change_password: ServerAction<ChangePassword>,
+    pub revoke: ServerAction<RevokeSession>,
+    pub sign_out_others: ServerAction<SignOutOthers>,
+}
+
+impl Auth {
+    fn new() -> Self {
+        let login = ServerAction::<Login>::new();
+        let register = ServerAction::<Register>::new();
+        let logout = ServerAction::<Logout>::new();
+        let update_profile = ServerAction::<UpdateProfile>::new();
+        let change_password = ServerAction::<ChangePassword>::new();
+        let user = Resource::new(
+            move || {
+                (
+                    login.version().get(),
+                    register.version().get(),
+                    logout.version().get(),
+                    update_profile.version().get(),
+                )
+            },
+            |_| current_user(),
+        );
+        Self {
+            user,
+            login,
+            register,
+            logout,
+            update_profile,
+            change_password,
+            revoke: ServerAction::new(),
+            sign_out_others: ServerAction::new(),
+        }
+    }
+}
+
+/// Loads `path` as a new document: after signing in or out everything on the page depends on
+/// who is signed in, and a fresh server render gets all of it right at once.
+pub fn full_page_load(path: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().location().set_href(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(Auth::new());
 
     // Effects run only in the browser: this attribute says the WASM client has taken over,
     // which end-to-end tests check so that a broken hydration cannot pass unnoticed.
@@ -46,6 +111,8 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    // Async: the whole page (header included) is rendered before it is sent, so it is complete
+    // without JavaScript and never shows a loading placeholder.
     view! {
         <Html {..} lang="en" dir="ltr" data-theme="system"/>
         <Stylesheet id="leptos" href="/pkg/porch.css"/>
@@ -55,7 +122,12 @@ pub fn App() -> impl IntoView {
             <Header/>
             <main id="main" class="container">
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=StaticSegment("") view=HomePage/>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/sessions") view=SessionsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

@@ -74,6 +74,26 @@ impl AppError {
     }
 }
 
+/// Lets server functions return `Result<T, AppError>`: the client gets the same safe error.
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Args(_) | E::Deserialization(_) | E::MissingArg(_) => Self::new(
+                ErrorCode::BadRequest,
+                "The form could not be read. Reload the page and try again.",
+            ),
+            E::Request(_) | E::Response(_) => Self::new(
+                ErrorCode::Unavailable,
+                "Could not reach the server. Check your connection and try again.",
+            ),
+            _ => Self::new(ErrorCode::Internal, "Something went wrong on our side."),
+        }
+    }
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use axum::{
@@ -86,8 +106,7 @@ mod ssr {
 
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
-            let status = StatusCode::from_u16(self.code.status())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status = StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let unavailable = self.code == ErrorCode::Unavailable;
             let mut res = (status, Json(serde_json::json!({ "error": self }))).into_response();
             if unavailable {
@@ -106,8 +125,7 @@ mod tests {
     #[test]
     fn serializes_to_the_api_shape() {
         let mut e = AppError::new(ErrorCode::Validation, "Check the highlighted fields.");
-        e.fields
-            .insert("email".into(), "Enter a valid email address.".into());
+        e.fields.insert("email".into(), "Enter a valid email address.".into());
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(
             json,

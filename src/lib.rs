@@ -1,9 +1,11 @@
 //! Porch: accounts, sessions and preferences, server-rendered with Leptos and hydrated in the
 //! browser. One crate: `ssr` builds the server, `hydrate` the WASM client.
 
+pub mod api;
 pub mod app;
 pub mod components;
 pub mod error;
+pub mod model;
 pub mod pages;
 
 #[cfg(feature = "ssr")]

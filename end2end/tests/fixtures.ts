@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 /** Whether this project runs with JavaScript on. */
 export const withJs = (page: Page) => base.info().project.name === 'js';
@@ -12,6 +12,9 @@ export const test = base.extend<{ problems: string[] }>({
     const problems: string[] = [];
     page.on('console', (msg) => {
       const text = msg.text();
+      // A 4xx answer to a form the test submits wrong on purpose is logged by the browser as a
+      // failed resource; it is the expected answer, not a page error.
+      if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(text)) return;
       if (msg.type() === 'error' || /hydration|mismatch/i.test(text)) problems.push(`${msg.type()}: ${text}`);
     });
     page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
@@ -30,3 +33,34 @@ export async function settled(page: Page): Promise<void> {
 }
 
 export { expect };
+
+/** A second, independent browser (own cookies) with this project's settings. */
+export async function newContext(browser: Browser, options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
+  const project = base.info().project.use;
+  return browser.newContext({ baseURL: project.baseURL, javaScriptEnabled: project.javaScriptEnabled, ...options });
+}
+
+export const PASSWORD = 'correct horse battery';
+
+export function uniqueEmail(): string {
+  return `pw-${Date.now()}-${Math.random().toString(36).slice(2, 10)}@example.com`;
+}
+
+export async function register(page: Page, name: string, email: string): Promise<void> {
+  await page.goto('/register');
+  await settled(page);
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await settled(page);
+}
+
+export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await page.goto('/login');
+  await settled(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}

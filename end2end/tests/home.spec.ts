@@ -1,4 +1,4 @@
-import { test, expect, settled } from './fixtures';
+import { test, expect, settled, newContext } from './fixtures';
 
 test('home page renders in the shell, themed, and hydrates with JavaScript', async ({ page, problems }) => {
   const response = await page.goto('/');
@@ -16,7 +16,7 @@ test('home page renders in the shell, themed, and hydrates with JavaScript', asy
 });
 
 test('the dark colour scheme is honoured by the system theme without a script', async ({ browser }) => {
-  const context = await browser.newContext({ colorScheme: 'dark', javaScriptEnabled: false });
+  const context = await newContext(browser, { colorScheme: 'dark', javaScriptEnabled: false });
   const page = await context.newPage();
   await page.goto('/');
   const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);

@@ -1,4 +1,5 @@
 //! Views shared by several pages.
 
 pub mod footer;
+pub mod form;
 pub mod header;

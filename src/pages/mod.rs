@@ -1,4 +1,6 @@
-//! One routed page per file.
+//! One routed page per file (closely related pages share one).
 
+pub mod account;
+pub mod auth;
 pub mod home;
 pub mod not_found;

@@ -13,8 +13,7 @@ use leptos::config::LeptosOptions;
 pub const MIN_SECRET_LEN: usize = 64;
 
 /// Used only outside production, so preference cookies survive `cargo leptos watch` restarts.
-const DEVELOPMENT_SECRET: &str =
-    "development-only-secret-do-not-use-in-production-0123456789abcdef0123456789";
+const DEVELOPMENT_SECRET: &str = "development-only-secret-do-not-use-in-production-0123456789abcdef0123456789";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppEnv {
@@ -133,15 +132,8 @@ impl Config {
     }
 
     /// Builds a configuration from any variable lookup; used directly by tests.
-    pub fn from_lookup(
-        leptos: LeptosOptions,
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+    pub fn from_lookup(leptos: LeptosOptions, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
 
         let env = match get("APP_ENV").as_deref() {
             None | Some("development") | Some("dev") => AppEnv::Development,
@@ -180,13 +172,22 @@ impl Config {
         let secret = match get("SESSION_SECRET") {
             Some(s) if s.len() >= MIN_SECRET_LEN => Secret(s),
             Some(_) if production => {
-                return Err(err("SESSION_SECRET", format!("must be at least {MIN_SECRET_LEN} characters; generate one with `openssl rand -hex 32`")))
+                return Err(err(
+                    "SESSION_SECRET",
+                    format!("must be at least {MIN_SECRET_LEN} characters; generate one with `openssl rand -hex 32`"),
+                ))
             }
             None if production => {
-                return Err(err("SESSION_SECRET", format!("required when APP_ENV=production (at least {MIN_SECRET_LEN} characters)")))
+                return Err(err(
+                    "SESSION_SECRET",
+                    format!("required when APP_ENV=production (at least {MIN_SECRET_LEN} characters)"),
+                ))
             }
             Some(_) => {
-                return Err(err("SESSION_SECRET", format!("must be at least {MIN_SECRET_LEN} characters")))
+                return Err(err(
+                    "SESSION_SECRET",
+                    format!("must be at least {MIN_SECRET_LEN} characters"),
+                ))
             }
             None => Secret(DEVELOPMENT_SECRET.to_owned()),
         };
@@ -270,11 +271,7 @@ fn parse_database_url(value: Option<String>) -> Result<DatabaseUrl, ConfigError>
         if rest.starts_with(":memory:") || rest.contains("mode=memory") {
             return Ok(DatabaseUrl::Sqlite { url, dir: None });
         }
-        let path = rest
-            .trim_start_matches("//")
-            .split('?')
-            .next()
-            .unwrap_or_default();
+        let path = rest.trim_start_matches("//").split('?').next().unwrap_or_default();
         if path.is_empty() {
             return Err(err(
                 "DATABASE_URL",
@@ -304,28 +301,20 @@ fn parse_database_url(value: Option<String>) -> Result<DatabaseUrl, ConfigError>
 
 fn parse_redis_url(url: String) -> Result<String, ConfigError> {
     let scheme = url.split("://").next().unwrap_or_default();
-    if !matches!(
-        scheme,
-        "redis" | "rediss" | "redis-cluster" | "rediss-cluster"
-    ) || !url.contains("://")
-    {
+    if !matches!(scheme, "redis" | "rediss" | "redis-cluster" | "rediss-cluster") || !url.contains("://") {
         return Err(err(
             "REDIS_URL",
             format!("unsupported scheme {scheme:?} (use redis://, rediss:// or redis-cluster://)"),
         ));
     }
-    fred::types::config::Config::from_url(&url)
-        .map_err(|e| err("REDIS_URL", format!("invalid: {}", e.details())))?;
+    fred::types::config::Config::from_url(&url).map_err(|e| err("REDIS_URL", format!("invalid: {}", e.details())))?;
     Ok(url)
 }
 
 fn parse_key_prefix(value: Option<String>) -> Result<String, ConfigError> {
     let prefix = value.unwrap_or_else(|| "porch:".into());
     // Braces would change which part of a key Redis Cluster hashes; keep prefixes plain.
-    let ok = prefix.len() <= 64
-        && prefix
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || ":_-.".contains(c));
+    let ok = prefix.len() <= 64 && prefix.chars().all(|c| c.is_ascii_alphanumeric() || ":_-.".contains(c));
     if !ok {
         return Err(err(
             "REDIS_KEY_PREFIX",
@@ -357,11 +346,7 @@ fn parse_number(
     }
 }
 
-fn parse_duration_var(
-    var: &'static str,
-    value: Option<String>,
-    default: Duration,
-) -> Result<Duration, ConfigError> {
+fn parse_duration_var(var: &'static str, value: Option<String>, default: Duration) -> Result<Duration, ConfigError> {
     match value {
         None => Ok(default),
         Some(v) => parse_duration(&v).filter(|d| !d.is_zero()).ok_or_else(|| {
@@ -376,9 +361,7 @@ fn parse_duration_var(
 /// Parses `300ms`, `45s`, `30m`, `12h`, `7d`, or bare seconds.
 pub fn parse_duration(value: &str) -> Option<Duration> {
     let value = value.trim();
-    let split = value
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(value.len());
+    let split = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
     let (digits, unit) = value.split_at(split);
     let n: u64 = digits.parse().ok()?;
     let millis = match unit.trim() {
@@ -397,10 +380,7 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(LeptosOptions::builder().output_name("porch").build(), |k| {
             map.get(k).cloned()
         })
@@ -424,21 +404,14 @@ mod tests {
         assert!(!c.session.cookie_secure);
         assert_eq!(c.session.guest_idle_timeout, Duration::from_secs(1800));
         assert_eq!(c.session.user_idle_timeout, Duration::from_secs(7 * 86400));
-        assert_eq!(
-            c.session.user_absolute_timeout,
-            Duration::from_secs(30 * 86400)
-        );
+        assert_eq!(c.session.user_absolute_timeout, Duration::from_secs(30 * 86400));
     }
 
     #[test]
     fn production_requires_redis_and_a_long_secret() {
         let e = config(&[("APP_ENV", "production")]).unwrap_err();
         assert_eq!(e.var, "REDIS_URL");
-        let e = config(&[
-            ("APP_ENV", "production"),
-            ("REDIS_URL", "redis://127.0.0.1:6379"),
-        ])
-        .unwrap_err();
+        let e = config(&[("APP_ENV", "production"), ("REDIS_URL", "redis://127.0.0.1:6379")]).unwrap_err();
         assert_eq!(e.var, "SESSION_SECRET");
         let e = config(&[
             ("APP_ENV", "production"),
@@ -447,11 +420,7 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(e.var, "SESSION_SECRET");
-        assert!(
-            e.to_string()
-                .starts_with("SESSION_SECRET: must be at least 64"),
-            "{e}"
-        );
+        assert!(e.to_string().starts_with("SESSION_SECRET: must be at least 64"), "{e}");
         let c = config(&[
             ("APP_ENV", "production"),
             ("REDIS_URL", "redis://127.0.0.1"),
@@ -485,10 +454,7 @@ mod tests {
             let e = config(&vars).unwrap_err();
             assert_eq!(&e.var, var, "{var}={value}");
             let line = e.to_string();
-            assert!(
-                line.starts_with(&format!("{var}: ")) && !line.contains('\n'),
-                "{line}"
-            );
+            assert!(line.starts_with(&format!("{var}: ")) && !line.contains('\n'), "{line}");
         }
         let e = config(&[("SESSION_IDLE_TIMEOUT", "40d")]).unwrap_err();
         assert_eq!(e.var, "SESSION_ABSOLUTE_TIMEOUT");

@@ -28,8 +28,7 @@ pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DbSetupErr
     match url {
         DatabaseUrl::Sqlite { dir, url } => {
             if let Some(dir) = dir {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| DbSetupError::Folder(dir.display().to_string(), e))?;
+                std::fs::create_dir_all(dir).map_err(|e| DbSetupError::Folder(dir.display().to_string(), e))?;
             }
             if url.contains(":memory:") || url.contains("mode=memory") {
                 // Every connection to an in-memory database is a database of its own: keep
@@ -53,11 +52,7 @@ pub async fn connect(url: &DatabaseUrl) -> Result<DatabaseConnection, DbSetupErr
             options.max_connections(16).min_connections(1);
         }
     }
-    let db = Database::connect(options)
-        .await
-        .map_err(DbSetupError::Connect)?;
-    Migrator::up(&db, None)
-        .await
-        .map_err(DbSetupError::Migrate)?;
+    let db = Database::connect(options).await.map_err(DbSetupError::Connect)?;
+    Migrator::up(&db, None).await.map_err(DbSetupError::Migrate)?;
     Ok(db)
 }

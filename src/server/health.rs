@@ -51,14 +51,10 @@ pub async fn check(state: &AppState) -> Health {
     let redis = async {
         match state.backend.kind() {
             BackendKind::Memory => RedisStatus::Memory,
-            BackendKind::Redis => {
-                match tokio::time::timeout(PROBE_TIMEOUT, state.backend.ping()).await {
-                    Ok(Ok(())) => RedisStatus::Connected,
-                    Ok(Err(BackendError::Unavailable(_) | BackendError::Other(_))) | Err(_) => {
-                        RedisStatus::Down
-                    }
-                }
-            }
+            BackendKind::Redis => match tokio::time::timeout(PROBE_TIMEOUT, state.backend.ping()).await {
+                Ok(Ok(())) => RedisStatus::Connected,
+                Ok(Err(BackendError::Unavailable(_) | BackendError::Other(_))) | Err(_) => RedisStatus::Down,
+            },
         }
     };
     let database = async {

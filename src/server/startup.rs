@@ -17,9 +17,10 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 
 use super::{
+    auth::password::{default_params, PasswordHasherPool},
     backend::{memory::MemoryBackend, redis::RedisBackend, Backend, BackendLimits},
     config::Config,
-    db, health,
+    db, health, rest,
     session::{layer::session_middleware, layer::PageRoutes, SessionSettings},
     state::AppState,
 };
@@ -57,19 +58,16 @@ impl Application {
         };
         let backend: Arc<dyn Backend> = match &config.redis {
             Some(redis) => {
-                let backend = RedisBackend::connect(
-                    redis,
-                    limits,
-                    sessions.guest_idle_ms,
-                    REDIS_CONNECT_WAIT,
-                )
-                .await
-                .map_err(|e| StartupError::Redis(e.to_string()))?;
+                let backend = RedisBackend::connect(redis, limits, sessions.guest_idle_ms, REDIS_CONNECT_WAIT)
+                    .await
+                    .map_err(|e| StartupError::Redis(e.to_string()))?;
                 tracing::info!(prefix = %redis.key_prefix, "sessions in Redis");
                 Arc::new(backend)
             }
             None => {
-                tracing::info!("REDIS_URL is not set: sessions are kept in process memory (one instance only; lost on restart)");
+                tracing::info!(
+                    "REDIS_URL is not set: sessions are kept in process memory (one instance only; lost on restart)"
+                );
                 Arc::new(MemoryBackend::new(limits, sessions.guest_idle_ms))
             }
         };
@@ -85,6 +83,7 @@ impl Application {
             backend,
             sessions,
             page_routes,
+            hasher: PasswordHasherPool::new(default_params()),
         };
 
         let context = {
@@ -93,25 +92,20 @@ impl Application {
         };
         let router = Router::new()
             .route("/api/health", get(health::handler))
+            .merge(rest::routes())
             .leptos_routes_with_context(&state, routes, context.clone(), {
                 let options = leptos_options.clone();
                 move || shell(options.clone())
             })
             // Unknown API paths get JSON, not the HTML 404 page.
             .route("/api/{*rest}", any(api_not_found))
-            .fallback(leptos_axum::file_and_error_handler_with_context::<
-                AppState,
-                _,
-            >(context, shell))
-            .layer(middleware::from_fn_with_state(
-                state.clone(),
-                session_middleware,
+            .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+                context, shell,
             ))
+            .layer(middleware::from_fn_with_state(state.clone(), session_middleware))
             .with_state(state.clone());
 
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|e| StartupError::Bind(addr, e))?;
+        let listener = TcpListener::bind(addr).await.map_err(|e| StartupError::Bind(addr, e))?;
         Ok(Self {
             listener,
             router,
@@ -120,10 +114,7 @@ impl Application {
     }
 
     pub fn port(&self) -> u16 {
-        self.listener
-            .local_addr()
-            .map(|a| a.port())
-            .unwrap_or_default()
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
     }
 
     pub fn state(&self) -> &AppState {
@@ -142,8 +133,7 @@ impl Application {
         });
         axum::serve(
             listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await

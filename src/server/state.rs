@@ -7,6 +7,7 @@ use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
 
 use super::{
+    auth::password::PasswordHasherPool,
     backend::Backend,
     config::Config,
     session::{layer::PageRoutes, SessionSettings},
@@ -20,6 +21,7 @@ pub struct AppState {
     pub backend: Arc<dyn Backend>,
     pub sessions: Arc<SessionSettings>,
     pub page_routes: Arc<PageRoutes>,
+    pub hasher: PasswordHasherPool,
 }
 
 impl std::fmt::Debug for AppState {

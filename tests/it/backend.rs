@@ -3,10 +3,7 @@
 use std::{sync::Arc, time::Duration};
 
 use porch::server::{
-    backend::{
-        memory::MemoryBackend, now_ms, redis::RedisBackend, Backend, BackendLimits, ExpiryPolicy,
-        NewSession,
-    },
+    backend::{memory::MemoryBackend, now_ms, redis::RedisBackend, Backend, BackendLimits, ExpiryPolicy, NewSession},
     config::RedisConfig,
 };
 
@@ -28,12 +25,7 @@ async fn backends() -> Vec<Arc<dyn Backend>> {
     vec![Arc::new(redis), Arc::new(MemoryBackend::new(limits, IDLE))]
 }
 
-fn new_session<'a>(
-    id: &'a str,
-    now: i64,
-    deadline: Option<i64>,
-    page: Option<&'a str>,
-) -> NewSession<'a> {
+fn new_session<'a>(id: &'a str, now: i64, deadline: Option<i64>, page: Option<&'a str>) -> NewSession<'a> {
     NewSession {
         id,
         record: "{\"r\":1}",
@@ -73,19 +65,11 @@ async fn create_load_save_delete() {
         assert_eq!(loaded.activity.started_at, now);
         assert_eq!(loaded.activity.last_seen, now + 10);
         assert_eq!(loaded.activity.page_count, 2, "{kind:?}");
-        assert_eq!(
-            loaded.expires_at,
-            now + 10 + IDLE,
-            "{kind:?}: idle expiry slides"
-        );
+        assert_eq!(loaded.expires_at, now + 10 + IDLE, "{kind:?}: idle expiry slides");
 
         // Loading without a page marks the session seen but counts nothing; last seen never
         // goes backwards (clocks of instances differ).
-        let loaded = backend
-            .load_session(&id, now + 5, None)
-            .await
-            .unwrap()
-            .unwrap();
+        let loaded = backend.load_session(&id, now + 5, None).await.unwrap().unwrap();
         assert_eq!(
             (loaded.activity.page_count, loaded.activity.last_seen),
             (2, now + 10),
@@ -94,22 +78,13 @@ async fn create_load_save_delete() {
 
         assert!(backend.save_session(&id, "{\"r\":2}").await.unwrap());
         assert_eq!(
-            backend
-                .load_session(&id, now + 20, None)
-                .await
-                .unwrap()
-                .unwrap()
-                .record,
+            backend.load_session(&id, now + 20, None).await.unwrap().unwrap().record,
             "{\"r\":2}"
         );
 
         backend.delete_session(&id).await.unwrap();
         assert!(
-            backend
-                .load_session(&id, now + 30, None)
-                .await
-                .unwrap()
-                .is_none(),
+            backend.load_session(&id, now + 30, None).await.unwrap().is_none(),
             "{kind:?}"
         );
         assert!(
@@ -130,21 +105,10 @@ async fn absolute_deadline_caps_the_sliding_expiry() {
             .create_session(&new_session(&id, now, Some(deadline), None))
             .await
             .unwrap());
-        let loaded = backend
-            .load_session(&id, now + 1, None)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            loaded.expires_at, deadline,
-            "{kind:?}: never past the deadline"
-        );
+        let loaded = backend.load_session(&id, now + 1, None).await.unwrap().unwrap();
+        assert_eq!(loaded.expires_at, deadline, "{kind:?}: never past the deadline");
         assert!(
-            backend
-                .load_session(&id, deadline + 1, None)
-                .await
-                .unwrap()
-                .is_none(),
+            backend.load_session(&id, deadline + 1, None).await.unwrap().is_none(),
             "{kind:?}: over after the deadline"
         );
     }
@@ -158,25 +122,14 @@ async fn unreachable_redis_fails_fast_as_unavailable() {
         command_timeout: Duration::from_millis(300),
         pool_size: 1,
     };
-    let backend = RedisBackend::connect(
-        &config,
-        BackendLimits::default(),
-        IDLE,
-        Duration::from_millis(200),
-    )
-    .await
-    .unwrap();
-    let result = tokio::time::timeout(
-        Duration::from_secs(2),
-        backend.load_session("abc", now_ms(), None),
-    )
-    .await
-    .expect("bounded");
+    let backend = RedisBackend::connect(&config, BackendLimits::default(), IDLE, Duration::from_millis(200))
+        .await
+        .unwrap();
+    let result = tokio::time::timeout(Duration::from_secs(2), backend.load_session("abc", now_ms(), None))
+        .await
+        .expect("bounded");
     assert!(
-        matches!(
-            result,
-            Err(porch::server::backend::BackendError::Unavailable(_))
-        ),
+        matches!(result, Err(porch::server::backend::BackendError::Unavailable(_))),
         "{result:?}"
     );
 }

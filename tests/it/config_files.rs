@@ -6,8 +6,7 @@ use std::process::Command;
 /// agree, or `cargo leptos watch` and the served site disagree about paths and ports.
 #[test]
 fn leptos_toml_agrees_with_cargo_toml() {
-    let read =
-        |file: &str| -> toml::Table { std::fs::read_to_string(file).unwrap().parse().unwrap() };
+    let read = |file: &str| -> toml::Table { std::fs::read_to_string(file).unwrap().parse().unwrap() };
     let cargo = read("Cargo.toml");
     let runtime = read("Leptos.toml");
     let build = &cargo["package"]["metadata"]["leptos"];
@@ -21,32 +20,22 @@ fn leptos_toml_agrees_with_cargo_toml() {
     let mut shared = 0;
     for (key, value) in run {
         if let Some(build_value) = build.get(key) {
-            assert_eq!(
-                build_value, value,
-                "{key} differs between Cargo.toml and Leptos.toml"
-            );
+            assert_eq!(build_value, value, "{key} differs between Cargo.toml and Leptos.toml");
             shared += 1;
         }
     }
-    assert!(
-        shared >= 5,
-        "expected the site keys in both files, found {shared}"
-    );
+    assert!(shared >= 5, "expected the site keys in both files, found {shared}");
 }
 
 /// Runs the server binary with `vars` and returns its exit code and standard error.
 fn start_with(vars: &[(&str, &str)]) -> (Option<i32>, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_porch"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
     for (k, v) in vars {
         cmd.env(k, v);
     }
     let out = cmd.output().expect("run the server binary");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 #[test]
@@ -54,10 +43,7 @@ fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
     let cases: &[(&[(&str, &str)], &str)] = &[
         (&[("APP_ENV", "production")], "REDIS_URL: "),
         (
-            &[
-                ("APP_ENV", "production"),
-                ("REDIS_URL", "redis://127.0.0.1:6379"),
-            ],
+            &[("APP_ENV", "production"), ("REDIS_URL", "redis://127.0.0.1:6379")],
             "SESSION_SECRET: ",
         ),
         (
@@ -73,10 +59,7 @@ fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
             &[("SESSION_GUEST_IDLE_TIMEOUT", "soon")],
             "SESSION_GUEST_IDLE_TIMEOUT: ",
         ),
-        (
-            &[("LEPTOS_CONFIG", "/nonexistent/Leptos.toml")],
-            "LEPTOS_CONFIG: ",
-        ),
+        (&[("LEPTOS_CONFIG", "/nonexistent/Leptos.toml")], "LEPTOS_CONFIG: "),
     ];
     for (vars, expected) in cases {
         let (code, stderr) = start_with(vars);

@@ -100,20 +100,14 @@ pub async fn fresh_database_url() -> String {
                 .await
                 .expect("create test database");
             admin.close().await.ok();
-            let base = admin_url
-                .rsplit_once('/')
-                .map(|(b, _)| b)
-                .unwrap_or(&admin_url);
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
             format!("{base}/{name}")
         }
         _ => "sqlite::memory:".into(),
     }
 }
 
-pub fn build_config(
-    options: &TestOptions,
-    database_url: &str,
-) -> Result<Config, porch::server::config::ConfigError> {
+pub fn build_config(options: &TestOptions, database_url: &str) -> Result<Config, porch::server::config::ConfigError> {
     let mut leptos = leptos::config::get_configuration(Some("Leptos.toml"))
         .expect("Leptos.toml")
         .leptos_options;
@@ -180,11 +174,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request")
+        self.client.get(self.url(path)).send().await.expect("request")
     }
 
     /// Stops the server and waits for it to finish.

@@ -2,6 +2,7 @@
 //! One test binary (modules below) keeps link time down.
 #![cfg(feature = "ssr")]
 
+mod accounts;
 mod backend;
 mod config_files;
 mod harness;

@@ -7,16 +7,9 @@ async fn home_page_is_server_rendered_with_shell_and_theme() {
     let app = spawn_app().await;
     let res = app.get("/").await;
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let html = res.text().await.unwrap();
-    assert!(
-        html.starts_with("<!DOCTYPE html>"),
-        "{}",
-        &html[..80.min(html.len())]
-    );
+    assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..80.min(html.len())]);
     assert!(
         html.contains(r#"<html lang="en" dir="ltr" data-theme="system""#),
         "{}",

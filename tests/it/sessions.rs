@@ -44,10 +44,7 @@ async fn production_cookie_is_secure_with_host_prefix() {
     let cookie = &cookies[0];
     assert!(cookie.starts_with("__Host-session="), "{cookie}");
     for attr in ["HttpOnly", "SameSite=Lax", "Path=/", "Secure"] {
-        assert!(
-            cookie.split("; ").any(|a| a == attr),
-            "{attr} missing from {cookie}"
-        );
+        assert!(cookie.split("; ").any(|a| a == attr), "{attr} missing from {cookie}");
     }
     assert!(
         !cookie.contains("Domain"),
@@ -72,11 +69,7 @@ async fn session_record_lands_in_redis_under_the_prefix_with_the_guest_timeout()
         "guest idle timeout is 30 min, ttl {ttl_ms}"
     );
     let count: Option<i64> = redis.hget(format!("{key}:a"), "count").await.unwrap();
-    assert_eq!(
-        count,
-        Some(1),
-        "the page view that created the session counts once"
-    );
+    assert_eq!(count, Some(1), "the page view that created the session counts once");
 }
 
 #[tokio::test]
@@ -107,12 +100,7 @@ async fn session_survives_an_app_restart_when_redis_holds_it() {
 #[tokio::test]
 async fn requests_that_are_not_page_views_create_no_session() {
     let app = spawn_app().await;
-    for path in [
-        "/api/health",
-        "/api/nothing-here",
-        "/favicon.svg",
-        "/no-such-page",
-    ] {
+    for path in ["/api/health", "/api/nothing-here", "/favicon.svg", "/no-such-page"] {
         let res = app.get(path).await;
         assert!(set_cookies(res.headers()).is_empty(), "{path} set a cookie");
     }
@@ -174,4 +162,14 @@ async fn a_dead_redis_still_serves_pages_without_touching_the_cookie() {
         set_cookies(res.headers()).is_empty(),
         "an unknown session is not an ended one"
     );
+    let res = app
+        .client
+        .get(app.url("/account"))
+        .header("cookie", "session=MB44PJdxSpNz3njRJpemtA")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503, "a signed-in page cannot be served as a guest's");
+    assert_eq!(res.headers()["retry-after"], "5");
+    assert!(res.text().await.unwrap().contains("Temporarily unavailable"));
 }

@@ -10,9 +10,7 @@ pub struct Keys {
 
 impl Keys {
     pub fn new(prefix: impl Into<String>) -> Self {
-        Self {
-            prefix: prefix.into(),
-        }
+        Self { prefix: prefix.into() }
     }
 
     pub fn prefix(&self) -> &str {
@@ -32,6 +30,26 @@ impl Keys {
     /// List of `"<millis> <path>"`, newest last, capped.
     pub fn pages(&self, id: &str) -> String {
         format!("{}s:{{{id}}}:p", self.prefix)
+    }
+
+    /// Hash of a user's sessions: handle → session id.
+    pub fn user_sessions(&self, user_id: i64) -> String {
+        format!("{}u:{{{user_id}}}:sessions", self.prefix)
+    }
+
+    /// A bearer token, by the SHA-256 of its value → session id.
+    pub fn token(&self, token_hash: &str) -> String {
+        format!("{}tok:{token_hash}", self.prefix)
+    }
+
+    /// A cached value, e.g. `profile:42`.
+    pub fn cache(&self, name: &str) -> String {
+        format!("{}cache:{name}", self.prefix)
+    }
+
+    /// A counter, e.g. `stats:profile_cache_hits`.
+    pub fn counter(&self, name: &str) -> String {
+        format!("{}count:{name}", self.prefix)
     }
 
     /// Sorted set of session ids scored by the expiry they had when last scheduled.

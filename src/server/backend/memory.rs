@@ -9,10 +9,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use async_trait::async_trait;
 use parking_lot::Mutex;
 
-use super::{
-    ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, LoadedSession, Millis,
-    NewSession,
-};
+use super::{ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, LoadedSession, Millis, NewSession};
 
 #[derive(Debug, Clone)]
 struct Record {
@@ -40,6 +37,12 @@ struct State {
     expiries: BTreeSet<(Millis, String)>,
     expiry_scores: HashMap<String, Millis>,
     creations: u64,
+    /// user id → (handle → session id, kept until).
+    user_sessions: HashMap<i64, (HashMap<String, String>, Millis)>,
+    /// token hash → (session id, kept until).
+    tokens: HashMap<String, (String, Millis)>,
+    cache: HashMap<String, (String, Millis)>,
+    counters: HashMap<String, i64>,
 }
 
 impl State {
@@ -68,6 +71,9 @@ impl State {
     fn purge(&mut self, now: Millis) {
         self.records.retain(|_, r| r.expires_at > now);
         self.activity.retain(|_, a| a.keep_until > now);
+        self.user_sessions.retain(|_, (_, until)| *until > now);
+        self.tokens.retain(|_, (_, until)| *until > now);
+        self.cache.retain(|_, (_, until)| *until > now);
         let gone: Vec<String> = self
             .expiry_scores
             .keys()
@@ -119,7 +125,7 @@ impl Backend for MemoryBackend {
     async fn create_session(&self, new: &NewSession<'_>) -> Result<bool, BackendError> {
         let mut state = self.state.lock();
         state.creations += 1;
-        if state.creations % PURGE_EVERY == 0 {
+        if state.creations.is_multiple_of(PURGE_EVERY) {
             state.purge(new.now);
         }
         if state.live_record(new.id, new.now).is_some() {
@@ -134,11 +140,7 @@ impl Backend for MemoryBackend {
                 expires_at,
             },
         );
-        let pages: VecDeque<_> = new
-            .first_page
-            .map(|p| (new.now, p.to_owned()))
-            .into_iter()
-            .collect();
+        let pages: VecDeque<_> = new.first_page.map(|p| (new.now, p.to_owned())).into_iter().collect();
         state.activity.insert(
             new.id.to_owned(),
             Activity {
@@ -177,18 +179,15 @@ impl Backend for MemoryBackend {
         }
         let keep_until = expires_at + self.limits.archive_grace_ms;
         let pages_kept = self.limits.pages_kept;
-        let activity = state
-            .activity
-            .entry(id.to_owned())
-            .or_insert_with(|| Activity {
-                started_at: now,
-                last_seen: now,
-                page_count: 0,
-                idle_ms,
-                deadline,
-                pages: VecDeque::new(),
-                keep_until,
-            });
+        let activity = state.activity.entry(id.to_owned()).or_insert_with(|| Activity {
+            started_at: now,
+            last_seen: now,
+            page_count: 0,
+            idle_ms,
+            deadline,
+            pages: VecDeque::new(),
+            keep_until,
+        });
         activity.last_seen = activity.last_seen.max(now);
         if let Some(page) = page {
             activity.page_count += 1;
@@ -230,5 +229,119 @@ impl Backend for MemoryBackend {
         state.activity.remove(id);
         state.unschedule_expiry(id);
         Ok(())
+    }
+
+    async fn peek_sessions(&self, ids: &[String]) -> Result<Vec<Option<LoadedSession>>, BackendError> {
+        let now = super::now_ms();
+        let mut state = self.state.lock();
+        Ok(ids
+            .iter()
+            .map(|id| {
+                let record = state.live_record(id, now).map(|r| (r.data.clone(), r.expires_at))?;
+                let activity = state
+                    .activity
+                    .get(id)
+                    .map_or(ActivitySummary::default(), |a| ActivitySummary {
+                        started_at: a.started_at,
+                        last_seen: a.last_seen,
+                        page_count: a.page_count,
+                    });
+                Some(LoadedSession {
+                    record: record.0,
+                    activity,
+                    expires_at: record.1,
+                })
+            })
+            .collect())
+    }
+
+    async fn index_user_session(
+        &self,
+        user_id: i64,
+        handle: &str,
+        id: &str,
+        until: Millis,
+    ) -> Result<(), BackendError> {
+        let mut state = self.state.lock();
+        let entry = state
+            .user_sessions
+            .entry(user_id)
+            .or_insert_with(|| (HashMap::new(), until));
+        entry.0.insert(handle.to_owned(), id.to_owned());
+        entry.1 = entry.1.max(until);
+        Ok(())
+    }
+
+    async fn user_sessions(&self, user_id: i64) -> Result<Vec<(String, String)>, BackendError> {
+        let now = super::now_ms();
+        let state = self.state.lock();
+        Ok(match state.user_sessions.get(&user_id) {
+            Some((map, until)) if *until > now => map.iter().map(|(h, s)| (h.clone(), s.clone())).collect(),
+            _ => Vec::new(),
+        })
+    }
+
+    async fn unindex_user_sessions(&self, user_id: i64, handles: &[String]) -> Result<(), BackendError> {
+        let mut state = self.state.lock();
+        if let Some((map, _)) = state.user_sessions.get_mut(&user_id) {
+            for handle in handles {
+                map.remove(handle);
+            }
+            if map.is_empty() {
+                state.user_sessions.remove(&user_id);
+            }
+        }
+        Ok(())
+    }
+
+    async fn put_token(&self, token_hash: &str, id: &str, until: Millis) -> Result<(), BackendError> {
+        self.state
+            .lock()
+            .tokens
+            .insert(token_hash.to_owned(), (id.to_owned(), until));
+        Ok(())
+    }
+
+    async fn resolve_token(&self, token_hash: &str) -> Result<Option<String>, BackendError> {
+        let now = super::now_ms();
+        Ok(self
+            .state
+            .lock()
+            .tokens
+            .get(token_hash)
+            .filter(|(_, until)| *until > now)
+            .map(|(id, _)| id.clone()))
+    }
+
+    async fn cache_get(&self, name: &str) -> Result<Option<String>, BackendError> {
+        let now = super::now_ms();
+        Ok(self
+            .state
+            .lock()
+            .cache
+            .get(name)
+            .filter(|(_, until)| *until > now)
+            .map(|(v, _)| v.clone()))
+    }
+
+    async fn cache_set(&self, name: &str, value: &str, ttl_ms: i64) -> Result<(), BackendError> {
+        let until = super::now_ms() + ttl_ms;
+        self.state
+            .lock()
+            .cache
+            .insert(name.to_owned(), (value.to_owned(), until));
+        Ok(())
+    }
+
+    async fn cache_delete(&self, name: &str) -> Result<(), BackendError> {
+        self.state.lock().cache.remove(name);
+        Ok(())
+    }
+
+    async fn incr(&self, name: &str, by: i64) -> Result<i64, BackendError> {
+        let mut state = self.state.lock();
+        let counter = state.counters.entry(name.to_owned()).or_default();
+        *counter += by;
+        Ok(*counter)
     }
 }

@@ -127,4 +127,35 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Removes a session and its activity.
     async fn delete_session(&self, id: &str) -> Result<(), BackendError>;
+
+    /// Reads sessions without touching them (no last-seen update, no expiry slide), in one
+    /// round trip. `None` for each one that has ended.
+    async fn peek_sessions(&self, ids: &[String]) -> Result<Vec<Option<LoadedSession>>, BackendError>;
+
+    /// Adds a session to its user's index (`handle` → session id). The index lives as long as
+    /// the longest-lived session in it.
+    async fn index_user_session(&self, user_id: i64, handle: &str, id: &str, until: Millis)
+        -> Result<(), BackendError>;
+
+    /// The user's index: (handle, session id) pairs, possibly including ended sessions.
+    async fn user_sessions(&self, user_id: i64) -> Result<Vec<(String, String)>, BackendError>;
+
+    /// Drops entries from the user's index.
+    async fn unindex_user_sessions(&self, user_id: i64, handles: &[String]) -> Result<(), BackendError>;
+
+    /// Stores a bearer token (by its hash) for a session until `until`. A token is only as alive
+    /// as its session: resolving it loads the session, which is gone once ended.
+    async fn put_token(&self, token_hash: &str, id: &str, until: Millis) -> Result<(), BackendError>;
+
+    async fn resolve_token(&self, token_hash: &str) -> Result<Option<String>, BackendError>;
+
+    /// A cached value (`name` is namespaced by the backend).
+    async fn cache_get(&self, name: &str) -> Result<Option<String>, BackendError>;
+
+    async fn cache_set(&self, name: &str, value: &str, ttl_ms: i64) -> Result<(), BackendError>;
+
+    async fn cache_delete(&self, name: &str) -> Result<(), BackendError>;
+
+    /// Adds `by` to a counter and returns the new value.
+    async fn incr(&self, name: &str, by: i64) -> Result<i64, BackendError>;
 }

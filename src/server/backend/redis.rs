@@ -10,14 +10,13 @@ use async_trait::async_trait;
 use fred::{
     prelude::*,
     types::{
-        config::UnresponsiveConfig, scripts::Script, Expiration, MultipleKeys, MultipleValues,
+        config::UnresponsiveConfig, scripts::Script, Expiration, ExpireOptions, MultipleKeys, MultipleValues,
         SetOptions,
     },
 };
 
 use super::{
-    keys::Keys, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, LoadedSession,
-    Millis, NewSession,
+    keys::Keys, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, LoadedSession, Millis, NewSession,
 };
 use crate::server::config::RedisConfig;
 
@@ -65,8 +64,7 @@ impl RedisBackend {
         fallback_idle_ms: i64,
         connect_wait: Duration,
     ) -> Result<Self, BackendError> {
-        let mut fred_config =
-            Config::from_url(&config.url).map_err(|e| BackendError::Other(e.to_string()))?;
+        let mut fred_config = Config::from_url(&config.url).map_err(|e| BackendError::Other(e.to_string()))?;
         // Retry the first connection like any later one instead of failing start-up.
         fred_config.fail_fast = false;
         let timeout = config.command_timeout;
@@ -132,9 +130,7 @@ impl RedisBackend {
         args: impl TryInto<MultipleValues, Error = impl Into<Error> + Send> + Send,
     ) -> Result<R, BackendError> {
         // Reloads the script after NOSCRIPT, i.e. after Redis restarted with an empty cache.
-        Ok(script
-            .evalsha_with_reload(self.client()?, keys, args)
-            .await?)
+        Ok(script.evalsha_with_reload(self.client()?, keys, args).await?)
     }
 }
 
@@ -189,11 +185,7 @@ impl Backend for RedisBackend {
         now: Millis,
         page: Option<&str>,
     ) -> Result<Option<LoadedSession>, BackendError> {
-        let keys = vec![
-            self.keys.session(id),
-            self.keys.activity(id),
-            self.keys.pages(id),
-        ];
+        let keys = vec![self.keys.session(id), self.keys.activity(id), self.keys.pages(id)];
         let args: Vec<Value> = vec![
             now.into(),
             page.unwrap_or("").into(),
@@ -201,8 +193,7 @@ impl Backend for RedisBackend {
             self.limits.archive_grace_ms.into(),
             self.fallback_idle_ms.into(),
         ];
-        let reply: Option<(String, i64, i64, i64, i64)> =
-            self.eval(&self.load_session, keys, args).await?;
+        let reply: Option<(String, i64, i64, i64, i64)> = self.eval(&self.load_session, keys, args).await?;
         Ok(reply.map(
             |(record, started_at, last_seen, page_count, expires_at)| LoadedSession {
                 record,
@@ -234,14 +225,125 @@ impl Backend for RedisBackend {
         let client = self.client()?;
         let pipeline = client.pipeline();
         let _: () = pipeline
-            .del(vec![
-                self.keys.session(id),
-                self.keys.activity(id),
-                self.keys.pages(id),
-            ])
+            .del(vec![self.keys.session(id), self.keys.activity(id), self.keys.pages(id)])
             .await?;
         let _: () = pipeline.zrem(self.keys.expiries(), id).await?;
         let _: Vec<Value> = pipeline.all().await?;
         Ok(())
+    }
+
+    async fn peek_sessions(&self, ids: &[String]) -> Result<Vec<Option<LoadedSession>>, BackendError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let client = self.client()?;
+        let pipeline = client.pipeline();
+        for id in ids {
+            let _: () = pipeline.get(self.keys.session(id)).await?;
+            let _: () = pipeline
+                .hmget(self.keys.activity(id), vec!["start", "last", "count"])
+                .await?;
+            let _: () = pipeline.pttl(self.keys.session(id)).await?;
+        }
+        let replies: Vec<Value> = pipeline.all().await?;
+        let now = super::now_ms();
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in replies.chunks(3) {
+            let [record, activity, ttl] = chunk else {
+                return Err(BackendError::Other("short pipeline reply".into()));
+            };
+            let record: Option<String> = record.clone().convert()?;
+            let Some(record) = record else {
+                out.push(None);
+                continue;
+            };
+            let fields: Vec<Option<i64>> = activity.clone().convert()?;
+            let field = |i: usize| fields.get(i).copied().flatten().unwrap_or(0);
+            let ttl: i64 = ttl.clone().convert()?;
+            out.push(Some(LoadedSession {
+                record,
+                activity: ActivitySummary {
+                    started_at: field(0),
+                    last_seen: field(1),
+                    page_count: field(2),
+                },
+                expires_at: now + ttl.max(0),
+            }));
+        }
+        Ok(out)
+    }
+
+    async fn index_user_session(
+        &self,
+        user_id: i64,
+        handle: &str,
+        id: &str,
+        until: Millis,
+    ) -> Result<(), BackendError> {
+        let key = self.keys.user_sessions(user_id);
+        let client = self.client()?;
+        let pipeline = client.pipeline();
+        let _: () = pipeline.hset(&key, (handle, id)).await?;
+        // GT: only ever lengthen the index's life; it must outlive every session in it.
+        let _: () = pipeline.pexpire_at(&key, until, Some(ExpireOptions::GT)).await?;
+        let _: () = pipeline.pexpire_at(&key, until, Some(ExpireOptions::NX)).await?;
+        let _: Vec<Value> = pipeline.all().await?;
+        Ok(())
+    }
+
+    async fn user_sessions(&self, user_id: i64) -> Result<Vec<(String, String)>, BackendError> {
+        let map: std::collections::HashMap<String, String> =
+            self.client()?.hgetall(self.keys.user_sessions(user_id)).await?;
+        Ok(map.into_iter().collect())
+    }
+
+    async fn unindex_user_sessions(&self, user_id: i64, handles: &[String]) -> Result<(), BackendError> {
+        if handles.is_empty() {
+            return Ok(());
+        }
+        let _: i64 = self
+            .client()?
+            .hdel(self.keys.user_sessions(user_id), handles.to_vec())
+            .await?;
+        Ok(())
+    }
+
+    async fn put_token(&self, token_hash: &str, id: &str, until: Millis) -> Result<(), BackendError> {
+        let _: () = self
+            .client()?
+            .set(
+                self.keys.token(token_hash),
+                id,
+                Some(Expiration::PXAT(until)),
+                None,
+                false,
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn resolve_token(&self, token_hash: &str) -> Result<Option<String>, BackendError> {
+        Ok(self.client()?.get(self.keys.token(token_hash)).await?)
+    }
+
+    async fn cache_get(&self, name: &str) -> Result<Option<String>, BackendError> {
+        Ok(self.client()?.get(self.keys.cache(name)).await?)
+    }
+
+    async fn cache_set(&self, name: &str, value: &str, ttl_ms: i64) -> Result<(), BackendError> {
+        let _: () = self
+            .client()?
+            .set(self.keys.cache(name), value, Some(Expiration::PX(ttl_ms)), None, false)
+            .await?;
+        Ok(())
+    }
+
+    async fn cache_delete(&self, name: &str) -> Result<(), BackendError> {
+        let _: i64 = self.client()?.del(self.keys.cache(name)).await?;
+        Ok(())
+    }
+
+    async fn incr(&self, name: &str, by: i64) -> Result<i64, BackendError> {
+        Ok(self.client()?.incr_by(self.keys.counter(name), by).await?)
     }
 }

@@ -42,10 +42,7 @@ impl CookieSettings {
 }
 
 /// Values of every cookie called `name` in the request.
-pub fn cookie_values<'a>(
-    headers: &'a HeaderMap,
-    name: &'a str,
-) -> impl Iterator<Item = &'a str> + 'a {
+pub fn cookie_values<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -99,10 +96,7 @@ mod tests {
             HeaderValue::from_str(&format!("a=1; session={id}; b=2")).unwrap(),
         );
         assert_eq!(s.read(&headers), Some(id));
-        headers.insert(
-            header::COOKIE,
-            HeaderValue::from_static("session=not-an-id"),
-        );
+        headers.insert(header::COOKIE, HeaderValue::from_static("session=not-an-id"));
         assert_eq!(s.read(&headers), None);
         assert!(s.present(&headers));
         headers.insert(header::COOKIE, HeaderValue::from_static("sessionx=1"));

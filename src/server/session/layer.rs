@@ -16,10 +16,10 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use tower_sessions::Session;
+use tower_sessions::{session::Id, Session};
 
 use super::{AppSession, RequestStore};
-use crate::server::state::AppState;
+use crate::server::{auth::accounts, state::AppState};
 
 /// Longest path recorded as a page view; longer ones are cut (at a character boundary).
 pub const MAX_TRACKED_PATH: usize = 2048;
@@ -102,15 +102,34 @@ fn page_view(request: &Request, routes: &PageRoutes) -> Option<String> {
     Some(path[..end].to_owned())
 }
 
-pub async fn session_middleware(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+/// The session a `Authorization: Bearer` token stands for, if any.
+async fn bearer_session(state: &AppState, headers: &header::HeaderMap) -> Option<Id> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?
+        .trim()
+        .to_owned();
+    match accounts::session_for_token(state, &token).await {
+        Ok(id) => id?.parse().ok(),
+        Err(e) => {
+            tracing::warn!(error = %e, "bearer token not resolved: session store unavailable");
+            None
+        }
+    }
+}
+
+pub async fn session_middleware(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let settings = &state.sessions;
     let store = Arc::new(RequestStore::new(state.backend.clone(), settings.clone()));
     let cookie_present = settings.cookie.present(request.headers());
-    let cookie_id = settings.cookie.read(request.headers());
+    // The id the client already holds: from its cookie or, for API clients without one, from
+    // its bearer token. A cookie is sent only when the id changes from this.
+    let cookie_id = match settings.cookie.read(request.headers()) {
+        Some(id) => Some(id),
+        None if !cookie_present => bearer_session(&state, request.headers()).await,
+        None => None,
+    };
 
     let initial_id = match page_view(&request, &state.page_routes) {
         Some(path) => {
@@ -156,8 +175,7 @@ pub async fn session_middleware(
         }
         _ => {}
     }
-    let session_used =
-        store.info().is_some() || store.unavailable().is_some() || final_id != cookie_id;
+    let session_used = store.info().is_some() || store.unavailable().is_some() || final_id != cookie_id;
     if session_used {
         // Whatever was rendered depends on who asked.
         headers
@@ -174,13 +192,7 @@ mod tests {
 
     #[test]
     fn matches_static_param_and_rest_routes() {
-        let routes = PageRoutes::new([
-            "/",
-            "/account/sessions",
-            "/users/:id",
-            "/docs/*rest",
-            "/items/{id}",
-        ]);
+        let routes = PageRoutes::new(["/", "/account/sessions", "/users/:id", "/docs/*rest", "/items/{id}"]);
         assert!(routes.matches("/"));
         assert!(routes.matches("/account/sessions"));
         assert!(routes.matches("/account/sessions/"));

@@ -32,6 +32,11 @@ pub struct SignedIn {
     /// Opaque row id for the devices page; never the session id.
     pub handle: String,
     pub signed_in_at: Millis,
+    /// The device, as first seen at sign-in (shown on the devices page).
+    #[serde(default)]
+    pub ip: Option<String>,
+    #[serde(default)]
+    pub user_agent: String,
 }
 
 /// Session rules derived from configuration.
@@ -71,11 +76,7 @@ pub fn policy_for(
     {
         Some(signed_in) => ExpiryPolicy {
             idle_ms: settings.user_idle_ms,
-            deadline: Some(
-                signed_in
-                    .signed_in_at
-                    .saturating_add(settings.user_absolute_ms),
-            ),
+            deadline: Some(signed_in.signed_in_at.saturating_add(settings.user_absolute_ms)),
         },
         None => ExpiryPolicy {
             idle_ms: settings.guest_idle_ms,
@@ -136,9 +137,7 @@ impl AppSession {
     pub async fn info(&self) -> Result<Option<SessionInfo>, SessionUnavailable> {
         if self.session.id().is_some() && self.store.info().is_none() {
             // Not loaded yet: loading fills `info`.
-            if self.session.get_value(keys::SIGNED_IN).await.is_err()
-                && self.store.unavailable().is_some()
-            {
+            if self.session.get_value(keys::SIGNED_IN).await.is_err() && self.store.unavailable().is_some() {
                 return Err(SessionUnavailable);
             }
         }

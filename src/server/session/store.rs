@@ -14,9 +14,7 @@ use tower_sessions::{
 };
 
 use super::{policy_for, SessionSettings};
-use crate::server::backend::{
-    now_ms, ActivitySummary, Backend, BackendError, LoadedSession, NewSession,
-};
+use crate::server::backend::{now_ms, ActivitySummary, Backend, BackendError, LoadedSession, NewSession};
 
 /// What the last backend call said about the session, beyond the record itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,11 +52,7 @@ impl RequestStore {
 
     /// Loads (and touches) a session before `Session` exists, optionally recording a page view.
     pub async fn preload(&self, id: Id, page: Option<&str>) -> Result<Option<Id>, BackendError> {
-        match self
-            .backend
-            .load_session(&id.to_string(), now_ms(), page)
-            .await
-        {
+        match self.backend.load_session(&id.to_string(), now_ms(), page).await {
             Ok(Some(loaded)) => match self.accept(loaded) {
                 Some(record) => {
                     let id = record.id;
@@ -120,16 +114,11 @@ impl RequestStore {
         }
     }
 
-    async fn create_record(
-        &self,
-        record: &mut Record,
-        page: Option<&str>,
-    ) -> Result<(), BackendError> {
+    async fn create_record(&self, record: &mut Record, page: Option<&str>) -> Result<(), BackendError> {
         let now = now_ms();
         let policy = policy_for(&record.data, &self.settings);
         loop {
-            let json =
-                serde_json::to_string(&*record).map_err(|e| BackendError::Other(e.to_string()))?;
+            let json = serde_json::to_string(&*record).map_err(|e| BackendError::Other(e.to_string()))?;
             let id = record.id.to_string();
             let new = NewSession {
                 id: &id,
@@ -174,18 +163,11 @@ impl SessionStore for RequestStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let json = serde_json::to_string(record)
-            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        match self
-            .backend
-            .save_session(&record.id.to_string(), &json)
-            .await
-        {
+        let json = serde_json::to_string(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        match self.backend.save_session(&record.id.to_string(), &json).await {
             Ok(true) => Ok(()),
             // Ended meanwhile (revoked, signed out elsewhere): it stays ended.
-            Ok(false) => Err(session_store::Error::Backend(
-                "session ended while in use".into(),
-            )),
+            Ok(false) => Err(session_store::Error::Backend("session ended while in use".into())),
             Err(e) => {
                 self.note_error(&e);
                 Err(store_error(e))
@@ -203,11 +185,7 @@ impl SessionStore for RequestStore {
         if let Some(why) = self.unavailable() {
             return Err(session_store::Error::Backend(why));
         }
-        match self
-            .backend
-            .load_session(&id.to_string(), now_ms(), None)
-            .await
-        {
+        match self.backend.load_session(&id.to_string(), now_ms(), None).await {
             Ok(Some(loaded)) => Ok(self.accept(loaded)),
             Ok(None) => Ok(None),
             Err(e) => {
@@ -218,12 +196,9 @@ impl SessionStore for RequestStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.backend
-            .delete_session(&id.to_string())
-            .await
-            .map_err(|e| {
-                self.note_error(&e);
-                store_error(e)
-            })
+        self.backend.delete_session(&id.to_string()).await.map_err(|e| {
+            self.note_error(&e);
+            store_error(e)
+        })
     }
 }

@@ -1,0 +1,93 @@
+import { test, expect, settled, newContext, register, signIn, uniqueEmail, PASSWORD } from './fixtures';
+
+test('register, see the name, sign out, fail with the generic message, sign in', async ({ page, problems }) => {
+  const email = uniqueEmail();
+  await register(page, 'Ada Lovelace', email);
+  const header = page.getByRole('banner');
+  await expect(header.getByRole('link', { name: 'Ada Lovelace' })).toBeVisible();
+  await expect(page.getByTestId('profile-name')).toHaveText('Ada Lovelace');
+
+  await header.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await settled(page);
+  await expect(header.getByRole('link', { name: 'Sign in', exact: true })).toBeVisible();
+  await expect(header.getByRole('link', { name: 'Ada Lovelace' })).toHaveCount(0);
+
+  await signIn(page, email, 'not the password');
+  await expect(page.getByRole('alert')).toHaveText('Invalid email or password');
+  await expect(page).toHaveURL(/\/login/);
+
+  await signIn(page, email);
+  await expect(page).toHaveURL(/\/account$/);
+  await settled(page);
+  await expect(header.getByRole('link', { name: 'Ada Lovelace' })).toBeVisible();
+  expect(problems).toEqual([]);
+});
+
+test('registration problems are shown next to their fields', async ({ page }) => {
+  await page.goto('/register');
+  await settled(page);
+  await page.getByLabel('Name').fill('Bob');
+  await page.getByLabel('Email').fill('not-an-email');
+  await page.getByLabel('Password', { exact: true }).fill('short');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Check the highlighted fields.');
+  await expect(page.getByLabel('Email')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByText('Use at least 8 characters.')).toBeVisible();
+  await expect(page.getByLabel('Name')).toHaveValue('Bob');
+});
+
+test('signed-out visitors are sent to sign in, then back', async ({ page }) => {
+  const email = uniqueEmail();
+  await register(page, 'Grace', email);
+  await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await page.goto('/account/sessions');
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await settled(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/account\/sessions$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your sessions');
+});
+
+test('one device revokes another; a password change signs the others out', async ({ browser }) => {
+  const email = uniqueEmail();
+  const a = await newContext(browser);
+  const b = await newContext(browser);
+  const pageA = await a.newPage();
+  const pageB = await b.newPage();
+  await register(pageA, 'Alan Turing', email);
+  await signIn(pageB, email);
+  await expect(pageB).toHaveURL(/\/account$/);
+
+  await pageA.goto('/account/sessions');
+  await settled(pageA);
+  const rows = pageA.locator('table.sessions tbody tr');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.filter({ hasText: 'This device' })).toHaveCount(1);
+  await rows.filter({ hasNotText: 'This device' }).getByRole('button', { name: 'Revoke' }).click();
+  await expect(pageA.getByRole('status')).toHaveText('The session was signed out.');
+  await expect(rows).toHaveCount(1);
+
+  await pageB.goto('/account');
+  await expect(pageB).toHaveURL(/\/login\?next=/);
+
+  await signIn(pageB, email);
+  await expect(pageB).toHaveURL(/\/account$/);
+
+  await pageA.goto('/account/password');
+  await settled(pageA);
+  await pageA.getByLabel('Current password').fill(PASSWORD);
+  await pageA.getByLabel('New password').fill('an entirely new secret');
+  await pageA.getByRole('button', { name: 'Change password' }).click();
+  await expect(pageA.getByRole('status')).toHaveText('Your password was changed. Your other sessions were signed out.');
+
+  await pageB.goto('/account');
+  await expect(pageB).toHaveURL(/\/login\?next=/);
+  await pageA.goto('/account');
+  await expect(pageA.getByTestId('profile-name')).toHaveText('Alan Turing');
+  await a.close();
+  await b.close();
+});

@@ -1,0 +1,141 @@
+//! Server functions behind the account pages.
+
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::server::{
+    auth::accounts::{self, Registration},
+    forms::{finish, request_context, take_feedback, Outcome},
+};
+use crate::{
+    error::AppError,
+    model::{DeviceSession, FormFeedback, User},
+};
+
+/// The signed-in user, or `None` for a guest; an `Unavailable` error when the session store
+/// is down.
+#[server(prefix = "/api/fn", endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<User>, AppError> {
+    let (state, session, _) = request_context()?;
+    // No status set here: a public page renders for a guest while the store is down; the
+    // pages that need the user answer 503 themselves (`ErrorNotice`).
+    accounts::current_user(&state, &session).await
+}
+
+/// The outcome of the last plain (no-JavaScript) submission of `form`, shown once.
+#[server(prefix = "/api/fn", endpoint = "form_feedback")]
+pub async fn take_form_feedback(form: String) -> Result<Option<FormFeedback>, AppError> {
+    let (_, session, _) = request_context()?;
+    Ok(take_feedback(&session, &form).await)
+}
+
+#[server(prefix = "/api/fn", endpoint = "register")]
+pub async fn register(name: String, email: String, password: String) -> Result<(), AppError> {
+    let (state, session, client) = request_context()?;
+    let input = Registration {
+        name: name.clone(),
+        email: email.clone(),
+        password,
+    };
+    let result = accounts::register(&state, &session, &client, &input).await.map(|_| ());
+    let outcome = Outcome {
+        form: "register",
+        success_to: Some("/account"),
+        notice: None,
+        back: "/register",
+        values: vec![("name", name), ("email", email)],
+    };
+    finish(Some(&session), result, outcome).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "login")]
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    let (state, session, client) = request_context()?;
+    let result = accounts::sign_in(&state, &session, &client, &email, &password)
+        .await
+        .map(|_| ());
+    let outcome = Outcome {
+        form: "login",
+        success_to: Some(crate::model::safe_next(next.as_deref())),
+        notice: None,
+        back: "/login",
+        values: vec![("email", email)],
+    };
+    finish(Some(&session), result, outcome).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let (state, session, _) = request_context()?;
+    let result = accounts::sign_out(&state, &session).await;
+    let outcome = Outcome {
+        form: "logout",
+        success_to: Some("/"),
+        notice: None,
+        back: "/",
+        values: vec![],
+    };
+    finish(None, result, outcome).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "update_profile")]
+pub async fn update_profile(name: String) -> Result<User, AppError> {
+    let (state, session, _) = request_context()?;
+    let result = accounts::update_name(&state, &session, &name).await;
+    let outcome = Outcome {
+        form: "profile",
+        success_to: None,
+        notice: Some("Your profile was saved."),
+        back: "/account",
+        values: vec![("name", name)],
+    };
+    finish(Some(&session), result, outcome).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "change_password")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    let (state, session, _) = request_context()?;
+    let result = accounts::change_password(&state, &session, &current_password, &new_password).await;
+    let outcome = Outcome {
+        form: "password",
+        success_to: None,
+        notice: Some("Your password was changed. Your other sessions were signed out."),
+        back: "/account/password",
+        values: vec![],
+    };
+    finish(Some(&session), result, outcome).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "list_sessions")]
+pub async fn list_sessions() -> Result<Vec<DeviceSession>, AppError> {
+    let (state, session, _) = request_context()?;
+    accounts::list_sessions(&state, &session).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "revoke_session")]
+pub async fn revoke_session(id: String) -> Result<(), AppError> {
+    let (state, session, _) = request_context()?;
+    let result = accounts::revoke(&state, &session, &id).await;
+    let outcome = Outcome {
+        form: "sessions",
+        success_to: None,
+        notice: Some("The session was signed out."),
+        back: "/account/sessions",
+        values: vec![],
+    };
+    finish(Some(&session), result, outcome).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "sign_out_others")]
+pub async fn sign_out_others() -> Result<usize, AppError> {
+    let (state, session, _) = request_context()?;
+    let result = accounts::sign_out_others(&state, &session).await;
+    let outcome = Outcome {
+        form: "sessions",
+        success_to: None,
+        notice: Some("Your other sessions were signed out."),
+        back: "/account/sessions",
+        values: vec![],
+    };
+    finish(Some(&session), result, outcome).await
+}

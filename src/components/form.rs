@@ -1,0 +1,97 @@
+//! Form building blocks: messages for the whole form and for each field, filled from either
+//! the action's result (JavaScript on) or the one-time feedback (JavaScript off).
+
+use leptos::prelude::*;
+
+use crate::{error::AppError, model::FormFeedback};
+
+/// A form's current state, for the views below.
+#[derive(Clone, Copy)]
+pub struct FormState {
+    pub error: Signal<Option<AppError>>,
+    pub notice: Signal<Option<String>>,
+    pub values: Signal<std::collections::BTreeMap<String, String>>,
+}
+
+impl FormState {
+    /// Joins a server action's result with the feedback of a plain form post.
+    pub fn new<I, O>(
+        action: ServerAction<I>,
+        feedback: Resource<Result<Option<FormFeedback>, AppError>>,
+        success_notice: Option<&'static str>,
+    ) -> Self
+    where
+        I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+        O: Clone + Send + Sync + 'static,
+        ServerAction<I>: Copy,
+    {
+        let feedback_value = move || feedback.get().and_then(Result::ok).flatten();
+        let error = Signal::derive(move || match action.value().get() {
+            Some(Err(e)) => Some(e),
+            Some(Ok(_)) => None,
+            None => feedback_value().and_then(|f| f.error),
+        });
+        let notice = Signal::derive(move || match action.value().get() {
+            Some(Ok(_)) => success_notice.map(str::to_owned),
+            Some(Err(_)) => None,
+            None => feedback_value().and_then(|f| f.notice),
+        });
+        let values = Signal::derive(move || feedback_value().map(|f| f.values).unwrap_or_default());
+        Self { error, notice, values }
+    }
+
+    pub fn field_error(&self, field: &'static str) -> Signal<Option<String>> {
+        let error = self.error;
+        Signal::derive(move || error.get().and_then(|e| e.fields.get(field).cloned()))
+    }
+
+    pub fn value(&self, field: &'static str) -> Signal<String> {
+        let values = self.values;
+        Signal::derive(move || values.get().get(field).cloned().unwrap_or_default())
+    }
+}
+
+/// The form-wide message: an error (role=alert) or a success notice (role=status).
+#[component]
+pub fn FormMessage(state: FormState) -> impl IntoView {
+    view! {
+        {move || state.error.get().map(|e| view! { <p class="message error" role="alert">{e.message}</p> })}
+        {move || state.notice.get().map(|n| view! { <p class="message notice" role="status">{n}</p> })}
+    }
+}
+
+/// A labelled input with its own error message, linked for assistive technology.
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional, into)] value: Option<Signal<String>>,
+    #[prop(optional, into)] error: Option<Signal<Option<String>>>,
+    #[prop(optional)] minlength: Option<u32>,
+    #[prop(optional)] maxlength: Option<u32>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let error = error.unwrap_or_else(|| Signal::derive(|| None));
+    let described = error_id.clone();
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                required=true
+                autocomplete=autocomplete
+                minlength=minlength
+                maxlength=maxlength
+                value=move || value.map(|v| v.get())
+                aria-invalid=move || error.get().map(|_| "true")
+                aria-describedby=move || error.get().map(|_| described.clone())
+            />
+            {move || error.get().map(|e| view! { <p class="field-error" id=error_id.clone()>{e}</p> })}
+        </div>
+    }
+}

@@ -1,0 +1,288 @@
+//! Account inputs, parsed once at the edge: a value of these types is valid by construction.
+
+use serde::{Deserialize, Serialize};
+
+/// What clients see of a user; never the password hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// One signed-in session of a user, as the devices page and `GET /api/auth/sessions` show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceSession {
+    /// An opaque handle for this row, never the session id.
+    pub id: String,
+    pub browser: String,
+    pub os: String,
+    pub ip: String,
+    /// When this device signed in (RFC 3339).
+    pub created_at: String,
+    /// RFC 3339.
+    pub last_seen_at: String,
+    pub page_count: i64,
+    /// True for the device making the request.
+    pub current: bool,
+}
+
+/// A display name: 1–100 characters after trimming, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Name(String);
+
+impl Name {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(input: &str) -> Result<Self, &'static str> {
+        let name = input.trim();
+        if name.is_empty() {
+            return Err("Enter your name.");
+        }
+        if name.chars().count() > Self::MAX_CHARS {
+            return Err("Use at most 100 characters.");
+        }
+        if name.chars().any(char::is_control) {
+            return Err("Remove the control characters.");
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An email address: trimmed, lower-cased, and syntactically plausible. Deliverability is not
+/// checked (that needs a confirmation mail), only the shape every real address has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(input: &str) -> Result<Self, &'static str> {
+        const MESSAGE: &str = "Enter a valid email address, like name@example.com.";
+        let email = input.trim().to_lowercase();
+        if email.is_empty() {
+            return Err("Enter your email address.");
+        }
+        if email.len() > Self::MAX_LEN {
+            return Err(MESSAGE);
+        }
+        let Some((local, domain)) = email.rsplit_once('@') else {
+            return Err(MESSAGE);
+        };
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local
+                .chars()
+                .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            });
+        if local_ok && domain_ok {
+            Ok(Self(email))
+        } else {
+            Err(MESSAGE)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password: 8–128 characters (Unicode scalar values), anything allowed, no composition
+/// rules (NIST SP 800-63B), but not one of the most common passwords.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+impl Password {
+    pub const MIN_CHARS: usize = 8;
+    pub const MAX_CHARS: usize = 128;
+
+    /// Checks a password being chosen.
+    pub fn parse_new(input: &str) -> Result<Self, &'static str> {
+        let chars = input.chars().count();
+        if chars < Self::MIN_CHARS {
+            return Err("Use at least 8 characters.");
+        }
+        if chars > Self::MAX_CHARS {
+            return Err("Use at most 128 characters.");
+        }
+        if is_common_password(input) {
+            return Err("This password is too common. Choose one that is harder to guess.");
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    /// Wraps a password being checked against a stored hash (sign-in, current password): any
+    /// length up to a bound is accepted here, so the answer is always the generic failure.
+    pub fn parse_existing(input: &str) -> Result<Self, &'static str> {
+        if input.is_empty() {
+            return Err("Enter your password.");
+        }
+        if input.chars().count() > Self::MAX_CHARS * 4 {
+            return Err("Use at most 128 characters.");
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The most used passwords of at least 8 characters from public breach corpora (lower-cased).
+const COMMON_PASSWORDS: &[&str] = &[
+    "password",
+    "password1",
+    "password12",
+    "password123",
+    "password1234",
+    "passw0rd",
+    "p@ssw0rd",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "12345678910",
+    "0123456789",
+    "87654321",
+    "11111111",
+    "00000000",
+    "88888888",
+    "66666666",
+    "99999999",
+    "12341234",
+    "11223344",
+    "123123123",
+    "qwertyuiop",
+    "qwerty123",
+    "qwerty12",
+    "1q2w3e4r",
+    "1q2w3e4r5t",
+    "1qaz2wsx",
+    "zaq12wsx",
+    "asdfghjkl",
+    "asdfasdf",
+    "iloveyou",
+    "iloveyou1",
+    "sunshine",
+    "princess",
+    "football",
+    "baseball",
+    "welcome1",
+    "welcome123",
+    "abc12345",
+    "abcd1234",
+    "abcdefgh",
+    "letmein1",
+    "trustno1",
+    "superman",
+    "starwars",
+    "whatever",
+    "dragon123",
+    "computer",
+    "michelle",
+    "jennifer",
+    "corvette",
+    "mercedes",
+    "internet",
+    "samantha",
+    "1234qwer",
+    "qwer1234",
+    "admin123",
+    "administrator",
+    "changeme",
+    "football1",
+    "monkey123",
+    "master123",
+    "shadow123",
+    "q1w2e3r4",
+    "q1w2e3r4t5",
+    "aa123456",
+    "a1234567",
+    "987654321",
+    "123qweasd",
+    "qweasdzxc",
+    "passwort",
+    "motdepasse",
+    "contraseña",
+    "contrasena",
+    "azertyuiop",
+    "azerty123",
+];
+
+fn is_common_password(input: &str) -> bool {
+    let lower = input.to_lowercase();
+    COMMON_PASSWORDS.contains(&lower.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_lowercased_and_checked() {
+        assert_eq!(Email::parse("  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
+        assert!(Email::parse("a.b+tag@sub.example.org").is_ok());
+        for bad in [
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@b",
+            "a@@b.com",
+            "a b@c.com",
+            "a@-b.com",
+            ".a@b.com",
+            "a..b@c.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded_in_characters() {
+        assert_eq!(Name::parse("  Zoë  ").unwrap().as_str(), "Zoë");
+        assert!(Name::parse("   ").is_err());
+        assert!(Name::parse(&"é".repeat(100)).is_ok());
+        assert!(Name::parse(&"é".repeat(101)).is_err());
+        assert!(Name::parse("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn passwords_count_characters_allow_anything_and_refuse_common_ones() {
+        assert!(Password::parse_new("short").is_err());
+        assert!(Password::parse_new("ünïcødé✓").is_ok(), "8 characters, more bytes");
+        assert!(Password::parse_new(&"x".repeat(128)).is_ok());
+        assert!(Password::parse_new(&"x".repeat(129)).is_err());
+        assert!(Password::parse_new("Password123").is_err());
+        assert!(Password::parse_new("correct horse battery staple").is_ok());
+        assert_eq!(
+            format!("{:?}", Password::parse_new("secret-value-1").unwrap()),
+            "Password(<redacted>)"
+        );
+    }
+}

@@ -1,0 +1,59 @@
+//! Types shared by the server and the WASM client: what crosses the wire, and validated inputs.
+
+pub mod account;
+
+pub use account::{DeviceSession, Email, Name, Password, User};
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// What a form page shows after a submission without JavaScript (post, redirect, get): the
+/// outcome travels in the session for exactly one page view.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormFeedback {
+    /// Which form it is for, e.g. `login`.
+    pub form: String,
+    pub error: Option<AppError>,
+    pub notice: Option<String>,
+    /// Submitted values to put back in the form (never passwords).
+    pub values: BTreeMap<String, String>,
+}
+
+/// Where to go after signing in: the requested same-site path, else the account page. Never
+/// another site (`//evil.example`, `/\\evil.example`), so `next` cannot be an open redirect.
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && p.len() <= 512 => p,
+        _ => "/account",
+    }
+}
+
+/// `2026-11-23T07:40:12Z` → `2026-11-23 07:40 UTC`, for display until dates are localised.
+pub fn short_datetime(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => rfc3339.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_is_a_same_site_path_or_the_account_page() {
+        assert_eq!(safe_next(Some("/account/sessions")), "/account/sessions");
+        for bad in [
+            None,
+            Some(""),
+            Some("https://evil.example"),
+            Some("//evil.example"),
+            Some("/\\evil.example"),
+        ] {
+            assert_eq!(safe_next(bad), "/account", "{bad:?}");
+        }
+    }
+}

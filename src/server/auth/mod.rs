@@ -1,0 +1,4 @@
+//! Authentication: password hashing and the account operations built on it.
+
+pub mod accounts;
+pub mod password;

@@ -1,0 +1,164 @@
+//! Password hashing with argon2id, off the async runtime.
+//!
+//! Hashing is deliberately slow (tens of milliseconds of CPU and 19 MiB each). It runs on
+//! tokio's blocking pool behind a semaphore as wide as the machine has cores, so a burst of
+//! sign-ins queues here instead of stalling the threads that serve page views.
+
+use std::sync::Arc;
+
+use argon2::{
+    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    Algorithm, Argon2, Params, Version,
+};
+use tokio::sync::Semaphore;
+
+use crate::{error::AppError, model::Password};
+
+/// OWASP's argon2id recommendation: m=19456 KiB, t=2, p=1.
+pub fn default_params() -> Params {
+    Params::new(19_456, 2, 1, None).expect("valid argon2 parameters")
+}
+
+#[derive(Clone)]
+pub struct PasswordHasherPool {
+    params: Params,
+    permits: Arc<Semaphore>,
+    /// Verified against when the account does not exist, so that answer takes as long as a
+    /// wrong password does.
+    dummy_hash: Arc<str>,
+}
+
+impl std::fmt::Debug for PasswordHasherPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordHasherPool")
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Outcome of checking a password against a stored hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    Mismatch,
+    Match {
+        /// A new hash with the current parameters, when the stored one used older ones.
+        rehash: Option<String>,
+    },
+}
+
+fn argon2(params: Params) -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+fn hash_now(params: &Params, password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(argon2(params.clone())
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
+}
+
+impl PasswordHasherPool {
+    pub fn new(params: Params) -> Self {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let dummy = hash_now(&params, "dummy password never matched").expect("hash the dummy password");
+        Self {
+            params,
+            permits: Arc::new(Semaphore::new(cores)),
+            dummy_hash: dummy.into(),
+        }
+    }
+
+    async fn run_blocking<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+        let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
+        tokio::task::spawn_blocking(job).await.map_err(AppError::internal)
+    }
+
+    /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
+    pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
+        let params = self.params.clone();
+        let password = password.expose().to_owned();
+        self.run_blocking(move || hash_now(&params, &password))
+            .await?
+            .map_err(AppError::internal)
+    }
+
+    /// Checks `password` against `stored`, or against the dummy hash when there is no account,
+    /// which always yields [`Verification::Mismatch`] after the same amount of work.
+    pub async fn verify(&self, password: &Password, stored: Option<&str>) -> Result<Verification, AppError> {
+        let exists = stored.is_some();
+        let stored = stored.map(str::to_owned).unwrap_or_else(|| self.dummy_hash.to_string());
+        let password = password.expose().to_owned();
+        let params = self.params.clone();
+        self.run_blocking(move || {
+            let Ok(parsed) = PasswordHash::new(&stored) else {
+                tracing::error!("stored password hash is not a PHC string");
+                return Verification::Mismatch;
+            };
+            // The stored hash's own parameters are used to verify it.
+            let matched = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+            if !(matched && exists) {
+                return Verification::Mismatch;
+            }
+            let current = parsed.algorithm == argon2::ARGON2ID_IDENT
+                && Params::try_from(&parsed).is_ok_and(|p| {
+                    p.m_cost() == params.m_cost() && p.t_cost() == params.t_cost() && p.p_cost() == params.p_cost()
+                });
+            let rehash = if current {
+                None
+            } else {
+                hash_now(&params, &password).ok()
+            };
+            Verification::Match { rehash }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pw(s: &str) -> Password {
+        Password::parse_existing(s).unwrap()
+    }
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_phc_strings_that_verify() {
+        let pool = PasswordHasherPool::new(default_params());
+        let hash = pool.hash(&pw("correct horse")).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert_eq!(
+            pool.verify(&pw("correct horse"), Some(&hash)).await.unwrap(),
+            Verification::Match { rehash: None }
+        );
+        assert_eq!(
+            pool.verify(&pw("wrong horse"), Some(&hash)).await.unwrap(),
+            Verification::Mismatch
+        );
+        assert_eq!(
+            pool.verify(&pw("correct horse"), None).await.unwrap(),
+            Verification::Mismatch
+        );
+        assert_eq!(
+            pool.verify(&pw("x"), Some("not a hash")).await.unwrap(),
+            Verification::Mismatch
+        );
+    }
+
+    #[tokio::test]
+    async fn hashes_with_old_parameters_are_upgraded_on_match() {
+        let old = PasswordHasherPool::new(Params::new(8_192, 1, 1, None).unwrap());
+        let hash = old.hash(&pw("correct horse")).await.unwrap();
+        let pool = PasswordHasherPool::new(default_params());
+        let Verification::Match { rehash: Some(new_hash) } =
+            pool.verify(&pw("correct horse"), Some(&hash)).await.unwrap()
+        else {
+            panic!("expected an upgrade");
+        };
+        assert!(new_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(matches!(
+            pool.verify(&pw("correct horse"), Some(&new_hash)).await.unwrap(),
+            Verification::Match { rehash: None }
+        ));
+    }
+}

@@ -1,0 +1,82 @@
+//! Who is on the other end of a request: address and device.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::{extract::ConnectInfo, http::HeaderMap};
+use http::request::Parts;
+
+/// The longest User-Agent kept with a session.
+const MAX_USER_AGENT: usize = 512;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClientInfo {
+    pub ip: Option<IpAddr>,
+    pub user_agent: String,
+}
+
+impl ClientInfo {
+    pub fn from_parts(parts: &Parts, trusted_proxies: &[IpAddr]) -> Self {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        Self::from_headers(&parts.headers, peer, trusted_proxies)
+    }
+
+    pub fn from_headers(headers: &HeaderMap, peer: Option<IpAddr>, trusted_proxies: &[IpAddr]) -> Self {
+        let mut user_agent: String = headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_USER_AGENT)
+            .collect();
+        user_agent.truncate(MAX_USER_AGENT);
+        Self {
+            ip: client_ip(headers, peer, trusted_proxies),
+            user_agent,
+        }
+    }
+}
+
+/// The socket peer, unless it is a trusted proxy: then the nearest address in
+/// `X-Forwarded-For` that is not itself a trusted proxy (addresses further left are
+/// client-supplied and could be forged).
+pub fn client_ip(headers: &HeaderMap, peer: Option<IpAddr>, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
+    let peer = peer?;
+    if !trusted_proxies.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|ip| !trusted_proxies.contains(ip))
+            .unwrap_or(peer),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "6.6.6.6, 203.0.113.9, 10.0.0.2".parse().unwrap());
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let other: IpAddr = "198.51.100.7".parse().unwrap();
+        let trusted = ["10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap()];
+        assert_eq!(client_ip(&headers, Some(other), &trusted), Some(other));
+        assert_eq!(
+            client_ip(&headers, Some(proxy), &trusted),
+            Some("203.0.113.9".parse().unwrap())
+        );
+        assert_eq!(client_ip(&HeaderMap::new(), Some(proxy), &trusted), Some(proxy));
+    }
+}

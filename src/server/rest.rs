@@ -1,0 +1,187 @@
+//! The JSON API for non-browser clients (the seeds' routes). Each handler parses, calls the
+//! same function the pages use (`server::auth::accounts`), and shapes the answer.
+
+use axum::{
+    extract::{rejection::JsonRejection, FromRequest, FromRequestParts, Path, Request, State},
+    http::{request::Parts, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{delete, get, post, put},
+    Extension, Json, Router,
+};
+use serde::{de::DeserializeOwned, Deserialize};
+use serde_json::json;
+
+use super::{
+    auth::accounts::{self, Registration},
+    client::ClientInfo,
+    session::AppSession,
+    state::AppState,
+};
+use crate::error::{AppError, ErrorCode};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/register", post(register))
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/logout", post(logout))
+        .route("/api/auth/logout-all", post(logout_all))
+        .route("/api/auth/profile", get(get_profile).put(put_profile))
+        .route("/api/auth/profile/password", put(put_password))
+        .route("/api/auth/sessions", get(list_sessions))
+        .route("/api/auth/sessions/{id}", delete(revoke_session))
+}
+
+/// A JSON body whose problems come back in the API's error shape, never axum's plain text.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::new(
+                ErrorCode::BadRequest,
+                "Send a JSON body with Content-Type: application/json.",
+            )),
+            Err(JsonRejection::BytesRejection(_)) => Err(AppError::new(
+                ErrorCode::PayloadTooLarge,
+                "The request body is too large.",
+            )),
+            Err(_) => Err(AppError::new(
+                ErrorCode::BadRequest,
+                "The request body is not valid JSON of the expected shape.",
+            )),
+        }
+    }
+}
+
+/// The client's address and device, from the connection and headers.
+pub struct Client(pub ClientInfo);
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self(ClientInfo::from_parts(parts, &state.config.trusted_proxies)))
+    }
+}
+
+#[derive(Deserialize)]
+struct RegisterBody {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn register(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+    Client(client): Client,
+    JsonBody(body): JsonBody<RegisterBody>,
+) -> Result<Response, AppError> {
+    let input = Registration {
+        name: body.name,
+        email: body.email,
+        password: body.password,
+    };
+    let (user, token) = accounts::register(&state, &session, &client, &input).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "user": user, "token": token }))).into_response())
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+    Client(client): Client,
+    JsonBody(body): JsonBody<LoginBody>,
+) -> Result<Response, AppError> {
+    let (user, token) = accounts::sign_in(&state, &session, &client, &body.email, &body.password).await?;
+    Ok(Json(json!({ "user": user, "token": token })).into_response())
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+) -> Result<StatusCode, AppError> {
+    accounts::sign_out(&state, &session).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn logout_all(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+) -> Result<StatusCode, AppError> {
+    accounts::sign_out_everywhere(&state, &session).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn get_profile(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+) -> Result<Response, AppError> {
+    let me = accounts::require_signed_in(&session).await?;
+    let user = accounts::profile(&state, me.user_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(Json(json!({ "user": user })).into_response())
+}
+
+#[derive(Deserialize)]
+struct ProfileBody {
+    #[serde(default)]
+    name: String,
+}
+
+async fn put_profile(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+    JsonBody(body): JsonBody<ProfileBody>,
+) -> Result<Response, AppError> {
+    let user = accounts::update_name(&state, &session, &body.name).await?;
+    Ok(Json(json!({ "user": user })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PasswordBody {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+async fn put_password(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+    JsonBody(body): JsonBody<PasswordBody>,
+) -> Result<StatusCode, AppError> {
+    accounts::change_password(&state, &session, &body.current_password, &body.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_sessions(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+) -> Result<Response, AppError> {
+    Ok(Json(accounts::list_sessions(&state, &session).await?).into_response())
+}
+
+async fn revoke_session(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+    Path(handle): Path<String>,
+) -> Result<StatusCode, AppError> {
+    accounts::revoke(&state, &session, &handle).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
