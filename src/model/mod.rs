@@ -1,8 +1,10 @@
 //! Types shared by the server and the WASM client: what crosses the wire, and validated inputs.
 
 pub mod account;
+pub mod preferences;
 
 pub use account::{DeviceSession, Email, Name, Password, User};
+pub use preferences::{Language, Preferences, Theme};
 
 use std::collections::BTreeMap;
 

@@ -9,6 +9,7 @@ pub mod entity;
 pub mod forms;
 pub mod health;
 pub mod migration;
+pub mod preferences;
 pub mod repo;
 pub mod rest;
 pub mod session;

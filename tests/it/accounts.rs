@@ -60,6 +60,12 @@ async fn profile_with_token(app: &TestApp, token: &str) -> reqwest::Response {
         .unwrap()
 }
 
+async fn sessions_of(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
+    let res = client.get(app.url("/api/auth/sessions")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn register_signs_in_and_returns_the_user_without_secrets() {
     let app = spawn_app().await;
@@ -320,14 +326,7 @@ async fn devices_list_and_revoke_by_opaque_handle() {
     let token_b = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
     b.get(app.url("/")).send().await.unwrap();
 
-    let list: Vec<Value> = a
-        .get(app.url("/api/auth/sessions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = sessions_of(&app, &a).await;
     assert_eq!(list.len(), 2, "{list:?}");
     assert_eq!(list[0]["current"], true, "this device first");
     let other = &list[1];
@@ -365,14 +364,7 @@ async fn devices_list_and_revoke_by_opaque_handle() {
     assert_eq!(res.status(), 204);
     assert_eq!(profile_status(&app, &b).await, 401);
     assert_eq!(profile_with_token(&app, &token_b).await.status(), 401);
-    let list: Vec<Value> = a
-        .get(app.url("/api/auth/sessions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = sessions_of(&app, &a).await;
     assert_eq!(list.len(), 1);
     assert_eq!(a.get(app.url("/api/auth/sessions")).send().await.unwrap().status(), 200);
     assert_eq!(

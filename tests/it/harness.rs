@@ -125,7 +125,18 @@ pub fn build_config(options: &TestOptions, database_url: &str) -> Result<Config,
     Config::from_lookup(leptos, |k| vars.get(k).cloned())
 }
 
+/// Server logs go to each test's captured output, so a failure shows what the app saw.
+fn init_test_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,porch=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}
+
 pub async fn try_spawn_app(options: TestOptions) -> Result<TestApp, StartupError> {
+    init_test_logging();
     let mut options = options;
     let database_url = match &options.database_url {
         Some(url) => url.clone(),
