@@ -12,6 +12,14 @@ use crate::{
     model::{DeviceSession, FormFeedback, User},
 };
 
+/// Sends the account's preferences cookie with the response.
+#[cfg(feature = "ssr")]
+fn set_preferences_cookie(outcome: accounts::SignedInOutcome) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.append_header(http::header::SET_COOKIE, outcome.preferences_cookie);
+    }
+}
+
 /// The signed-in user, or `None` for a guest; an `Unavailable` error when the session store
 /// is down.
 #[server(prefix = "/api/fn", endpoint = "current_user")]
@@ -37,7 +45,9 @@ pub async fn register(name: String, email: String, password: String) -> Result<(
         email: email.clone(),
         password,
     };
-    let result = accounts::register(&state, &session, &client, &input).await.map(|_| ());
+    let result = accounts::register(&state, &session, &client, &input)
+        .await
+        .map(set_preferences_cookie);
     let outcome = Outcome {
         form: "register",
         success_to: Some("/account"),
@@ -53,7 +63,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let (state, session, client) = request_context()?;
     let result = accounts::sign_in(&state, &session, &client, &email, &password)
         .await
-        .map(|_| ());
+        .map(set_preferences_cookie);
     let outcome = Outcome {
         form: "login",
         success_to: Some(crate::model::safe_next(next.as_deref())),

@@ -8,10 +8,12 @@ use http::request::Parts;
 /// The longest User-Agent kept with a session.
 const MAX_USER_AGENT: usize = 512;
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
     pub ip: Option<IpAddr>,
     pub user_agent: String,
+    /// The request's headers (cookies, Accept-Language), for rules that depend on them.
+    pub headers: HeaderMap,
 }
 
 impl ClientInfo {
@@ -33,6 +35,7 @@ impl ClientInfo {
         Self {
             ip: client_ip(headers, peer, trusted_proxies),
             user_agent,
+            headers: headers.clone(),
         }
     }
 }

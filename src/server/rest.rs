@@ -3,7 +3,7 @@
 
 use axum::{
     extract::{rejection::JsonRejection, FromRequest, FromRequestParts, Path, Request, State},
-    http::{request::Parts, StatusCode},
+    http::{header, request::Parts, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{delete, get, post, put},
     Extension, Json, Router,
@@ -14,6 +14,7 @@ use serde_json::json;
 use super::{
     auth::accounts::{self, Registration},
     client::ClientInfo,
+    preferences::{self, Patch, Resolved},
     session::AppSession,
     state::AppState,
 };
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/profile/password", put(put_password))
         .route("/api/auth/sessions", get(list_sessions))
         .route("/api/auth/sessions/{id}", delete(revoke_session))
+        .route("/api/preferences", get(get_preferences).post(post_preferences))
 }
 
 /// A JSON body whose problems come back in the API's error shape, never axum's plain text.
@@ -88,8 +90,14 @@ async fn register(
         email: body.email,
         password: body.password,
     };
-    let (user, token) = accounts::register(&state, &session, &client, &input).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "user": user, "token": token }))).into_response())
+    let outcome = accounts::register(&state, &session, &client, &input).await?;
+    let body = Json(json!({ "user": outcome.user, "token": outcome.token }));
+    Ok((
+        StatusCode::CREATED,
+        [(header::SET_COOKIE, outcome.preferences_cookie)],
+        body,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -106,8 +114,9 @@ async fn login(
     Client(client): Client,
     JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<Response, AppError> {
-    let (user, token) = accounts::sign_in(&state, &session, &client, &body.email, &body.password).await?;
-    Ok(Json(json!({ "user": user, "token": token })).into_response())
+    let outcome = accounts::sign_in(&state, &session, &client, &body.email, &body.password).await?;
+    let body = Json(json!({ "user": outcome.user, "token": outcome.token }));
+    Ok(([(header::SET_COOKIE, outcome.preferences_cookie)], body).into_response())
 }
 
 async fn logout(
@@ -184,4 +193,40 @@ async fn revoke_session(
 ) -> Result<StatusCode, AppError> {
     accounts::revoke(&state, &session, &handle).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+fn preferences_response(resolved: Resolved) -> Response {
+    let prefs = resolved.prefs;
+    let body = Json(json!({
+        "theme": prefs.theme,
+        "language": prefs.language,
+        "notifications": prefs.notifications,
+        "source": resolved.source,
+    }));
+    match resolved.set_cookie {
+        Some(cookie) => ([(header::SET_COOKIE, cookie)], body).into_response(),
+        None => body.into_response(),
+    }
+}
+
+async fn get_preferences(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    Ok(preferences_response(
+        preferences::resolve(&state, &session, &headers).await?,
+    ))
+}
+
+async fn post_preferences(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<serde_json::Value>,
+) -> Result<Response, AppError> {
+    let patch = Patch::from_json(&body)?;
+    Ok(preferences_response(
+        preferences::save(&state, &session, &headers, &patch).await?,
+    ))
 }

@@ -20,7 +20,9 @@ use super::{
     auth::password::{default_params, PasswordHasherPool},
     backend::{memory::MemoryBackend, redis::RedisBackend, Backend, BackendLimits},
     config::Config,
-    db, health, rest,
+    db, health,
+    preferences::cookie::PreferencesCookie,
+    rest,
     session::{layer::session_middleware, layer::PageRoutes, SessionSettings},
     state::AppState,
 };
@@ -72,6 +74,7 @@ impl Application {
             }
         };
 
+        let preferences_cookie = PreferencesCookie::new(config.secret.expose(), config.session.cookie_secure);
         let leptos_options = config.leptos.clone();
         let addr = leptos_options.site_addr;
         let routes = generate_route_list(App);
@@ -84,6 +87,7 @@ impl Application {
             sessions,
             page_routes,
             hasher: PasswordHasherPool::new(default_params()),
+            preferences_cookie,
         };
 
         let context = {

@@ -10,6 +10,7 @@ use super::{
     auth::password::PasswordHasherPool,
     backend::Backend,
     config::Config,
+    preferences::cookie::PreferencesCookie,
     session::{layer::PageRoutes, SessionSettings},
 };
 
@@ -22,6 +23,7 @@ pub struct AppState {
     pub sessions: Arc<SessionSettings>,
     pub page_routes: Arc<PageRoutes>,
     pub hasher: PasswordHasherPool,
+    pub preferences_cookie: PreferencesCookie,
 }
 
 impl std::fmt::Debug for AppState {

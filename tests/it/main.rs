@@ -8,4 +8,5 @@ mod config_files;
 mod harness;
 mod health;
 mod pages;
+mod preferences;
 mod sessions;

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use http::HeaderValue;
 use sha2::{Digest, Sha256};
 use tower_sessions::session::Id;
 
@@ -15,6 +16,7 @@ use crate::{
         backend::{now_ms, BackendError},
         client::ClientInfo,
         entity::user::Model as UserRow,
+        preferences,
         repo::{db_error, users},
         session::{keys, AppSession, SignedIn},
         state::AppState,
@@ -79,13 +81,24 @@ pub struct Registration {
     pub password: String,
 }
 
-/// Creates an account and signs the new user in. Returns the user and a bearer token.
+/// What a successful registration or sign-in gives the client.
+#[derive(Debug, Clone)]
+pub struct SignedInOutcome {
+    pub user: User,
+    /// Bearer token for API clients, revoked with the session.
+    pub token: String,
+    /// The preferences cookie rewritten with the account's preferences, so the very next page
+    /// shows them.
+    pub preferences_cookie: HeaderValue,
+}
+
+/// Creates an account and signs the new user in. The guest's preferences become the account's.
 pub async fn register(
     state: &AppState,
     session: &AppSession,
     client: &ClientInfo,
     input: &Registration,
-) -> Result<(User, String), AppError> {
+) -> Result<SignedInOutcome, AppError> {
     let mut fields = BTreeMap::new();
     let name = Name::parse(&input.name)
         .map_err(|m| fields.insert("name".into(), m.into()))
@@ -116,8 +129,14 @@ pub async fn register(
         }
         Err(users::InsertUserError::Db(e)) => return Err(db_error(e)),
     };
+    let prefs = preferences::guest(state, &client.headers).prefs;
+    preferences::store_for_user(state, row.id, &prefs).await?;
     let token = start_user_session(state, session, client, &row).await?;
-    Ok((to_user(&row), token))
+    Ok(SignedInOutcome {
+        user: to_user(&row),
+        token,
+        preferences_cookie: state.preferences_cookie.set_header(&prefs),
+    })
 }
 
 /// Signs in with email and password. Unknown email and wrong password fail identically and
@@ -128,7 +147,7 @@ pub async fn sign_in(
     client: &ClientInfo,
     email: &str,
     password: &str,
-) -> Result<(User, String), AppError> {
+) -> Result<SignedInOutcome, AppError> {
     let invalid = || AppError::new(ErrorCode::Unauthorized, INVALID_CREDENTIALS);
     let Ok(password) = Password::parse_existing(password) else {
         return Err(invalid());
@@ -151,8 +170,22 @@ pub async fn sign_in(
                     tracing::warn!(error = %e, "password hash upgrade failed");
                 }
             }
+            // The account's preferences win; an account that never saved any adopts this
+            // browser's.
+            let prefs = match preferences::of_user(state, row.id).await? {
+                Some(prefs) => prefs,
+                None => {
+                    let prefs = preferences::guest(state, &client.headers).prefs;
+                    preferences::store_for_user(state, row.id, &prefs).await?;
+                    prefs
+                }
+            };
             let token = start_user_session(state, session, client, &row).await?;
-            Ok((to_user(&row), token))
+            Ok(SignedInOutcome {
+                user: to_user(&row),
+                token,
+                preferences_cookie: state.preferences_cookie.set_header(&prefs),
+            })
         }
     }
 }

@@ -1,3 +1,4 @@
 //! sea-orm entities: one file per table, mirroring the migrations. Logic lives elsewhere.
 
+pub mod preferences;
 pub mod user;

@@ -3,12 +3,16 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261101_000001_create_users;
+mod m20261102_000001_create_preferences;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261101_000001_create_users::Migration)]
+        vec![
+            Box::new(m20261101_000001_create_users::Migration),
+            Box::new(m20261102_000001_create_preferences::Migration),
+        ]
     }
 }

@@ -1,3 +1,258 @@
-//! Preferences: for guests in a signed cookie, for users in the database.
+//! Preferences: for guests in a signed cookie, for users in the database (read through a
+//! Redis cache, like the profile). Both the JSON API and the pages go through here.
 
 pub mod cookie;
+
+use std::collections::BTreeMap;
+
+use http::{header, HeaderMap, HeaderValue};
+use serde::Serialize;
+
+use crate::{
+    error::{AppError, ErrorCode},
+    model::{Language, Preferences, Theme},
+    server::{
+        backend::now_ms,
+        repo::{db_error, preferences as repo},
+        session::{cookie::cookie_values, AppSession},
+        state::AppState,
+    },
+};
+
+/// How long a user's preferences stay cached in Redis.
+const CACHE_TTL_MS: i64 = 30 * 60 * 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Cookie,
+    Account,
+}
+
+/// The preferences in effect for a request, where they came from, and the cookie to send
+/// when the browser's copy must be (re)written.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub prefs: Preferences,
+    pub source: Source,
+    pub set_cookie: Option<HeaderValue>,
+}
+
+/// The guest's preferences from the request's cookie: `Ok(prefs)` when valid, `Err(true)` when
+/// a cookie is there but unreadable (so it must be replaced), `Err(false)` when there is none.
+pub fn from_cookie(state: &AppState, headers: &HeaderMap) -> Result<Preferences, bool> {
+    let mut present = false;
+    for value in cookie_values(headers, cookie::COOKIE_NAME) {
+        present = true;
+        if let Some(prefs) = state.preferences_cookie.decode(value) {
+            return Ok(prefs);
+        }
+    }
+    Err(present)
+}
+
+/// Defaults for a first visit: the browser's best supported language.
+pub fn defaults(headers: &HeaderMap) -> Preferences {
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    Preferences::defaults_for(Language::negotiate(accept))
+}
+
+/// The guest view: the cookie's preferences, else defaults (and a fresh cookie when the old one
+/// was unreadable, so the bad value does not come back on every request).
+pub fn guest(state: &AppState, headers: &HeaderMap) -> Resolved {
+    match from_cookie(state, headers) {
+        Ok(prefs) => Resolved {
+            prefs,
+            source: Source::Cookie,
+            set_cookie: None,
+        },
+        Err(present) => {
+            let prefs = defaults(headers);
+            let set_cookie = present.then(|| state.preferences_cookie.set_header(&prefs));
+            Resolved {
+                prefs,
+                source: Source::Cookie,
+                set_cookie,
+            }
+        }
+    }
+}
+
+fn cache_key(user_id: i64) -> String {
+    format!("prefs:{user_id}")
+}
+
+/// A user's saved preferences (cache, then database), `None` if they never saved any.
+pub async fn of_user(state: &AppState, user_id: i64) -> Result<Option<Preferences>, AppError> {
+    if let Ok(Some(json)) = state.backend.cache_get(&cache_key(user_id)).await {
+        if let Ok(prefs) = serde_json::from_str::<Option<Preferences>>(&json) {
+            return Ok(prefs);
+        }
+    }
+    let prefs = repo::get(&state.db, user_id).await.map_err(db_error)?;
+    if let Ok(json) = serde_json::to_string(&prefs) {
+        let _ = state.backend.cache_set(&cache_key(user_id), &json, CACHE_TTL_MS).await;
+    }
+    Ok(prefs)
+}
+
+/// Stores a user's preferences and refreshes the cache.
+pub async fn store_for_user(state: &AppState, user_id: i64, prefs: &Preferences) -> Result<(), AppError> {
+    repo::put(&state.db, user_id, prefs, now_ms()).await.map_err(db_error)?;
+    let _ = state.backend.cache_delete(&cache_key(user_id)).await;
+    Ok(())
+}
+
+/// The preferences in effect for this request. While the session store is down a signed-in
+/// visitor is shown as a guest, so their cookie copy applies.
+pub async fn resolve(state: &AppState, session: &AppSession, headers: &HeaderMap) -> Result<Resolved, AppError> {
+    let Ok(Some(me)) = session.signed_in().await else {
+        return Ok(guest(state, headers));
+    };
+    match of_user(state, me.user_id).await? {
+        Some(prefs) => Ok(Resolved {
+            prefs,
+            source: Source::Account,
+            set_cookie: None,
+        }),
+        // Never saved: what this browser shows now is what the account starts with.
+        None => Ok(Resolved {
+            source: Source::Account,
+            ..guest(state, headers)
+        }),
+    }
+}
+
+/// A partial update, validated field by field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Patch {
+    pub theme: Option<Theme>,
+    pub language: Option<Language>,
+    pub notifications: Option<bool>,
+}
+
+impl Patch {
+    /// Reads a JSON object with any subset of `theme`, `language`, `notifications`. Anything
+    /// else, or a bad value, is a 400 naming each field.
+    pub fn from_json(body: &serde_json::Value) -> Result<Self, AppError> {
+        let Some(object) = body.as_object() else {
+            return Err(AppError::new(
+                ErrorCode::BadRequest,
+                "Send a JSON object with theme, language and/or notifications.",
+            ));
+        };
+        let mut patch = Patch::default();
+        let mut fields = BTreeMap::new();
+        for (key, value) in object {
+            match key.as_str() {
+                "theme" => match value.as_str().and_then(Theme::parse) {
+                    Some(t) => patch.theme = Some(t),
+                    None => {
+                        fields.insert(key.clone(), "Use one of: light, dark, system.".to_owned());
+                    }
+                },
+                "language" => match value.as_str().and_then(Language::parse) {
+                    Some(l) => patch.language = Some(l),
+                    None => {
+                        fields.insert(key.clone(), "Use one of: en, fr, es, ar.".to_owned());
+                    }
+                },
+                "notifications" => match value.as_bool() {
+                    Some(n) => patch.notifications = Some(n),
+                    None => {
+                        fields.insert(key.clone(), "Use true or false.".to_owned());
+                    }
+                },
+                _ => {
+                    let name: String = key.chars().take(64).collect();
+                    fields.insert(name, "Unknown preference.".to_owned());
+                }
+            }
+        }
+        if fields.is_empty() {
+            Ok(patch)
+        } else {
+            Err(AppError {
+                code: ErrorCode::Validation,
+                message: "Check the highlighted fields.".into(),
+                fields,
+            })
+        }
+    }
+
+    pub fn apply(&self, prefs: Preferences) -> Preferences {
+        Preferences {
+            theme: self.theme.unwrap_or(prefs.theme),
+            language: self.language.unwrap_or(prefs.language),
+            notifications: self.notifications.unwrap_or(prefs.notifications),
+        }
+    }
+}
+
+/// Applies `patch`: users' preferences go to the database, guests' to the cookie. The cookie is
+/// rewritten for users too, so the browser keeps showing them after sign-out.
+pub async fn save(
+    state: &AppState,
+    session: &AppSession,
+    headers: &HeaderMap,
+    patch: &Patch,
+) -> Result<Resolved, AppError> {
+    let current = resolve(state, session, headers).await?;
+    let prefs = patch.apply(current.prefs);
+    if current.source == Source::Account {
+        let me = session
+            .signed_in()
+            .await
+            .ok()
+            .flatten()
+            .ok_or_else(AppError::unavailable)?;
+        store_for_user(state, me.user_id, &prefs).await?;
+    }
+    Ok(Resolved {
+        prefs,
+        source: current.source,
+        set_cookie: Some(state.preferences_cookie.set_header(&prefs)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patches_validate_each_field_and_refuse_unknown_ones() {
+        let patch = Patch::from_json(&serde_json::json!({"theme": "dark"})).unwrap();
+        assert_eq!(
+            patch,
+            Patch {
+                theme: Some(Theme::Dark),
+                ..Default::default()
+            }
+        );
+        let err = Patch::from_json(
+            &serde_json::json!({"theme": "blue", "language": "de", "notifications": "yes", "font": 1}),
+        )
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Validation);
+        assert_eq!(
+            err.fields.keys().collect::<Vec<_>>(),
+            ["font", "language", "notifications", "theme"]
+        );
+        assert!(Patch::from_json(&serde_json::json!([1])).is_err());
+        let applied = Patch {
+            language: Some(Language::Ar),
+            ..Default::default()
+        }
+        .apply(Preferences::default());
+        assert_eq!(
+            applied,
+            Preferences {
+                language: Language::Ar,
+                ..Preferences::default()
+            }
+        );
+    }
+}

@@ -1,5 +1,6 @@
 //! All SQL lives here, one file per table.
 
+pub mod preferences;
 pub mod users;
 
 use sea_orm::{DbErr, SqlErr};

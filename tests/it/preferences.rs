@@ -1,0 +1,254 @@
+//! Preferences through the JSON API: guests' cookie, users' database, and moving between them.
+
+use serde_json::{json, Value};
+
+use crate::harness::*;
+
+async fn get_prefs(app: &TestApp, client: &reqwest::Client) -> Value {
+    let res = client.get(app.url("/api/preferences")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+async fn post_prefs(app: &TestApp, client: &reqwest::Client, body: Value) -> reqwest::Response {
+    client
+        .post(app.url("/api/preferences"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn first_visit_defaults_follow_accept_language() {
+    let app = spawn_app().await;
+    for (header, language) in [
+        ("fr-CH, fr;q=0.9, en;q=0.8", "fr"),
+        ("de, es;q=0.5", "es"),
+        ("ar", "ar"),
+        ("ja", "en"),
+    ] {
+        let res = client()
+            .get(app.url("/api/preferences"))
+            .header("accept-language", header)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            set_cookies(res.headers()).is_empty(),
+            "nothing to re-issue on a first visit"
+        );
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(
+            body,
+            json!({"theme": "system", "language": language, "notifications": true, "source": "cookie"}),
+            "{header}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn guest_preferences_round_trip_through_the_cookie() {
+    let app = spawn_app().await;
+    let res = post_prefs(&app, &app.client, json!({"theme": "dark", "notifications": false})).await;
+    assert_eq!(res.status(), 200);
+    let cookie = cookie_value(res.headers(), "prefs").expect("prefs cookie");
+    assert!(cookie.len() <= 40, "{cookie}");
+    let set = set_cookies(res.headers())
+        .into_iter()
+        .find(|c| c.starts_with("prefs="))
+        .unwrap();
+    for attr in ["SameSite=Lax", "Path=/", "Max-Age=31536000"] {
+        assert!(set.contains(attr), "{attr}: {set}");
+    }
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"theme": "dark", "language": "en", "notifications": false, "source": "cookie"})
+    );
+    assert_eq!(get_prefs(&app, &app.client).await, body);
+    let res = post_prefs(&app, &app.client, json!({"language": "ar"})).await;
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"theme": "dark", "language": "ar", "notifications": false, "source": "cookie"}),
+        "a subset changes only itself"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_a_400_per_field_and_changes_nothing() {
+    let app = spawn_app().await;
+    post_prefs(&app, &app.client, json!({"theme": "light"})).await;
+    let cases = [
+        (json!({"theme": "blue"}), "theme"),
+        (json!({"language": "de"}), "language"),
+        (json!({"notifications": "yes"}), "notifications"),
+        (json!({"theme": "dark", "font": "comic"}), "font"),
+    ];
+    for (body, field) in cases {
+        let res = post_prefs(&app, &app.client, body.clone()).await;
+        assert_eq!(res.status(), 400, "{body}");
+        assert!(set_cookies(res.headers()).is_empty());
+        let err: Value = res.json().await.unwrap();
+        assert!(err["error"]["fields"][field].is_string(), "{err}");
+    }
+    let res = app
+        .client
+        .post(app.url("/api/preferences"))
+        .json(&json!(["dark"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(get_prefs(&app, &app.client).await["theme"], "light", "nothing changed");
+}
+
+/// Values a browser might send back that this server did not write.
+fn garbage_cookies(valid: &str) -> Vec<String> {
+    let mut out: Vec<String> = vec![
+        String::new(),
+        "x".repeat(4000),
+        "\"1.d.fr.1\"".into(),
+        "%00".into(),
+        "1.d.fr.1".into(),
+        "2.d.fr.1.000000000000000000000000".into(),
+        "1.q.fr.1.000000000000000000000000".into(),
+        "1.d.xx.1.000000000000000000000000".into(),
+        "1.d.fr.7.000000000000000000000000".into(),
+        "<script>alert(1)</script>".into(),
+        "1.d.fr.1.".into(),
+        "..........".into(),
+        "1;d;fr;1".into(),
+    ];
+    // Every single-character change of a valid value.
+    for (i, c) in valid.char_indices() {
+        let replacement = if c == 'a' { 'b' } else { 'a' };
+        let mut changed = valid.to_owned();
+        changed.replace_range(i..i + c.len_utf8(), &replacement.to_string());
+        out.push(changed);
+    }
+    // Truncations and extensions.
+    for n in 1..valid.len() {
+        out.push(valid[..n].to_owned());
+    }
+    let mut seed = 0x2545_f491_u64;
+    while out.len() < 200 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let len = (seed % 60) as usize;
+        out.push(
+            (0..len)
+                .map(|i| (b'!' + ((seed >> (i % 50)) % 90) as u8) as char)
+                .filter(|c| *c != ';')
+                .collect(),
+        );
+    }
+    out
+}
+
+#[tokio::test]
+async fn any_unreadable_cookie_falls_back_to_defaults_and_is_reissued() {
+    let app = spawn_app().await;
+    let res = post_prefs(&app, &client(), json!({"theme": "dark"})).await;
+    let valid = cookie_value(res.headers(), "prefs").unwrap();
+    let plain = reqwest::Client::new();
+    let garbage = garbage_cookies(&valid);
+    assert!(garbage.len() >= 200);
+    for value in garbage {
+        let cookie = format!("prefs={value}");
+        let page = plain.get(app.url("/")).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{value:?}");
+        let html = page.text().await.unwrap();
+        assert!(!html.contains("<script>alert"), "never echoed raw");
+        let res = plain
+            .get(app.url("/api/preferences"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{value:?}");
+        let reissued = cookie_value(res.headers(), "prefs");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["theme"], "system", "{value:?}");
+        let reissued = reissued.unwrap_or_else(|| panic!("re-issued for {value:?}"));
+        assert!(reissued.starts_with("1.s.en.1."), "{reissued}");
+    }
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+#[tokio::test]
+async fn registration_adopts_the_guests_preferences_and_keeps_them_in_the_database() {
+    let app = spawn_app().await;
+    let email = format!("{}@example.com", unique("prefs"));
+    post_prefs(&app, &app.client, json!({"theme": "dark", "language": "fr"})).await;
+    let res = app
+        .client
+        .post(app.url("/api/auth/register"))
+        .json(&json!({"name": "Ada", "email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let body = get_prefs(&app, &app.client).await;
+    assert_eq!(
+        body,
+        json!({"theme": "dark", "language": "fr", "notifications": true, "source": "account"})
+    );
+
+    // A user's change goes to the database: a fresh browser signing in gets it.
+    post_prefs(&app, &app.client, json!({"notifications": false})).await;
+    let other = client();
+    let res = other
+        .post(app.url("/api/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        cookie_value(res.headers(), "prefs").unwrap().starts_with("1.d.fr.0."),
+        "rewritten in the same response"
+    );
+    assert_eq!(
+        get_prefs(&app, &other).await,
+        json!({"theme": "dark", "language": "fr", "notifications": false, "source": "account"})
+    );
+}
+
+#[tokio::test]
+async fn at_sign_in_the_accounts_preferences_win_and_survive_sign_out() {
+    let app = spawn_app().await;
+    let email = format!("{}@example.com", unique("prefs"));
+    // An account whose preferences are light.
+    let owner = client();
+    post_prefs(&app, &owner, json!({"theme": "light"})).await;
+    owner
+        .post(app.url("/api/auth/register"))
+        .json(&json!({"name": "Lin", "email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+
+    // A dark guest browser signs in: light from the very next request.
+    let browser = client();
+    post_prefs(&app, &browser, json!({"theme": "dark"})).await;
+    assert_eq!(get_prefs(&app, &browser).await["theme"], "dark");
+    let res = browser
+        .post(app.url("/api/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert!(cookie_value(res.headers(), "prefs").unwrap().starts_with("1.l."));
+    assert_eq!(get_prefs(&app, &browser).await["theme"], "light");
+
+    // Signed out, the browser keeps showing the last preferences, now from its cookie.
+    browser.post(app.url("/api/auth/logout")).send().await.unwrap();
+    let body = get_prefs(&app, &browser).await;
+    assert_eq!(
+        (body["theme"].as_str(), body["source"].as_str()),
+        (Some("light"), Some("cookie"))
+    );
+}
