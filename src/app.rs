@@ -11,12 +11,13 @@ use crate::{
     api::auth::{current_user, ChangePassword, Login, Logout, Register, RevokeSession, SignOutOthers, UpdateProfile},
     components::{footer::Footer, header::Header},
     error::AppError,
-    model::User,
+    model::{Preferences, User},
     pages::{
         account::{AccountPage, PasswordPage, SessionsPage},
         auth::{LoginPage, RegisterPage},
         home::HomePage,
         not_found::NotFound,
+        settings::SettingsPage,
     },
 };
 
@@ -87,6 +88,37 @@ impl Auth {
     }
 }
 
+/// The preferences the page renders with. On the server they come from the request (resolved by
+/// `server::preferences::layer` before rendering); in the browser they are read back from the
+/// `<html>` attributes the server wrote, so hydration starts from exactly what was rendered.
+#[derive(Clone, Copy)]
+pub struct CurrentPreferences(pub RwSignal<Preferences>);
+
+fn initial_preferences() -> Preferences {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| {
+                parts
+                    .extensions
+                    .get::<crate::server::preferences::Resolved>()
+                    .map(|r| r.prefs)
+            })
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        use crate::model::{Language, Theme};
+        let root = document().document_element();
+        let attr = |name: &str| root.as_ref().and_then(|r| r.get_attribute(name)).unwrap_or_default();
+        Preferences {
+            theme: Theme::parse(&attr("data-theme")).unwrap_or_default(),
+            language: Language::parse(&attr("lang")).unwrap_or_default(),
+            notifications: attr("data-notifications") != "off",
+        }
+    }
+}
+
 /// Loads `path` as a new document: after signing in or out everything on the page depends on
 /// who is signed in, and a fresh server render gets all of it right at once.
 pub fn full_page_load(path: &str) {
@@ -102,6 +134,8 @@ pub fn full_page_load(path: &str) {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(Auth::new());
+    let prefs = RwSignal::new(initial_preferences());
+    provide_context(CurrentPreferences(prefs));
 
     // Effects run only in the browser: this attribute says the WASM client has taken over,
     // which end-to-end tests check so that a broken hydration cannot pass unnoticed.
@@ -114,7 +148,13 @@ pub fn App() -> impl IntoView {
     // Async: the whole page (header included) is rendered before it is sent, so it is complete
     // without JavaScript and never shows a loading placeholder.
     view! {
-        <Html {..} lang="en" dir="ltr" data-theme="system"/>
+        <Html
+            {..}
+            lang=move || prefs.get().language.as_str()
+            dir=move || prefs.get().language.dir()
+            data-theme=move || prefs.get().theme.as_str()
+            data-notifications=move || if prefs.get().notifications { "on" } else { "off" }
+        />
         <Stylesheet id="leptos" href="/pkg/porch.css"/>
         <Title formatter=|title: String| if title.is_empty() { "Porch".to_owned() } else { format!("{title} · Porch") }/>
         <Router>
@@ -128,6 +168,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/sessions") view=SessionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

@@ -3,3 +3,4 @@
 //! for JavaScript and no-JavaScript clients alike (`server::forms`).
 
 pub mod auth;
+pub mod preferences;

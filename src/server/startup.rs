@@ -13,7 +13,7 @@ use axum::{
     Router,
 };
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::net::TcpListener;
 
 use super::{
@@ -21,7 +21,7 @@ use super::{
     backend::{memory::MemoryBackend, redis::RedisBackend, Backend, BackendLimits},
     config::Config,
     db, health,
-    preferences::cookie::PreferencesCookie,
+    preferences::{cookie::PreferencesCookie, layer::preferences_middleware},
     rest,
     session::{layer::session_middleware, layer::PageRoutes, SessionSettings},
     state::AppState,
@@ -30,6 +30,17 @@ use crate::{
     app::{shell, App},
     error::AppError,
 };
+
+/// The app's routes, generated once per process.
+///
+/// Generating them runs the app with resource loading suppressed through a process-global flag
+/// (leptos issue #4773): a page rendering at that moment in another instance in this process
+/// (tests, or several instances side by side) would wait forever on its resources. Every
+/// instance takes the list from here, before it serves anything.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
 
 /// How long start-up waits for a first Redis connection before going on degraded.
 const REDIS_CONNECT_WAIT: Duration = Duration::from_secs(2);
@@ -77,7 +88,7 @@ impl Application {
         let preferences_cookie = PreferencesCookie::new(config.secret.expose(), config.session.cookie_secure);
         let leptos_options = config.leptos.clone();
         let addr = leptos_options.site_addr;
-        let routes = generate_route_list(App);
+        let routes = route_list();
         let page_routes = Arc::new(PageRoutes::new(routes.iter().map(|r| r.path())));
         let state = AppState {
             leptos_options: leptos_options.clone(),
@@ -106,6 +117,8 @@ impl Application {
             .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
                 context, shell,
             ))
+            // Outermost last: the session is there before preferences are resolved.
+            .layer(middleware::from_fn_with_state(state.clone(), preferences_middleware))
             .layer(middleware::from_fn_with_state(state.clone(), session_middleware))
             .with_state(state.clone());
 

@@ -157,6 +157,7 @@ async fn any_unreadable_cookie_falls_back_to_defaults_and_is_reissued() {
     assert!(garbage.len() >= 200);
     for value in garbage {
         let cookie = format!("prefs={value}");
+
         let page = plain.get(app.url("/")).header("cookie", &cookie).send().await.unwrap();
         assert_eq!(page.status(), 200, "{value:?}");
         let html = page.text().await.unwrap();
@@ -251,4 +252,60 @@ async fn at_sign_in_the_accounts_preferences_win_and_survive_sign_out() {
         (body["theme"].as_str(), body["source"].as_str()),
         (Some("light"), Some("cookie"))
     );
+}
+
+#[tokio::test]
+async fn pages_arrive_in_the_chosen_theme_language_and_direction() {
+    let app = spawn_app().await;
+    let page = |client: reqwest::Client, path: &'static str| {
+        let url = app.url(path);
+        // As a browser asks for a document (the 404 page is told from assets by this).
+        async move {
+            client
+                .get(url)
+                .header("accept", "text/html")
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let html = page(client(), "/").await;
+    assert!(
+        html.contains(r#"<html lang="en" dir="ltr" data-theme="system" data-notifications="on""#),
+        "{}",
+        &html[..200]
+    );
+
+    let browser = client();
+    post_prefs(
+        &app,
+        &browser,
+        json!({"theme": "dark", "language": "ar", "notifications": false}),
+    )
+    .await;
+    for path in ["/", "/settings", "/no-such-page"] {
+        let html = page(browser.clone(), path).await;
+        assert!(
+            html.contains(r#"<html lang="ar" dir="rtl" data-theme="dark" data-notifications="off""#),
+            "{path}: {}",
+            &html[..200]
+        );
+    }
+    let settings = page(browser.clone(), "/settings").await;
+    assert!(
+        settings.contains(r#"value="dark" checked"#),
+        "the form shows the saved theme"
+    );
+
+    // A first visit in French is French before anything is saved.
+    let res = client()
+        .get(app.url("/"))
+        .header("accept-language", "fr-FR,fr;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.text().await.unwrap().contains(r#"<html lang="fr" dir="ltr""#));
 }

@@ -2,6 +2,7 @@
 //! Redis cache, like the profile). Both the JSON API and the pages go through here.
 
 pub mod cookie;
+pub mod layer;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,97 @@
+import { test, expect, settled, newContext, register, signIn, uniqueEmail, withJs } from './fixtures';
+
+test('dark theme is in the first byte after a reload', async ({ page, browser, problems }) => {
+  await page.goto('/settings');
+  await settled(page);
+  const form = page.locator('main form');
+  await form.getByLabel('Dark').check();
+  await page.getByRole('button', { name: 'Save preferences' }).click();
+  await expect(page.getByRole('status')).toHaveText('Your preferences were saved.');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+
+  // The same cookie in a browser without JavaScript: dark before any script could run.
+  const cookies = await page.context().cookies();
+  const noJs = await newContext(browser, { javaScriptEnabled: false });
+  await noJs.addCookies(cookies);
+  const plain = await noJs.newPage();
+  await plain.goto('/');
+  await expect(plain.locator('html')).toHaveAttribute('data-theme', 'dark');
+  const background = await plain.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  expect(background).toBe('rgb(18, 19, 24)');
+  await noJs.close();
+  expect(problems).toEqual([]);
+});
+
+test('choosing French and Arabic sets lang and direction', async ({ page }) => {
+  await page.goto('/settings');
+  await settled(page);
+  await page.getByLabel('Language').selectOption('fr');
+  await page.getByRole('button', { name: 'Save preferences' }).click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
+  await expect(page.locator('html')).toHaveAttribute('dir', 'ltr');
+  await page.getByLabel('Language').selectOption('ar');
+  await page.getByRole('button', { name: 'Save preferences' }).click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'ar');
+  await expect(page.locator('html')).toHaveAttribute('dir', 'rtl');
+  await page.goto('/');
+  await expect(page.locator('html')).toHaveAttribute('dir', 'rtl');
+});
+
+test('the header switch changes the theme where you are', async ({ page }) => {
+  await page.goto('/login');
+  await settled(page);
+  const themes = page.getByRole('group', { name: 'Theme' });
+  await themes.getByRole('button', { name: 'Dark' }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(themes.getByRole('button', { name: 'Dark' })).toHaveAttribute('aria-pressed', 'true');
+  if (withJs(page)) {
+    // Switched in place: still the same document, now dark.
+    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  }
+});
+
+test('a dark guest who registers keeps dark; a light account signing in from a dark browser is light at once', async ({ page, browser }) => {
+  await page.goto('/');
+  await settled(page);
+  await page.getByRole('group', { name: 'Theme' }).getByRole('button', { name: 'Dark' }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  const darkEmail = uniqueEmail();
+  await register(page, 'Dee', darkEmail);
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+
+  // An account saved as light.
+  const lightContext = await newContext(browser);
+  const lightPage = await lightContext.newPage();
+  const lightEmail = uniqueEmail();
+  await register(lightPage, 'Lee', lightEmail);
+  await lightPage.getByRole('group', { name: 'Theme' }).getByRole('button', { name: 'Light' }).click();
+  await expect(lightPage.locator('html')).toHaveAttribute('data-theme', 'light');
+  await lightContext.close();
+
+  // A dark guest browser signs in to it: the very next page is light.
+  const guestContext = await newContext(browser);
+  const guest = await guestContext.newPage();
+  await guest.goto('/');
+  await settled(guest);
+  await guest.getByRole('group', { name: 'Theme' }).getByRole('button', { name: 'Dark' }).click();
+  await expect(guest.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await signIn(guest, lightEmail);
+  await expect(guest).toHaveURL(/\/account$/);
+  await expect(guest.locator('html')).toHaveAttribute('data-theme', 'light');
+  await guestContext.close();
+});
+
+test('home page in each theme (screenshots attached to the report)', async ({ browser }, testInfo) => {
+  for (const theme of ['light', 'dark'] as const) {
+    const context = await newContext(browser, { colorScheme: theme });
+    const page = await context.newPage();
+    await page.goto('/');
+    await settled(page);
+    await expect(page.locator('html')).toHaveAttribute('data-theme', 'system');
+    await testInfo.attach(`home-${theme}.png`, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+    await context.close();
+  }
+});

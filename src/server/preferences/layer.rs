@@ -1,0 +1,53 @@
+//! Resolves the preferences for every HTML page before it renders, so the page can carry the
+//! right `lang`, `dir` and `data-theme` in its first byte.
+
+use axum::{
+    extract::{Request, State},
+    http::{header, Method},
+    middleware::Next,
+    response::Response,
+    Extension,
+};
+
+use super::{guest, resolve, Resolved};
+use crate::server::{session::AppSession, state::AppState};
+
+/// Whether this request renders a page: a GET of a page route, or any GET a browser makes for a
+/// document (the 404 page renders the shell too). Assets and API calls are skipped, so they cost
+/// no session load.
+fn renders_page(request: &Request, state: &AppState) -> bool {
+    let path = request.uri().path();
+    if request.method() != Method::GET || path.starts_with("/api/") || path.starts_with("/pkg/") {
+        return false;
+    }
+    state.page_routes.matches(path)
+        || request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+}
+
+pub async fn preferences_middleware(
+    State(state): State<AppState>,
+    session: Option<Extension<AppSession>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if !renders_page(&request, &state) {
+        return next.run(request).await;
+    }
+    let resolved = match &session {
+        Some(Extension(session)) => resolve(&state, session, request.headers()).await,
+        None => Ok(guest(&state, request.headers())),
+    }
+    // A database outage must not take public pages down: fall back to the cookie's view.
+    .unwrap_or_else(|_| guest(&state, request.headers()));
+    let set_cookie = resolved.set_cookie.clone();
+    request.extensions_mut().insert::<Resolved>(resolved);
+    let mut response = next.run(request).await;
+    if let Some(cookie) = set_cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
