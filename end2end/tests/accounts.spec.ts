@@ -91,3 +91,24 @@ test('one device revokes another; a password change signs the others out', async
   await a.close();
   await b.close();
 });
+
+test('sign out everywhere ends this device and the others', async ({ browser }) => {
+  const email = uniqueEmail();
+  const a = await newContext(browser);
+  const b = await newContext(browser);
+  const pageA = await a.newPage();
+  const pageB = await b.newPage();
+  await register(pageA, 'Edsger', email);
+  await signIn(pageB, email);
+  await expect(pageB).toHaveURL(/\/account$/);
+
+  await pageA.goto('/account/sessions');
+  await settled(pageA);
+  await pageA.getByRole('button', { name: 'Sign out everywhere' }).click();
+  await expect(pageA).toHaveURL(/\/$/);
+  await expect(pageA.getByRole('banner').getByRole('link', { name: 'Sign in', exact: true })).toBeVisible();
+  await pageB.goto('/account');
+  await expect(pageB).toHaveURL(/\/login\?next=/);
+  await a.close();
+  await b.close();
+});

@@ -88,6 +88,20 @@ pub async fn logout() -> Result<(), AppError> {
     finish(None, result, outcome).await
 }
 
+#[server(prefix = "/api/fn", endpoint = "logout_everywhere")]
+pub async fn logout_everywhere() -> Result<(), AppError> {
+    let (state, session, _) = request_context()?;
+    let result = accounts::sign_out_everywhere(&state, &session).await;
+    let outcome = Outcome {
+        form: "sessions",
+        success_to: Some("/"),
+        notice: None,
+        back: "/account/sessions",
+        values: vec![],
+    };
+    finish(None, result, outcome).await
+}
+
 #[server(prefix = "/api/fn", endpoint = "update_profile")]
 pub async fn update_profile(name: String) -> Result<User, AppError> {
     let (state, session, _) = request_context()?;

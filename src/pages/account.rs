@@ -8,8 +8,8 @@ use leptos_router::{
 };
 
 use crate::{
-    api::auth::{list_sessions, take_form_feedback},
-    app::Auth,
+    api::auth::{list_sessions, take_form_feedback, LogoutEverywhere},
+    app::{full_page_load, Auth},
     components::form::{Field, FormMessage, FormState},
     error::AppError,
     model::{short_datetime, DeviceSession, User},
@@ -149,6 +149,12 @@ pub fn SessionsPage() -> impl IntoView {
     );
     let feedback = Resource::new(|| (), |_| take_form_feedback("sessions".into()));
     let revoke_state = FormState::new(auth.revoke, feedback, Some("The session was signed out."));
+    let everywhere = ServerAction::<LogoutEverywhere>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = everywhere.value().get() {
+            full_page_load("/");
+        }
+    });
     // A plain form post of either form leaves one feedback entry; it is shown once, above.
     let no_feedback = Resource::new(|| (), |_| async { Ok(None) });
     let others_state = FormState::new(
@@ -172,6 +178,9 @@ pub fn SessionsPage() -> impl IntoView {
             </Transition>
             <ActionForm action=auth.sign_out_others attr:class="inline-form">
                 <button type="submit" class="button secondary">"Sign out other sessions"</button>
+            </ActionForm>
+            <ActionForm action=everywhere attr:class="inline-form">
+                <button type="submit" class="button danger">"Sign out everywhere"</button>
             </ActionForm>
         }/>
     }
