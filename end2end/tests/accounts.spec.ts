@@ -1,4 +1,4 @@
-import { test, expect, settled, newContext, register, signIn, uniqueEmail, PASSWORD } from './fixtures';
+import { test, expect, settled, register, signIn, twoDevices, uniqueEmail, PASSWORD } from './fixtures';
 
 test('register, see the name, sign out, fail with the generic message, sign in', async ({ page, problems }) => {
   const email = uniqueEmail();
@@ -53,14 +53,7 @@ test('signed-out visitors are sent to sign in, then back', async ({ page }) => {
 });
 
 test('one device revokes another; a password change signs the others out', async ({ browser }) => {
-  const email = uniqueEmail();
-  const a = await newContext(browser);
-  const b = await newContext(browser);
-  const pageA = await a.newPage();
-  const pageB = await b.newPage();
-  await register(pageA, 'Alan Turing', email);
-  await signIn(pageB, email);
-  await expect(pageB).toHaveURL(/\/account$/);
+  const { email, pageA, pageB, close } = await twoDevices(browser, 'Alan Turing');
 
   await pageA.goto('/account/sessions');
   await settled(pageA);
@@ -88,19 +81,11 @@ test('one device revokes another; a password change signs the others out', async
   await expect(pageB).toHaveURL(/\/login\?next=/);
   await pageA.goto('/account');
   await expect(pageA.getByTestId('profile-name')).toHaveText('Alan Turing');
-  await a.close();
-  await b.close();
+  await close();
 });
 
 test('sign out everywhere ends this device and the others', async ({ browser }) => {
-  const email = uniqueEmail();
-  const a = await newContext(browser);
-  const b = await newContext(browser);
-  const pageA = await a.newPage();
-  const pageB = await b.newPage();
-  await register(pageA, 'Edsger', email);
-  await signIn(pageB, email);
-  await expect(pageB).toHaveURL(/\/account$/);
+  const { pageA, pageB, close } = await twoDevices(browser, 'Edsger');
 
   await pageA.goto('/account/sessions');
   await settled(pageA);
@@ -109,6 +94,5 @@ test('sign out everywhere ends this device and the others', async ({ browser }) 
   await expect(pageA.getByRole('banner').getByRole('link', { name: 'Sign in', exact: true })).toBeVisible();
   await pageB.goto('/account');
   await expect(pageB).toHaveURL(/\/login\?next=/);
-  await a.close();
-  await b.close();
+  await close();
 });

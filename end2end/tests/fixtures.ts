@@ -64,3 +64,20 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+/** One account signed in on two independent browsers: A registered it, B signed in. */
+export async function twoDevices(browser: Browser, name: string) {
+  const email = uniqueEmail();
+  const a = await newContext(browser);
+  const b = await newContext(browser);
+  const pageA = await a.newPage();
+  const pageB = await b.newPage();
+  await register(pageA, name, email);
+  await signIn(pageB, email);
+  await expect(pageB).toHaveURL(/\/account$/);
+  const close = async () => {
+    await a.close();
+    await b.close();
+  };
+  return { email, pageA, pageB, close };
+}
