@@ -96,3 +96,16 @@ test('sign out everywhere ends this device and the others', async ({ browser }) 
   await expect(pageB).toHaveURL(/\/login\?next=/);
   await close();
 });
+
+test('editing the profile name shows it on the page and in the header', async ({ page }) => {
+  await register(page, 'Ada', uniqueEmail());
+  await page.getByLabel('Name').fill('Ada King');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toHaveText('Your profile was saved.');
+  await expect(page.getByRole('banner').getByRole('link', { name: 'Ada King' })).toBeVisible();
+  await page.reload();
+  await expect(page.getByTestId('profile-name')).toHaveText('Ada King');
+  await page.getByLabel('Name').fill('');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('Enter your name.')).toBeVisible();
+});

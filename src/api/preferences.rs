@@ -47,15 +47,12 @@ pub async fn save_preferences(
 /// The header's theme switch; without JavaScript the browser comes back to `back`.
 #[server(prefix = "/api/fn", endpoint = "set_theme")]
 pub async fn set_theme(theme: String, back: Option<String>) -> Result<Preferences, AppError> {
-    let back = match back.as_deref() {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && p.len() <= 512 => p.to_owned(),
-        _ => "/".to_owned(),
-    };
+    let back = crate::model::same_site_path(back.as_deref(), "/");
     let outcome = Outcome {
         form: "theme",
         success_to: None,
         notice: None,
-        back: &back,
+        back,
         values: vec![],
     };
     save_patch(serde_json::json!({ "theme": theme }), outcome).await

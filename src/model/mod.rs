@@ -24,13 +24,18 @@ pub struct FormFeedback {
     pub values: BTreeMap<String, String>,
 }
 
-/// Where to go after signing in: the requested same-site path, else the account page. Never
-/// another site (`//evil.example`, `/\\evil.example`), so `next` cannot be an open redirect.
-pub fn safe_next(next: Option<&str>) -> &str {
-    match next {
+/// `path` if it is a path on this site, else `fallback`. Never another site (`//evil.example`,
+/// `/\\evil.example`), so a client-supplied return address cannot be an open redirect.
+pub fn same_site_path<'a>(path: Option<&'a str>, fallback: &'a str) -> &'a str {
+    match path {
         Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && p.len() <= 512 => p,
-        _ => "/account",
+        _ => fallback,
     }
+}
+
+/// Where to go after signing in: the requested same-site path, else the account page.
+pub fn safe_next(next: Option<&str>) -> &str {
+    same_site_path(next, "/account")
 }
 
 /// `2026-11-23T07:40:12Z` → `2026-11-23 07:40 UTC`, for display until dates are localised.

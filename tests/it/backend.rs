@@ -133,3 +133,73 @@ async fn unreachable_redis_fails_fast_as_unavailable() {
         "{result:?}"
     );
 }
+
+#[tokio::test]
+async fn user_index_peek_tokens_cache_and_counters() {
+    for backend in backends().await {
+        let kind = backend.kind();
+        let now = now_ms();
+        let (live, ended) = (unique("s"), unique("s"));
+        let user = now; // unique enough per run, and the prefix is per test anyway
+        assert!(backend
+            .create_session(&new_session(&live, now, None, Some("/")))
+            .await
+            .unwrap());
+        backend
+            .index_user_session(user, "h-live", &live, now + 60_000)
+            .await
+            .unwrap();
+        backend
+            .index_user_session(user, "h-ended", &ended, now + 60_000)
+            .await
+            .unwrap();
+        let mut index = backend.user_sessions(user).await.unwrap();
+        index.sort();
+        assert_eq!(
+            index,
+            vec![
+                ("h-ended".to_owned(), ended.clone()),
+                ("h-live".to_owned(), live.clone())
+            ],
+            "{kind:?}"
+        );
+
+        // Peeking reads without touching: the page count and last-seen stay as they were.
+        let peeked = backend.peek_sessions(&[live.clone(), ended.clone()]).await.unwrap();
+        assert_eq!(peeked.len(), 2);
+        let first = peeked[0].as_ref().expect("live");
+        assert_eq!(
+            (first.activity.page_count, first.activity.last_seen),
+            (1, now),
+            "{kind:?}"
+        );
+        assert!(peeked[1].is_none(), "{kind:?}");
+        let again = backend.peek_sessions(std::slice::from_ref(&live)).await.unwrap();
+        assert_eq!(again[0].as_ref().unwrap().activity.page_count, 1);
+
+        backend
+            .unindex_user_sessions(user, &["h-ended".to_owned()])
+            .await
+            .unwrap();
+        assert_eq!(
+            backend.user_sessions(user).await.unwrap(),
+            vec![("h-live".to_owned(), live.clone())]
+        );
+
+        backend.put_token("tokhash", &live, now + 60_000).await.unwrap();
+        assert_eq!(
+            backend.resolve_token("tokhash").await.unwrap(),
+            Some(live.clone()),
+            "{kind:?}"
+        );
+        assert_eq!(backend.resolve_token("other").await.unwrap(), None);
+
+        backend.cache_set("k", "v", 60_000).await.unwrap();
+        assert_eq!(backend.cache_get("k").await.unwrap().as_deref(), Some("v"));
+        backend.cache_delete("k").await.unwrap();
+        assert_eq!(backend.cache_get("k").await.unwrap(), None, "{kind:?}");
+
+        assert_eq!(backend.incr("c", 2).await.unwrap(), 2);
+        assert_eq!(backend.incr("c", 1).await.unwrap(), 3, "{kind:?}");
+    }
+}

@@ -108,10 +108,6 @@ impl RedisBackend {
         })
     }
 
-    pub fn keys(&self) -> &Keys {
-        &self.keys
-    }
-
     /// A connected client, or `Unavailable` at once: while Redis is down there is no point
     /// queueing a command to wait out its timeout.
     fn client(&self) -> Result<&Client, BackendError> {

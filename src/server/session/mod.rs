@@ -132,24 +132,4 @@ impl AppSession {
             }
         }
     }
-
-    /// Activity figures from this request's load, if the session exists.
-    pub async fn info(&self) -> Result<Option<SessionInfo>, SessionUnavailable> {
-        if self.session.id().is_some() && self.store.info().is_none() {
-            // Not loaded yet: loading fills `info`.
-            if self.session.get_value(keys::SIGNED_IN).await.is_err() && self.store.unavailable().is_some() {
-                return Err(SessionUnavailable);
-            }
-        }
-        Ok(if self.session.id().is_some() {
-            self.store.info()
-        } else {
-            None
-        })
-    }
-
-    /// True when the backend failed during this request.
-    pub fn is_degraded(&self) -> bool {
-        self.store.unavailable().is_some()
-    }
 }
