@@ -11,6 +11,7 @@ use crate::{
     api::auth::{current_user, ChangePassword, Login, Logout, Register, RevokeSession, SignOutOthers, UpdateProfile},
     components::{footer::Footer, header::Header},
     error::AppError,
+    i18n::Locale,
     model::{Preferences, User},
     pages::{
         account::{AccountPage, PasswordPage, SessionsPage},
@@ -19,6 +20,7 @@ use crate::{
         not_found::NotFound,
         settings::SettingsPage,
     },
+    tr,
 };
 
 /// The full HTML document the server sends. `<html>`'s attributes come from [`Html`] in
@@ -119,6 +121,13 @@ fn initial_preferences() -> Preferences {
     }
 }
 
+/// The locale every translated text on the page follows (see [`tr!`](crate::tr)): the
+/// preferences' language, so a saved change re-renders the page in place.
+pub fn use_locale() -> Signal<Locale> {
+    let current = expect_context::<CurrentPreferences>();
+    Signal::derive(move || current.0.get().language.locale())
+}
+
 /// Loads `path` as a new document: after signing in or out everything on the page depends on
 /// who is signed in, and a fresh server render gets all of it right at once.
 pub fn full_page_load(path: &str) {
@@ -136,6 +145,7 @@ pub fn App() -> impl IntoView {
     provide_context(Auth::new());
     let prefs = RwSignal::new(initial_preferences());
     provide_context(CurrentPreferences(prefs));
+    let i18n = use_locale();
 
     // Effects run only in the browser: this attribute says the WASM client has taken over,
     // which end-to-end tests check so that a broken hydration cannot pass unnoticed.
@@ -158,7 +168,7 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/porch.css"/>
         <Title formatter=|title: String| if title.is_empty() { "Porch".to_owned() } else { format!("{title} · Porch") }/>
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            <a class="skip-link" href="#main">{tr!(i18n, nav.skip)}</a>
             <Header/>
             <main id="main" class="container">
                 <Routes fallback=|| view! { <NotFound/> }>

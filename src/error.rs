@@ -1,9 +1,12 @@
-//! The one public error type. What it carries is safe to show: a stable code, a plain message
-//! and per-field messages. Causes (SQL, Redis, paths) are logged on the server, never sent.
+//! The one public error type. What it carries is safe to show: a stable code, a message and
+//! per-field messages, all from a fixed list ([`Msg`]) so they can be shown in any language.
+//! Causes (SQL, Redis, paths) are logged on the server, never sent.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use crate::model::{Language, Msg};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -36,41 +39,67 @@ impl ErrorCode {
     }
 }
 
+/// Between the server and its own pages (server functions, form feedback) messages travel as
+/// ids; the JSON API sends them as text through [`AppError::to_json`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct AppError {
     pub code: ErrorCode,
-    pub message: String,
+    pub message: Msg,
     /// Field name → message, for form validation.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub fields: BTreeMap<String, String>,
+    pub fields: BTreeMap<String, Msg>,
 }
 
 impl AppError {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: Msg) -> Self {
         Self {
             code,
-            message: message.into(),
+            message,
             fields: BTreeMap::new(),
         }
     }
 
+    /// A form's fields failed validation: one message per field.
+    pub fn fields(fields: BTreeMap<String, Msg>) -> Self {
+        Self {
+            code: ErrorCode::Validation,
+            message: Msg::CheckFields,
+            fields,
+        }
+    }
+
     pub fn not_found() -> Self {
-        Self::new(ErrorCode::NotFound, "Not found")
+        Self::new(ErrorCode::NotFound, Msg::NotFound)
     }
 
     pub fn unavailable() -> Self {
-        Self::new(
-            ErrorCode::Unavailable,
-            "The service is temporarily unavailable. Please try again in a moment.",
-        )
+        Self::new(ErrorCode::Unavailable, Msg::Unavailable)
     }
 
     /// An unexpected failure. The cause is logged here and replaced by a generic message.
     #[cfg(feature = "ssr")]
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
-        Self::new(ErrorCode::Internal, "Something went wrong on our side.")
+        Self::new(ErrorCode::Internal, Msg::Internal)
+    }
+
+    /// The JSON API's shape, with the messages in `language`:
+    /// `{"code": "validation", "message": "…", "fields": {"email": "…"}}`.
+    pub fn to_json(&self, language: Language) -> serde_json::Value {
+        let mut value = serde_json::json!({
+            "code": self.code,
+            "message": self.message.text(language),
+        });
+        if !self.fields.is_empty() {
+            let fields: serde_json::Map<String, serde_json::Value> = self
+                .fields
+                .iter()
+                .map(|(name, msg)| (name.clone(), msg.text(language).into()))
+                .collect();
+            value["fields"] = fields.into();
+        }
+        value
     }
 }
 
@@ -81,15 +110,11 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::ServerFnErrorErr as E;
         match value {
-            E::Args(_) | E::Deserialization(_) | E::MissingArg(_) => Self::new(
-                ErrorCode::BadRequest,
-                "The form could not be read. Reload the page and try again.",
-            ),
-            E::Request(_) | E::Response(_) => Self::new(
-                ErrorCode::Unavailable,
-                "Could not reach the server. Check your connection and try again.",
-            ),
-            _ => Self::new(ErrorCode::Internal, "Something went wrong on our side."),
+            E::Args(_) | E::Deserialization(_) | E::MissingArg(_) => {
+                Self::new(ErrorCode::BadRequest, Msg::FormUnreadable)
+            }
+            E::Request(_) | E::Response(_) => Self::new(ErrorCode::Unavailable, Msg::ServerUnreachable),
+            _ => Self::new(ErrorCode::Internal, Msg::Internal),
         }
     }
 }
@@ -104,16 +129,25 @@ mod ssr {
 
     use super::*;
 
-    impl IntoResponse for AppError {
-        fn into_response(self) -> Response {
+    impl AppError {
+        /// The JSON API response `{"error": …}` with the messages in `language`.
+        pub fn into_response_in(self, language: Language) -> Response {
             let status = StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let unavailable = self.code == ErrorCode::Unavailable;
-            let mut res = (status, Json(serde_json::json!({ "error": self }))).into_response();
-            if unavailable {
+            let mut res = (status, Json(serde_json::json!({ "error": self.to_json(language) }))).into_response();
+            if self.code == ErrorCode::Unavailable {
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
+            res.extensions_mut().insert(self);
             res
+        }
+    }
+
+    /// In English; the API's language layer (`server::rest::localize_errors`) re-renders it in
+    /// the request's language, found in the response's extensions.
+    impl IntoResponse for AppError {
+        fn into_response(self) -> Response {
+            self.into_response_in(Language::En)
         }
     }
 }
@@ -123,13 +157,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn serializes_to_the_api_shape() {
-        let mut e = AppError::new(ErrorCode::Validation, "Check the highlighted fields.");
-        e.fields.insert("email".into(), "Enter a valid email address.".into());
-        let json = serde_json::to_value(&e).unwrap();
+    fn the_api_shape_has_text_in_the_language_and_the_wire_shape_has_ids() {
+        let e = AppError::fields([("email".to_owned(), Msg::EmailInvalid)].into());
         assert_eq!(
-            json,
-            serde_json::json!({"code": "validation", "message": "Check the highlighted fields.", "fields": {"email": "Enter a valid email address."}})
+            e.to_json(Language::En),
+            serde_json::json!({"code": "validation", "message": "Check the highlighted fields.", "fields": {"email": "Enter a valid email address, like name@example.com."}})
         );
+        assert_eq!(e.to_json(Language::Fr)["message"], "Vérifiez les champs signalés.");
+        let wire = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            wire,
+            serde_json::json!({"code": "validation", "message": "check_fields", "fields": {"email": "email_invalid"}})
+        );
+        assert_eq!(serde_json::from_value::<AppError>(wire).unwrap(), e);
     }
 }

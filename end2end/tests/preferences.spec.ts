@@ -24,19 +24,35 @@ test('dark theme is in the first byte after a reload', async ({ page, browser, p
   expect(problems).toEqual([]);
 });
 
-test('choosing French and Arabic sets lang and direction', async ({ page }) => {
+test('choosing Français translates the page; العربية turns it right-to-left', async ({ page, problems }) => {
   await page.goto('/settings');
   await settled(page);
   await page.getByLabel('Language').selectOption('fr');
   await page.getByRole('button', { name: 'Save preferences' }).click();
   await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
   await expect(page.locator('html')).toHaveAttribute('dir', 'ltr');
-  await page.getByLabel('Language').selectOption('ar');
-  await page.getByRole('button', { name: 'Save preferences' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Réglages');
+  await expect(page.getByRole('status')).toHaveText('Vos préférences ont été enregistrées.');
+  await expect(page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Accueil' })).toBeVisible();
+  await page.goto('/');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Bienvenue sur Porch');
+  await expect(page.getByRole('heading', { level: 2 }).first()).toHaveText('Des sessions visibles');
+  await expect(page).toHaveTitle('Porch');
+  await page.goto('/login');
+  await expect(page).toHaveTitle('Connexion · Porch');
+  await expect(page.getByLabel('Mot de passe')).toBeVisible();
+
+  await page.goto('/settings');
+  await settled(page);
+  await page.getByLabel('Langue').selectOption('ar');
+  await page.getByRole('button', { name: 'Enregistrer les préférences' }).click();
   await expect(page.locator('html')).toHaveAttribute('lang', 'ar');
   await expect(page.locator('html')).toHaveAttribute('dir', 'rtl');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('الإعدادات');
   await page.goto('/');
   await expect(page.locator('html')).toHaveAttribute('dir', 'rtl');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('مرحبًا بك في Porch');
+  expect(problems).toEqual([]);
 });
 
 test('the header switch changes the theme where you are', async ({ page }) => {

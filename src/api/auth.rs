@@ -109,7 +109,7 @@ pub async fn update_profile(name: String) -> Result<User, AppError> {
     let outcome = Outcome {
         form: "profile",
         success_to: None,
-        notice: Some("Your profile was saved."),
+        notice: Some(crate::model::Msg::ProfileSaved),
         back: "/account",
         values: vec![("name", name)],
     };
@@ -123,7 +123,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     let outcome = Outcome {
         form: "password",
         success_to: None,
-        notice: Some("Your password was changed. Your other sessions were signed out."),
+        notice: Some(crate::model::Msg::PasswordChanged),
         back: "/account/password",
         values: vec![],
     };
@@ -143,7 +143,7 @@ pub async fn revoke_session(id: String) -> Result<(), AppError> {
     let outcome = Outcome {
         form: "sessions",
         success_to: None,
-        notice: Some("The session was signed out."),
+        notice: Some(crate::model::Msg::SessionRevoked),
         back: "/account/sessions",
         values: vec![],
     };
@@ -157,7 +157,7 @@ pub async fn sign_out_others() -> Result<usize, AppError> {
     let outcome = Outcome {
         form: "sessions",
         success_to: None,
-        notice: Some("Your other sessions were signed out."),
+        notice: Some(crate::model::Msg::OthersSignedOut),
         back: "/account/sessions",
         values: vec![],
     };

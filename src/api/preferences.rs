@@ -37,7 +37,7 @@ pub async fn save_preferences(
     let outcome = Outcome {
         form: "settings",
         success_to: None,
-        notice: Some("Your preferences were saved."),
+        notice: Some(crate::model::Msg::PreferencesSaved),
         back: "/settings",
         values: vec![],
     };

@@ -3,13 +3,17 @@
 
 use leptos::prelude::*;
 
-use crate::{error::AppError, model::FormFeedback};
+use crate::{
+    app::CurrentPreferences,
+    error::AppError,
+    model::{FormFeedback, Msg},
+};
 
 /// A form's current state, for the views below.
 #[derive(Clone, Copy)]
 pub struct FormState {
     pub error: Signal<Option<AppError>>,
-    pub notice: Signal<Option<String>>,
+    pub notice: Signal<Option<Msg>>,
     pub values: Signal<std::collections::BTreeMap<String, String>>,
 }
 
@@ -18,7 +22,7 @@ impl FormState {
     pub fn new<I, O>(
         action: ServerAction<I>,
         feedback: Resource<Result<Option<FormFeedback>, AppError>>,
-        success_notice: Option<&'static str>,
+        success_notice: Option<Msg>,
     ) -> Self
     where
         I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
@@ -32,7 +36,7 @@ impl FormState {
             None => feedback_value().and_then(|f| f.error),
         });
         let notice = Signal::derive(move || match action.value().get() {
-            Some(Ok(_)) => success_notice.map(str::to_owned),
+            Some(Ok(_)) => success_notice,
             Some(Err(_)) => None,
             None => feedback_value().and_then(|f| f.notice),
         });
@@ -40,9 +44,14 @@ impl FormState {
         Self { error, notice, values }
     }
 
-    pub fn field_error(&self, field: &'static str) -> Signal<Option<String>> {
+    /// The field's problem, in the page's language.
+    pub fn field_error(&self, field: &'static str) -> Signal<Option<&'static str>> {
         let error = self.error;
-        Signal::derive(move || error.get().and_then(|e| e.fields.get(field).cloned()))
+        let current = expect_context::<CurrentPreferences>();
+        Signal::derive(move || {
+            let msg = error.with(|e| e.as_ref().and_then(|e| e.fields.get(field).copied()))?;
+            Some(msg.text(current.0.get().language))
+        })
     }
 
     pub fn value(&self, field: &'static str) -> Signal<String> {
@@ -54,21 +63,33 @@ impl FormState {
 /// The form-wide message: an error (role=alert) or a success notice (role=status).
 #[component]
 pub fn FormMessage(state: FormState) -> impl IntoView {
+    let current = expect_context::<CurrentPreferences>();
+    let language = move || current.0.get().language;
     view! {
-        {move || state.error.get().map(|e| view! { <p class="message error" role="alert">{e.message}</p> })}
-        {move || state.notice.get().map(|n| view! { <p class="message notice" role="status">{n}</p> })}
+        {move || {
+            state
+                .error
+                .get()
+                .map(|e| view! { <p class="message error" role="alert">{e.message.text(language())}</p> })
+        }}
+        {move || {
+            state
+                .notice
+                .get()
+                .map(|n| view! { <p class="message notice" role="status">{n.text(language())}</p> })
+        }}
     }
 }
 
 /// A labelled input with its own error message, linked for assistive technology.
 #[component]
 pub fn Field(
-    label: &'static str,
+    #[prop(into)] label: Signal<&'static str>,
     name: &'static str,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional, into)] value: Option<Signal<String>>,
-    #[prop(optional, into)] error: Option<Signal<Option<String>>>,
+    #[prop(optional, into)] error: Option<Signal<Option<&'static str>>>,
     #[prop(optional)] minlength: Option<u32>,
     #[prop(optional)] maxlength: Option<u32>,
 ) -> impl IntoView {

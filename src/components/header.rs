@@ -5,8 +5,10 @@ use leptos_router::hooks::use_location;
 
 use crate::{
     api::preferences::SetTheme,
+    app::use_locale,
     app::{full_page_load, Auth, CurrentPreferences},
     model::Theme,
+    tr,
 };
 
 /// Three small forms, one per theme: they work as plain posts and, with JavaScript, switch in
@@ -14,6 +16,7 @@ use crate::{
 #[component]
 fn ThemeSwitch() -> impl IntoView {
     let current = expect_context::<CurrentPreferences>();
+    let i18n = use_locale();
     let set_theme = ServerAction::<SetTheme>::new();
     let location = use_location();
     Effect::new(move |_| {
@@ -21,16 +24,13 @@ fn ThemeSwitch() -> impl IntoView {
             current.0.set(prefs);
         }
     });
-    let options = [
-        (Theme::Light, "Light", "☀"),
-        (Theme::Dark, "Dark", "☾"),
-        (Theme::System, "System", "◐"),
-    ];
+    let options = [(Theme::Light, "☀"), (Theme::Dark, "☾"), (Theme::System, "◐")];
     view! {
-        <div class="theme-switch" role="group" aria-label="Theme">
+        <div class="theme-switch" role="group" aria-label=tr!(i18n, theme.label)>
             {options
                 .into_iter()
-                .map(|(theme, label, icon)| {
+                .map(|(theme, icon)| {
+                    let label = move || theme.label(current.0.get().language);
                     view! {
                         <ActionForm action=set_theme attr:class="inline-form">
                             <input type="hidden" name="theme" value=theme.as_str()/>
@@ -55,6 +55,7 @@ fn ThemeSwitch() -> impl IntoView {
 #[component]
 pub fn Header() -> impl IntoView {
     let auth = expect_context::<Auth>();
+    let i18n = use_locale();
     Effect::new(move |_| {
         if let Some(Ok(())) = auth.logout.value().get() {
             full_page_load("/");
@@ -65,24 +66,24 @@ pub fn Header() -> impl IntoView {
             Ok(Some(user)) => view! {
                 <A href="/account" attr:class="user-name">{user.name}</A>
                 <ActionForm action=auth.logout attr:class="inline-form">
-                    <button type="submit" class="button secondary">"Sign out"</button>
+                    <button type="submit" class="button secondary">{tr!(i18n, nav.sign_out)}</button>
                 </ActionForm>
             }
             .into_any(),
             _ => view! {
-                <A href="/login">"Sign in"</A>
-                <A href="/register" attr:class="button">"Create account"</A>
+                <A href="/login">{tr!(i18n, nav.sign_in)}</A>
+                <A href="/register" attr:class="button">{tr!(i18n, nav.create_account)}</A>
             }
             .into_any(),
         })
     };
     view! {
         <header class="site-header">
-            <nav class="container nav" aria-label="Main">
+            <nav class="container nav" aria-label=tr!(i18n, nav.main)>
                 <A href="/" attr:class="brand">"Porch"</A>
                 <ul class="nav-links">
-                    <li><A href="/">"Home"</A></li>
-                    <li><A href="/settings">"Settings"</A></li>
+                    <li><A href="/">{tr!(i18n, nav.home)}</A></li>
+                    <li><A href="/settings">{tr!(i18n, nav.settings)}</A></li>
                 </ul>
                 <ThemeSwitch/>
                 <div class="account-nav">

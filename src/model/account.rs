@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Msg;
+
 /// What clients see of a user; never the password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -31,6 +33,12 @@ pub struct DeviceSession {
     pub current: bool,
 }
 
+impl DeviceSession {
+    /// What `browser` and `os` say when the user agent does not tell; pages show them translated.
+    pub const UNKNOWN_BROWSER: &str = "Unknown browser";
+    pub const UNKNOWN_OS: &str = "Unknown OS";
+}
+
 /// A display name: 1–100 characters after trimming, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name(String);
@@ -38,16 +46,16 @@ pub struct Name(String);
 impl Name {
     pub const MAX_CHARS: usize = 100;
 
-    pub fn parse(input: &str) -> Result<Self, &'static str> {
+    pub fn parse(input: &str) -> Result<Self, Msg> {
         let name = input.trim();
         if name.is_empty() {
-            return Err("Enter your name.");
+            return Err(Msg::NameRequired);
         }
         if name.chars().count() > Self::MAX_CHARS {
-            return Err("Use at most 100 characters.");
+            return Err(Msg::NameTooLong);
         }
         if name.chars().any(char::is_control) {
-            return Err("Remove the control characters.");
+            return Err(Msg::NameControlCharacters);
         }
         Ok(Self(name.to_owned()))
     }
@@ -65,11 +73,11 @@ pub struct Email(String);
 impl Email {
     pub const MAX_LEN: usize = 254;
 
-    pub fn parse(input: &str) -> Result<Self, &'static str> {
-        const MESSAGE: &str = "Enter a valid email address, like name@example.com.";
+    pub fn parse(input: &str) -> Result<Self, Msg> {
+        const MESSAGE: Msg = Msg::EmailInvalid;
         let email = input.trim().to_lowercase();
         if email.is_empty() {
-            return Err("Enter your email address.");
+            return Err(Msg::EmailRequired);
         }
         if email.len() > Self::MAX_LEN {
             return Err(MESSAGE);
@@ -122,28 +130,28 @@ impl Password {
     pub const MAX_CHARS: usize = 128;
 
     /// Checks a password being chosen.
-    pub fn parse_new(input: &str) -> Result<Self, &'static str> {
+    pub fn parse_new(input: &str) -> Result<Self, Msg> {
         let chars = input.chars().count();
         if chars < Self::MIN_CHARS {
-            return Err("Use at least 8 characters.");
+            return Err(Msg::PasswordTooShort);
         }
         if chars > Self::MAX_CHARS {
-            return Err("Use at most 128 characters.");
+            return Err(Msg::PasswordTooLong);
         }
         if is_common_password(input) {
-            return Err("This password is too common. Choose one that is harder to guess.");
+            return Err(Msg::PasswordTooCommon);
         }
         Ok(Self(input.to_owned()))
     }
 
     /// Wraps a password being checked against a stored hash (sign-in, current password): any
     /// length up to a bound is accepted here, so the answer is always the generic failure.
-    pub fn parse_existing(input: &str) -> Result<Self, &'static str> {
+    pub fn parse_existing(input: &str) -> Result<Self, Msg> {
         if input.is_empty() {
-            return Err("Enter your password.");
+            return Err(Msg::PasswordRequired);
         }
         if input.chars().count() > Self::MAX_CHARS * 4 {
-            return Err("Use at most 128 characters.");
+            return Err(Msg::PasswordTooLong);
         }
         Ok(Self(input.to_owned()))
     }

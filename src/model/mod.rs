@@ -1,9 +1,12 @@
 //! Types shared by the server and the WASM client: what crosses the wire, and validated inputs.
 
 pub mod account;
+pub mod format;
+pub mod message;
 pub mod preferences;
 
 pub use account::{DeviceSession, Email, Name, Password, User};
+pub use message::Msg;
 pub use preferences::{Language, Preferences, Theme};
 
 use std::collections::BTreeMap;
@@ -19,7 +22,7 @@ pub struct FormFeedback {
     /// Which form it is for, e.g. `login`.
     pub form: String,
     pub error: Option<AppError>,
-    pub notice: Option<String>,
+    pub notice: Option<Msg>,
     /// Submitted values to put back in the form (never passwords).
     pub values: BTreeMap<String, String>,
 }
@@ -36,14 +39,6 @@ pub fn same_site_path<'a>(path: Option<&'a str>, fallback: &'a str) -> &'a str {
 /// Where to go after signing in: the requested same-site path, else the account page.
 pub fn safe_next(next: Option<&str>) -> &str {
     same_site_path(next, "/account")
-}
-
-/// `2026-11-23T07:40:12Z` → `2026-11-23 07:40 UTC`, for display until dates are localised.
-pub fn short_datetime(rfc3339: &str) -> String {
-    match (rfc3339.get(..10), rfc3339.get(11..16)) {
-        (Some(date), Some(time)) => format!("{date} {time} UTC"),
-        _ => rfc3339.to_owned(),
-    }
 }
 
 #[cfg(test)]

@@ -26,6 +26,17 @@ impl Theme {
     pub fn parse(value: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == value)
     }
+
+    /// The theme's name in `language`, for buttons and radio labels.
+    pub fn label(self, language: Language) -> &'static str {
+        use crate::i18n::td_string;
+        let locale = language.locale();
+        match self {
+            Theme::Light => td_string!(locale, theme.light),
+            Theme::Dark => td_string!(locale, theme.dark),
+            Theme::System => td_string!(locale, theme.system),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -48,6 +59,17 @@ impl Language {
             Language::Fr => "fr",
             Language::Es => "es",
             Language::Ar => "ar",
+        }
+    }
+
+    /// The translations' locale for this language.
+    pub fn locale(self) -> crate::i18n::Locale {
+        use crate::i18n::Locale;
+        match self {
+            Language::En => Locale::en,
+            Language::Fr => Locale::fr,
+            Language::Es => Locale::es,
+            Language::Ar => Locale::ar,
         }
     }
 

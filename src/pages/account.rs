@@ -9,10 +9,12 @@ use leptos_router::{
 
 use crate::{
     api::auth::{list_sessions, take_form_feedback, LogoutEverywhere},
-    app::{full_page_load, Auth},
+    app::use_locale,
+    app::{full_page_load, Auth, CurrentPreferences},
     components::form::{Field, FormMessage, FormState},
     error::AppError,
-    model::{short_datetime, DeviceSession, User},
+    model::{format, DeviceSession, Msg, User},
+    tr,
 };
 
 /// Renders `children` with the signed-in user; guests are sent to the sign-in page (and come
@@ -54,21 +56,24 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
             response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from_static("5"));
         }
     }
+    let i18n = use_locale();
+    let current = expect_context::<CurrentPreferences>();
     view! {
         <section class="notice" role="alert">
-            <h1>"Temporarily unavailable"</h1>
-            <p>{error.message}</p>
+            <h1>{tr!(i18n, unavailable.title)}</h1>
+            <p>{move || error.message.text(current.0.get().language)}</p>
         </section>
     }
 }
 
 #[component]
 fn AccountNav() -> impl IntoView {
+    let i18n = use_locale();
     view! {
-        <nav class="tabs" aria-label="Account">
-            <A href="/account" exact=true>"Profile"</A>
-            <A href="/account/password">"Password"</A>
-            <A href="/account/sessions">"Sessions"</A>
+        <nav class="tabs" aria-label=tr!(i18n, account.nav)>
+            <A href="/account" exact=true>{tr!(i18n, account.tab_profile)}</A>
+            <A href="/account/password">{tr!(i18n, account.tab_password)}</A>
+            <A href="/account/sessions">{tr!(i18n, account.tab_sessions)}</A>
         </nav>
     }
 }
@@ -77,32 +82,35 @@ fn AccountNav() -> impl IntoView {
 pub fn AccountPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let feedback = Resource::new(|| (), |_| take_form_feedback("profile".into()));
-    let state = FormState::new(auth.update_profile, feedback, Some("Your profile was saved."));
+    let state = FormState::new(auth.update_profile, feedback, Some(Msg::ProfileSaved));
+    let i18n = use_locale();
+    let current = expect_context::<CurrentPreferences>();
     view! {
-        <Title text="Your account"/>
+        <Title text=tr!(i18n, account.title)/>
         <RequireUser children=move |user: User| {
             let name = state.value("name");
             let current_name = user.name.clone();
+            let created_at = user.created_at.clone();
             let name_value = Signal::derive(move || {
                 let submitted = name.get();
                 if submitted.is_empty() { current_name.clone() } else { submitted }
             });
             view! {
-                <h1>"Your account"</h1>
+                <h1>{tr!(i18n, account.title)}</h1>
                 <AccountNav/>
                 <dl class="facts">
-                    <dt>"Name"</dt>
+                    <dt>{tr!(i18n, fields.name)}</dt>
                     <dd data-testid="profile-name">{user.name.clone()}</dd>
-                    <dt>"Email"</dt>
+                    <dt>{tr!(i18n, fields.email)}</dt>
                     <dd>{user.email.clone()}</dd>
-                    <dt>"Member since"</dt>
-                    <dd>{user.created_at.get(..10).unwrap_or_default().to_owned()}</dd>
+                    <dt>{tr!(i18n, account.member_since)}</dt>
+                    <dd>{move || format::date(current.0.get().language, &created_at)}</dd>
                 </dl>
-                <h2>"Edit profile"</h2>
+                <h2>{tr!(i18n, account.edit_profile)}</h2>
                 <FormMessage state/>
                 <ActionForm action=auth.update_profile attr:class="stack" attr:novalidate=true>
-                    <Field label="Name" name="name" autocomplete="name" maxlength=100 value=name_value error=state.field_error("name")/>
-                    <button type="submit" class="button">"Save"</button>
+                    <Field label=tr!(i18n, fields.name) name="name" autocomplete="name" maxlength=100 value=name_value error=state.field_error("name")/>
+                    <button type="submit" class="button">{tr!(i18n, account.save)}</button>
                 </ActionForm>
             }
         }/>
@@ -113,22 +121,19 @@ pub fn AccountPage() -> impl IntoView {
 pub fn PasswordPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let feedback = Resource::new(|| (), |_| take_form_feedback("password".into()));
-    let state = FormState::new(
-        auth.change_password,
-        feedback,
-        Some("Your password was changed. Your other sessions were signed out."),
-    );
+    let state = FormState::new(auth.change_password, feedback, Some(Msg::PasswordChanged));
+    let i18n = use_locale();
     view! {
-        <Title text="Change password"/>
+        <Title text=tr!(i18n, password.title)/>
         <RequireUser children=move |_user: User| view! {
-            <h1>"Change password"</h1>
+            <h1>{tr!(i18n, password.title)}</h1>
             <AccountNav/>
-            <p class="lead">"Changing your password signs out every other device."</p>
+            <p class="lead">{tr!(i18n, password.lead)}</p>
             <FormMessage state/>
             <ActionForm action=auth.change_password attr:class="stack" attr:novalidate=true>
-                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error=state.field_error("currentPassword")/>
-                <Field label="New password" name="new_password" kind="password" autocomplete="new-password" minlength=8 maxlength=128 error=state.field_error("newPassword")/>
-                <button type="submit" class="button">"Change password"</button>
+                <Field label=tr!(i18n, fields.current_password) name="current_password" kind="password" autocomplete="current-password" error=state.field_error("currentPassword")/>
+                <Field label=tr!(i18n, fields.new_password) name="new_password" kind="password" autocomplete="new-password" minlength=8 maxlength=128 error=state.field_error("newPassword")/>
+                <button type="submit" class="button">{tr!(i18n, password.submit)}</button>
             </ActionForm>
         }/>
     }
@@ -148,7 +153,7 @@ pub fn SessionsPage() -> impl IntoView {
         |_| list_sessions(),
     );
     let feedback = Resource::new(|| (), |_| take_form_feedback("sessions".into()));
-    let revoke_state = FormState::new(auth.revoke, feedback, Some("The session was signed out."));
+    let revoke_state = FormState::new(auth.revoke, feedback, Some(Msg::SessionRevoked));
     let everywhere = ServerAction::<LogoutEverywhere>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = everywhere.value().get() {
@@ -157,30 +162,27 @@ pub fn SessionsPage() -> impl IntoView {
     });
     // A plain form post of either form leaves one feedback entry; it is shown once, above.
     let no_feedback = Resource::new(|| (), |_| async { Ok(None) });
-    let others_state = FormState::new(
-        auth.sign_out_others,
-        no_feedback,
-        Some("Your other sessions were signed out."),
-    );
+    let others_state = FormState::new(auth.sign_out_others, no_feedback, Some(Msg::OthersSignedOut));
+    let i18n = use_locale();
     view! {
-        <Title text="Your sessions"/>
+        <Title text=tr!(i18n, sessions.title)/>
         <RequireUser children=move |_user: User| view! {
-            <h1>"Your sessions"</h1>
+            <h1>{tr!(i18n, sessions.title)}</h1>
             <AccountNav/>
-            <p class="lead">"Every device signed in to your account. Sign out any you do not recognise."</p>
+            <p class="lead">{tr!(i18n, sessions.lead)}</p>
             <FormMessage state=revoke_state/>
             <FormMessage state=others_state/>
-            <Transition fallback=|| view! { <p>"Loading sessions…"</p> }>
+            <Transition fallback=move || view! { <p>{tr!(i18n, sessions.loading)}</p> }>
                 {move || sessions.get().map(|list| match list {
                     Ok(list) => view! { <SessionTable sessions=list/> }.into_any(),
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 })}
             </Transition>
             <ActionForm action=auth.sign_out_others attr:class="inline-form">
-                <button type="submit" class="button secondary">"Sign out other sessions"</button>
+                <button type="submit" class="button secondary">{tr!(i18n, sessions.sign_out_others)}</button>
             </ActionForm>
             <ActionForm action=everywhere attr:class="inline-form">
-                <button type="submit" class="button danger">"Sign out everywhere"</button>
+                <button type="submit" class="button danger">{tr!(i18n, sessions.sign_out_everywhere)}</button>
             </ActionForm>
         }/>
     }
@@ -189,39 +191,43 @@ pub fn SessionsPage() -> impl IntoView {
 #[component]
 fn SessionTable(sessions: Vec<DeviceSession>) -> impl IntoView {
     let auth = expect_context::<Auth>();
+    let i18n = use_locale();
+    let current = expect_context::<CurrentPreferences>();
+    let language = move || current.0.get().language;
     view! {
         <div class="table-wrap">
             <table class="sessions">
                 <thead>
                     <tr>
-                        <th scope="col">"Device"</th>
-                        <th scope="col">"IP address"</th>
-                        <th scope="col">"Signed in"</th>
-                        <th scope="col">"Last active"</th>
-                        <th scope="col">"Pages"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        <th scope="col">{tr!(i18n, sessions.device)}</th>
+                        <th scope="col">{tr!(i18n, sessions.ip)}</th>
+                        <th scope="col">{tr!(i18n, sessions.signed_in)}</th>
+                        <th scope="col">{tr!(i18n, sessions.last_active)}</th>
+                        <th scope="col">{tr!(i18n, sessions.pages)}</th>
+                        <th scope="col"><span class="visually-hidden">{tr!(i18n, sessions.actions)}</span></th>
                     </tr>
                 </thead>
                 <tbody>
                     {sessions
                         .into_iter()
                         .map(|s| {
-                            let device = format!("{} on {}", s.browser, s.os);
+                            let (created_at, last_seen_at) = (s.created_at.clone(), s.last_seen_at.clone());
+                            let device = move || device_name(language(), &s.browser, &s.os);
                             view! {
                                 <tr data-current=s.current.then_some("true")>
                                     <td>
                                         {device}
-                                        {s.current.then(|| view! { <span class="badge">"This device"</span> })}
+                                        {s.current.then(|| view! { <span class="badge">{tr!(i18n, sessions.this_device)}</span> })}
                                     </td>
                                     <td>{s.ip}</td>
-                                    <td>{short_datetime(&s.created_at)}</td>
-                                    <td>{short_datetime(&s.last_seen_at)}</td>
+                                    <td>{move || format::datetime(language(), &created_at)}</td>
+                                    <td>{move || format::datetime(language(), &last_seen_at)}</td>
                                     <td>{s.page_count}</td>
                                     <td>
                                         {(!s.current).then(|| view! {
                                             <ActionForm action=auth.revoke attr:class="inline-form">
                                                 <input type="hidden" name="id" value=s.id.clone()/>
-                                                <button type="submit" class="button small danger">"Revoke"</button>
+                                                <button type="submit" class="button small danger">{tr!(i18n, sessions.revoke)}</button>
                                             </ActionForm>
                                         })}
                                     </td>
@@ -233,4 +239,19 @@ fn SessionTable(sessions: Vec<DeviceSession>) -> impl IntoView {
             </table>
         </div>
     }
+}
+
+/// "Firefox on Linux", in `language`, with unknown parts named in that language too.
+fn device_name(language: crate::model::Language, browser: &str, os: &str) -> String {
+    use crate::i18n::td_string;
+    let locale = language.locale();
+    let browser = match browser {
+        DeviceSession::UNKNOWN_BROWSER => td_string!(locale, sessions.unknown_browser),
+        known => known,
+    };
+    let os = match os {
+        DeviceSession::UNKNOWN_OS => td_string!(locale, sessions.unknown_os),
+        known => known,
+    };
+    td_string!(locale, sessions.device_name, browser, os).to_string()
 }

@@ -6,14 +6,17 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
     api::auth::take_form_feedback,
+    app::use_locale,
     app::{full_page_load, Auth},
     components::form::{Field, FormMessage, FormState},
     model::safe_next,
+    tr,
 };
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
+    let i18n = use_locale();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let feedback = Resource::new(|| (), |_| take_form_feedback("login".into()));
@@ -24,19 +27,19 @@ pub fn LoginPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Sign in"/>
+        <Title text=tr!(i18n, login.title)/>
         <section class="form-page">
-            <h1>"Sign in"</h1>
+            <h1>{tr!(i18n, login.title)}</h1>
             <Transition fallback=|| ()>
                 <FormMessage state/>
                 <ActionForm action=auth.login attr:class="stack" attr:novalidate=true>
-                    <Field label="Email" name="email" kind="email" autocomplete="email" value=state.value("email") error=state.field_error("email")/>
-                    <Field label="Password" name="password" kind="password" autocomplete="current-password" error=state.field_error("password")/>
+                    <Field label=tr!(i18n, fields.email) name="email" kind="email" autocomplete="email" value=state.value("email") error=state.field_error("email")/>
+                    <Field label=tr!(i18n, fields.password) name="password" kind="password" autocomplete="current-password" error=state.field_error("password")/>
                     <input type="hidden" name="next" value=next/>
-                    <button type="submit" class="button">"Sign in"</button>
+                    <button type="submit" class="button">{tr!(i18n, login.submit)}</button>
                 </ActionForm>
             </Transition>
-            <p class="aside">"New here? " <A href="/register">"Create an account"</A></p>
+            <p class="aside">{tr!(i18n, login.new_here)} " " <A href="/register">{tr!(i18n, login.create_link)}</A></p>
         </section>
     }
 }
@@ -44,6 +47,7 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
+    let i18n = use_locale();
     let feedback = Resource::new(|| (), |_| take_form_feedback("register".into()));
     let state = FormState::new(auth.register, feedback, None);
     Effect::new(move |_| {
@@ -52,20 +56,20 @@ pub fn RegisterPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Create account"/>
+        <Title text=tr!(i18n, register.title)/>
         <section class="form-page">
-            <h1>"Create account"</h1>
+            <h1>{tr!(i18n, register.title)}</h1>
             <Transition fallback=|| ()>
                 <FormMessage state/>
                 <ActionForm action=auth.register attr:class="stack" attr:novalidate=true>
-                    <Field label="Name" name="name" autocomplete="name" maxlength=100 value=state.value("name") error=state.field_error("name")/>
-                    <Field label="Email" name="email" kind="email" autocomplete="email" value=state.value("email") error=state.field_error("email")/>
-                    <Field label="Password" name="password" kind="password" autocomplete="new-password" minlength=8 maxlength=128 error=state.field_error("password")/>
-                    <p class="hint">"At least 8 characters. A few words you will remember work well."</p>
-                    <button type="submit" class="button">"Create account"</button>
+                    <Field label=tr!(i18n, fields.name) name="name" autocomplete="name" maxlength=100 value=state.value("name") error=state.field_error("name")/>
+                    <Field label=tr!(i18n, fields.email) name="email" kind="email" autocomplete="email" value=state.value("email") error=state.field_error("email")/>
+                    <Field label=tr!(i18n, fields.password) name="password" kind="password" autocomplete="new-password" minlength=8 maxlength=128 error=state.field_error("password")/>
+                    <p class="hint">{tr!(i18n, register.password_hint)}</p>
+                    <button type="submit" class="button">{tr!(i18n, register.submit)}</button>
                 </ActionForm>
             </Transition>
-            <p class="aside">"Already have an account? " <A href="/login">"Sign in"</A></p>
+            <p class="aside">{tr!(i18n, register.have_account)} " " <A href="/login">{tr!(i18n, register.sign_in_link)}</A></p>
         </section>
     }
 }

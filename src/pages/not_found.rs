@@ -2,6 +2,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::{app::use_locale, tr};
+
 /// Rendered for any path no route matches, with status 404.
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -9,12 +11,13 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+    let i18n = use_locale();
     view! {
-        <Title text="Page not found"/>
+        <Title text=tr!(i18n, not_found.title)/>
         <section class="notice">
-            <h1>"Page not found"</h1>
-            <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
-            <p><A href="/">"Go to the home page"</A></p>
+            <h1>{tr!(i18n, not_found.title)}</h1>
+            <p>{tr!(i18n, not_found.body)}</p>
+            <p><A href="/">{tr!(i18n, not_found.home_link)}</A></p>
         </section>
     }
 }

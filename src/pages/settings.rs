@@ -5,25 +5,20 @@ use leptos_meta::Title;
 
 use crate::{
     api::{auth::take_form_feedback, preferences::SavePreferences},
+    app::use_locale,
     app::CurrentPreferences,
     components::form::{FormMessage, FormState},
-    model::{Language, Theme},
+    model::{Language, Msg, Theme},
+    tr,
 };
-
-fn theme_label(theme: Theme) -> &'static str {
-    match theme {
-        Theme::Light => "Light",
-        Theme::Dark => "Dark",
-        Theme::System => "System",
-    }
-}
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let current = expect_context::<CurrentPreferences>();
+    let i18n = use_locale();
     let save = ServerAction::<SavePreferences>::new();
     let feedback = Resource::new(|| (), |_| take_form_feedback("settings".into()));
-    let state = FormState::new(save, feedback, Some("Your preferences were saved."));
+    let state = FormState::new(save, feedback, Some(Msg::PreferencesSaved));
     // With JavaScript the page re-renders in place in the new theme and language.
     Effect::new(move |_| {
         if let Some(Ok(prefs)) = save.value().get() {
@@ -32,14 +27,14 @@ pub fn SettingsPage() -> impl IntoView {
     });
     let prefs = move || current.0.get();
     view! {
-        <Title text="Settings"/>
-        <h1>"Settings"</h1>
+        <Title text=tr!(i18n, settings.title)/>
+        <h1>{tr!(i18n, settings.title)}</h1>
         <Transition fallback=|| ()>
             <FormMessage state/>
         </Transition>
         <ActionForm action=save attr:class="stack">
             <fieldset class="choices">
-                <legend>"Theme"</legend>
+                <legend>{tr!(i18n, theme.label)}</legend>
                 {Theme::ALL
                     .into_iter()
                     .map(|theme| {
@@ -54,14 +49,14 @@ pub fn SettingsPage() -> impl IntoView {
                                     value=theme.as_str()
                                     checked=move || prefs().theme == theme
                                 />
-                                {theme_label(theme)}
+                                {move || theme.label(prefs().language)}
                             </label>
                         }
                     })
                     .collect_view()}
             </fieldset>
             <div class="field">
-                <label for="language">"Language"</label>
+                <label for="language">{tr!(i18n, settings.language)}</label>
                 <select id="language" name="language">
                     {Language::ALL
                         .into_iter()
@@ -80,10 +75,17 @@ pub fn SettingsPage() -> impl IntoView {
                 </select>
             </div>
             <div class="field checkbox">
-                <input type="checkbox" id="notifications" name="notifications" checked=move || prefs().notifications/>
-                <label for="notifications">"Notifications"</label>
+                <input
+                    type="checkbox"
+                    id="notifications"
+                    name="notifications"
+                    checked=move || prefs().notifications
+                    aria-describedby="notifications-hint"
+                />
+                <label for="notifications">{tr!(i18n, settings.notifications)}</label>
+                <p class="hint" id="notifications-hint">{tr!(i18n, settings.notifications_hint)}</p>
             </div>
-            <button type="submit" class="button">"Save preferences"</button>
+            <button type="submit" class="button">{tr!(i18n, settings.save)}</button>
         </ActionForm>
     }
 }

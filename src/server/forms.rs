@@ -10,7 +10,10 @@ use leptos::prelude::{expect_context, use_context};
 use leptos_axum::ResponseOptions;
 
 use super::{client::ClientInfo, session::AppSession, state::AppState};
-use crate::{error::AppError, model::FormFeedback};
+use crate::{
+    error::AppError,
+    model::{FormFeedback, Msg},
+};
 
 /// Session key of the pending [`FormFeedback`].
 pub const FLASH: &str = "flash";
@@ -46,7 +49,7 @@ pub struct Outcome<'a> {
     /// Page to show after success (`None`: stay, i.e. back to `back`).
     pub success_to: Option<&'a str>,
     /// A message to show after success.
-    pub notice: Option<&'a str>,
+    pub notice: Option<Msg>,
     /// The form's page, shown again with the error.
     pub back: &'a str,
     /// Submitted values to refill (never passwords).
@@ -68,7 +71,7 @@ pub async fn finish<T>(
                 if let (Some(notice), Some(session)) = (outcome.notice, session) {
                     let feedback = FormFeedback {
                         form: outcome.form.into(),
-                        notice: Some(notice.into()),
+                        notice: Some(notice),
                         ..Default::default()
                     };
                     let _ = session.inner().insert(FLASH, feedback).await;

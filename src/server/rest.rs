@@ -18,7 +18,10 @@ use super::{
     session::AppSession,
     state::AppState,
 };
-use crate::error::{AppError, ErrorCode};
+use crate::{
+    error::{AppError, ErrorCode},
+    model::Msg,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -42,18 +45,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::new(
-                ErrorCode::BadRequest,
-                "Send a JSON body with Content-Type: application/json.",
-            )),
-            Err(JsonRejection::BytesRejection(_)) => Err(AppError::new(
-                ErrorCode::PayloadTooLarge,
-                "The request body is too large.",
-            )),
-            Err(_) => Err(AppError::new(
-                ErrorCode::BadRequest,
-                "The request body is not valid JSON of the expected shape.",
-            )),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(AppError::new(ErrorCode::BadRequest, Msg::JsonContentType))
+            }
+            Err(JsonRejection::BytesRejection(_)) => Err(AppError::new(ErrorCode::PayloadTooLarge, Msg::BodyTooLarge)),
+            Err(_) => Err(AppError::new(ErrorCode::BadRequest, Msg::BodyInvalid)),
         }
     }
 }

@@ -309,3 +309,104 @@ async fn pages_arrive_in_the_chosen_theme_language_and_direction() {
         .unwrap();
     assert!(res.text().await.unwrap().contains(r#"<html lang="fr" dir="ltr""#));
 }
+
+#[tokio::test]
+async fn text_and_messages_come_in_the_chosen_language() {
+    let app = spawn_app().await;
+    let document = |path: &'static str, accept_language: &'static str| {
+        let url = app.url(path);
+        async move {
+            let res = client()
+                .get(url)
+                .header("accept", "text/html")
+                .header("accept-language", accept_language)
+                .send()
+                .await
+                .unwrap();
+            // Without the hydration markers some builds of the shell carry.
+            res.text().await.unwrap().replace("<!>", "")
+        }
+    };
+
+    let french = document("/", "fr").await;
+    for text in [
+        "<h1>Bienvenue sur Porch</h1>",
+        "Aller au contenu",
+        "Réglages",
+        "Se connecter",
+    ] {
+        assert!(french.contains(text), "French home page lacks {text:?}");
+    }
+    assert!(!french.contains("Welcome to Porch"));
+    assert!(document("/", "ar").await.contains("<h1>مرحبًا بك في Porch</h1>"));
+    let spanish_login = document("/login", "es").await;
+    assert!(
+        spanish_login.contains("<title>Iniciar sesión · Porch</title>"),
+        "the title too"
+    );
+    assert!(spanish_login.contains(">Contraseña</label>"));
+    let not_found = document("/no-such-page", "fr").await;
+    assert!(not_found.contains("<h1>Page introuvable</h1>"));
+
+    // The JSON API's messages follow the browser's language, or the preferences cookie's.
+    let res = client()
+        .post(app.url("/api/preferences"))
+        .header("accept-language", "fr")
+        .json(&json!({"theme": "pink"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let err: Value = res.json().await.unwrap();
+    assert_eq!(err["error"]["code"], "validation");
+    assert_eq!(err["error"]["message"], "Vérifiez les champs signalés.");
+    assert_eq!(
+        err["error"]["fields"]["theme"],
+        "Utilisez l’une des valeurs : light, dark, system."
+    );
+    let spanish = client();
+    assert_eq!(
+        post_prefs(&app, &spanish, json!({"language": "es"})).await.status(),
+        200
+    );
+    let res = spanish
+        .get(app.url("/api/no-such-endpoint"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"error": {"code": "not_found", "message": "No encontrado"}})
+    );
+
+    // A form posted without JavaScript shows its error on the next page, translated.
+    let browser = client();
+    let res = browser
+        .post(app.url("/api/fn/login"))
+        .header("accept", "text/html")
+        .header("accept-language", "fr")
+        .form(&[
+            ("email", "nobody@example.com"),
+            ("password", "not the password"),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let login = browser
+        .get(app.url("/login"))
+        .header("accept-language", "fr")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        login.contains("E-mail ou mot de passe incorrect"),
+        "the error is French"
+    );
+}

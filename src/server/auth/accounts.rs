@@ -11,7 +11,7 @@ use tower_sessions::session::Id;
 use super::password::Verification;
 use crate::{
     error::{AppError, ErrorCode},
-    model::{DeviceSession, Email, Name, Password, User},
+    model::{DeviceSession, Email, Msg, Name, Password, User},
     server::{
         backend::{now_ms, BackendError},
         client::ClientInfo,
@@ -23,9 +23,6 @@ use crate::{
     },
 };
 
-/// The one answer to a failed sign-in, whether the email is unknown or the password wrong.
-pub const INVALID_CREDENTIALS: &str = "Invalid email or password";
-
 /// How long a profile stays cached in Redis (seed 001).
 const PROFILE_CACHE_TTL_MS: i64 = 30 * 60 * 1000;
 
@@ -35,14 +32,6 @@ const CARRIED_OVER_KEYS: &[&str] = &[];
 pub fn unavailable(e: BackendError) -> AppError {
     tracing::warn!(error = %e, "session store unavailable");
     AppError::unavailable()
-}
-
-fn field_errors(fields: BTreeMap<String, String>) -> AppError {
-    AppError {
-        code: ErrorCode::Validation,
-        message: "Check the highlighted fields.".into(),
-        fields,
-    }
 }
 
 pub fn to_user(row: &UserRow) -> User {
@@ -69,7 +58,7 @@ fn token_hash(token: &str) -> String {
 pub async fn require_signed_in(session: &AppSession) -> Result<SignedIn, AppError> {
     match session.signed_in().await {
         Ok(Some(signed_in)) => Ok(signed_in),
-        Ok(None) => Err(AppError::new(ErrorCode::Unauthorized, "Sign in to continue.")),
+        Ok(None) => Err(AppError::new(ErrorCode::Unauthorized, Msg::SignInRequired)),
         Err(_) => Err(AppError::unavailable()),
     }
 }
@@ -101,30 +90,25 @@ pub async fn register(
 ) -> Result<SignedInOutcome, AppError> {
     let mut fields = BTreeMap::new();
     let name = Name::parse(&input.name)
-        .map_err(|m| fields.insert("name".into(), m.into()))
+        .map_err(|m| fields.insert("name".into(), m))
         .ok();
     let email = Email::parse(&input.email)
-        .map_err(|m| fields.insert("email".into(), m.into()))
+        .map_err(|m| fields.insert("email".into(), m))
         .ok();
     let password = Password::parse_new(&input.password)
-        .map_err(|m| fields.insert("password".into(), m.into()))
+        .map_err(|m| fields.insert("password".into(), m))
         .ok();
     let (Some(name), Some(email), Some(password)) = (name, email, password) else {
-        return Err(field_errors(fields));
+        return Err(AppError::fields(fields));
     };
     let hash = state.hasher.hash(&password).await?;
     let row = match users::insert(&state.db, name.as_str(), email.as_str(), &hash, now_ms()).await {
         Ok(row) => row,
         Err(users::InsertUserError::EmailTaken) => {
-            let mut fields = BTreeMap::new();
-            fields.insert(
-                "email".into(),
-                "An account with this email already exists. Sign in instead.".into(),
-            );
             return Err(AppError {
                 code: ErrorCode::Conflict,
-                message: "This email is already registered.".into(),
-                fields,
+                message: Msg::EmailRegistered,
+                fields: [("email".to_owned(), Msg::EmailTaken)].into(),
             });
         }
         Err(users::InsertUserError::Db(e)) => return Err(db_error(e)),
@@ -148,7 +132,7 @@ pub async fn sign_in(
     email: &str,
     password: &str,
 ) -> Result<SignedInOutcome, AppError> {
-    let invalid = || AppError::new(ErrorCode::Unauthorized, INVALID_CREDENTIALS);
+    let invalid = || AppError::new(ErrorCode::Unauthorized, Msg::InvalidCredentials);
     let Ok(password) = Password::parse_existing(password) else {
         return Err(invalid());
     };
@@ -315,13 +299,13 @@ pub async fn change_password(state: &AppState, session: &AppSession, current: &s
     let me = require_signed_in(session).await?;
     let mut fields = BTreeMap::new();
     let current = Password::parse_existing(current)
-        .map_err(|m| fields.insert("currentPassword".into(), m.into()))
+        .map_err(|m| fields.insert("currentPassword".into(), m))
         .ok();
     let new = Password::parse_new(new)
-        .map_err(|m| fields.insert("newPassword".into(), m.into()))
+        .map_err(|m| fields.insert("newPassword".into(), m))
         .ok();
     let (Some(current), Some(new)) = (current, new) else {
-        return Err(field_errors(fields));
+        return Err(AppError::fields(fields));
     };
     let row = users::by_id(&state.db, me.user_id)
         .await
@@ -329,8 +313,8 @@ pub async fn change_password(state: &AppState, session: &AppSession, current: &s
         .ok_or_else(AppError::not_found)?;
     if let Verification::Mismatch = state.hasher.verify(&current, Some(&row.password_hash)).await? {
         let mut fields = BTreeMap::new();
-        fields.insert("currentPassword".into(), "The current password is not correct.".into());
-        return Err(field_errors(fields));
+        fields.insert("currentPassword".into(), Msg::CurrentPasswordWrong);
+        return Err(AppError::fields(fields));
     }
     let hash = state.hasher.hash(&new).await?;
     users::set_password_hash(&state.db, me.user_id, &hash, now_ms())
@@ -398,11 +382,7 @@ pub async fn current_user(state: &AppState, session: &AppSession) -> Result<Opti
 
 pub async fn update_name(state: &AppState, session: &AppSession, name: &str) -> Result<User, AppError> {
     let me = require_signed_in(session).await?;
-    let name = Name::parse(name).map_err(|m| {
-        let mut fields = BTreeMap::new();
-        fields.insert("name".into(), m.into());
-        field_errors(fields)
-    })?;
+    let name = Name::parse(name).map_err(|m| AppError::fields([("name".to_owned(), m)].into()))?;
     let row = users::set_name(&state.db, me.user_id, name.as_str(), now_ms())
         .await
         .map_err(db_error)?
@@ -438,13 +418,16 @@ pub async fn list_sessions(state: &AppState, session: &AppSession) -> Result<Vec
         let (browser, os) = match parser.parse(&signed_in.user_agent) {
             Some(ua) if ua.name != "UNKNOWN" && !ua.name.is_empty() => {
                 let os = if ua.os == "UNKNOWN" || ua.os.is_empty() {
-                    "Unknown OS"
+                    DeviceSession::UNKNOWN_OS
                 } else {
                     ua.os
                 };
                 (ua.name.to_owned(), os.to_owned())
             }
-            _ => ("Unknown browser".to_owned(), "Unknown OS".to_owned()),
+            _ => (
+                DeviceSession::UNKNOWN_BROWSER.to_owned(),
+                DeviceSession::UNKNOWN_OS.to_owned(),
+            ),
         };
         out.push(DeviceSession {
             current: handle == me.handle,

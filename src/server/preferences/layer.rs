@@ -1,7 +1,9 @@
 //! Resolves the preferences for every HTML page before it renders, so the page can carry the
-//! right `lang`, `dir` and `data-theme` in its first byte.
+//! right `lang`, `dir` and `data-theme` in its first byte; and puts the JSON API's error
+//! messages in the client's language.
 
 use axum::{
+    body::Body,
     extract::{Request, State},
     http::{header, Method},
     middleware::Next,
@@ -10,7 +12,11 @@ use axum::{
 };
 
 use super::{guest, resolve, Resolved};
-use crate::server::{session::AppSession, state::AppState};
+use crate::{
+    error::AppError,
+    model::Language,
+    server::{session::AppSession, state::AppState},
+};
 
 /// Whether this request renders a page: a GET of a page route, or any GET a browser makes for a
 /// document (the 404 page renders the shell too). Assets and API calls are skipped, so they cost
@@ -35,6 +41,13 @@ pub async fn preferences_middleware(
     next: Next,
 ) -> Response {
     if !renders_page(&request, &state) {
+        // JSON API errors: the guest view (cookie, else Accept-Language) costs no store read,
+        // and a signed-in browser's cookie carries the account's language since sign-in.
+        let path = request.uri().path();
+        if path.starts_with("/api/") && !path.starts_with("/api/fn/") {
+            let language = guest(&state, request.headers()).prefs.language;
+            return localize_error(next.run(request).await, language);
+        }
         return next.run(request).await;
     }
     let resolved = match &session {
@@ -48,6 +61,19 @@ pub async fn preferences_middleware(
     let mut response = next.run(request).await;
     if let Some(cookie) = set_cookie {
         response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// Re-renders an [`AppError`] response's body in `language` (it was rendered in English).
+fn localize_error(mut response: Response, language: Language) -> Response {
+    if language == Language::En {
+        return response;
+    }
+    if let Some(error) = response.extensions_mut().remove::<AppError>() {
+        let body = serde_json::json!({ "error": error.to_json(language) });
+        *response.body_mut() = Body::from(body.to_string());
+        response.headers_mut().remove(header::CONTENT_LENGTH);
     }
     response
 }

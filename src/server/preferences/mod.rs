@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::{
     error::{AppError, ErrorCode},
-    model::{Language, Preferences, Theme},
+    model::{Language, Msg, Preferences, Theme},
     server::{
         backend::now_ms,
         repo::{db_error, preferences as repo},
@@ -140,10 +140,7 @@ impl Patch {
     /// else, or a bad value, is a 400 naming each field.
     pub fn from_json(body: &serde_json::Value) -> Result<Self, AppError> {
         let Some(object) = body.as_object() else {
-            return Err(AppError::new(
-                ErrorCode::BadRequest,
-                "Send a JSON object with theme, language and/or notifications.",
-            ));
+            return Err(AppError::new(ErrorCode::BadRequest, Msg::PreferencesObject));
         };
         let mut patch = Patch::default();
         let mut fields = BTreeMap::new();
@@ -152,35 +149,31 @@ impl Patch {
                 "theme" => match value.as_str().and_then(Theme::parse) {
                     Some(t) => patch.theme = Some(t),
                     None => {
-                        fields.insert(key.clone(), "Use one of: light, dark, system.".to_owned());
+                        fields.insert(key.clone(), Msg::ThemeChoice);
                     }
                 },
                 "language" => match value.as_str().and_then(Language::parse) {
                     Some(l) => patch.language = Some(l),
                     None => {
-                        fields.insert(key.clone(), "Use one of: en, fr, es, ar.".to_owned());
+                        fields.insert(key.clone(), Msg::LanguageChoice);
                     }
                 },
                 "notifications" => match value.as_bool() {
                     Some(n) => patch.notifications = Some(n),
                     None => {
-                        fields.insert(key.clone(), "Use true or false.".to_owned());
+                        fields.insert(key.clone(), Msg::BooleanChoice);
                     }
                 },
                 _ => {
                     let name: String = key.chars().take(64).collect();
-                    fields.insert(name, "Unknown preference.".to_owned());
+                    fields.insert(name, Msg::UnknownPreference);
                 }
             }
         }
         if fields.is_empty() {
             Ok(patch)
         } else {
-            Err(AppError {
-                code: ErrorCode::Validation,
-                message: "Check the highlighted fields.".into(),
-                fields,
-            })
+            Err(AppError::fields(fields))
         }
     }
 

@@ -1,0 +1,75 @@
+//! Messages the server sends about an outcome (errors, field problems, notices). They travel as
+//! stable ids (`"email_invalid"`) and are turned into text in the reader's language where they
+//! are shown: by the page, or by the JSON API for the request's language.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::Language;
+use crate::i18n::td_string;
+
+macro_rules! messages {
+    ($($variant:ident => $key:ident,)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Msg {
+            $($variant,)*
+        }
+
+        impl Msg {
+            pub const ALL: &[Msg] = &[$(Msg::$variant,)*];
+
+            /// The message in `language` (from `locales/<language>.json`, `messages.*`).
+            pub fn text(self, language: Language) -> &'static str {
+                let locale = language.locale();
+                match self {
+                    $(Msg::$variant => td_string!(locale, messages.$key),)*
+                }
+            }
+        }
+    };
+}
+
+messages! {
+    CheckFields => check_fields,
+    NameRequired => name_required,
+    NameTooLong => name_too_long,
+    NameControlCharacters => name_control_characters,
+    EmailRequired => email_required,
+    EmailInvalid => email_invalid,
+    EmailTaken => email_taken,
+    EmailRegistered => email_registered,
+    PasswordRequired => password_required,
+    PasswordTooShort => password_too_short,
+    PasswordTooLong => password_too_long,
+    PasswordTooCommon => password_too_common,
+    CurrentPasswordWrong => current_password_wrong,
+    InvalidCredentials => invalid_credentials,
+    SignInRequired => sign_in_required,
+    NotFound => not_found,
+    Unavailable => unavailable,
+    Internal => internal,
+    FormUnreadable => form_unreadable,
+    ServerUnreachable => server_unreachable,
+    JsonContentType => json_content_type,
+    BodyTooLarge => body_too_large,
+    BodyInvalid => body_invalid,
+    PreferencesObject => preferences_object,
+    ThemeChoice => theme_choice,
+    LanguageChoice => language_choice,
+    BooleanChoice => boolean_choice,
+    UnknownPreference => unknown_preference,
+    PreferencesSaved => preferences_saved,
+    ProfileSaved => profile_saved,
+    PasswordChanged => password_changed,
+    SessionRevoked => session_revoked,
+    OthersSignedOut => others_signed_out,
+}
+
+/// English, for logs and `Display`.
+impl fmt::Display for Msg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text(Language::En))
+    }
+}
