@@ -65,6 +65,10 @@ messages! {
     PasswordChanged => password_changed,
     SessionRevoked => session_revoked,
     OthersSignedOut => others_signed_out,
+    NoSession => no_session,
+    PageInvalid => page_invalid,
+    CursorInvalid => cursor_invalid,
+    LimitInvalid => limit_invalid,
 }
 
 /// English, for logs and `Display`.

@@ -1,11 +1,13 @@
 //! Types shared by the server and the WASM client: what crosses the wire, and validated inputs.
 
 pub mod account;
+pub mod activity;
 pub mod format;
 pub mod message;
 pub mod preferences;
 
 pub use account::{DeviceSession, Email, Name, Password, User};
+pub use activity::{EndReason, HistoryEntry, SessionActivity, Visit};
 pub use message::Msg;
 pub use preferences::{Language, Preferences, Theme};
 

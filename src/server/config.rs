@@ -72,6 +72,8 @@ pub struct SessionConfig {
     pub user_absolute_timeout: Duration,
     /// How long activity data outlives its session, so the sweeper can archive it.
     pub archive_grace: Duration,
+    /// How often each instance looks for ended sessions to archive (one at a time sweeps).
+    pub sweep_interval: Duration,
 }
 
 /// A secret key; never printed.
@@ -207,6 +209,14 @@ impl Config {
             get("SESSION_ABSOLUTE_TIMEOUT"),
             Duration::from_secs(30 * 24 * 3600),
         )?;
+        let sweep_interval = parse_duration_var(
+            "SESSION_SWEEP_INTERVAL",
+            get("SESSION_SWEEP_INTERVAL"),
+            Duration::from_secs(30),
+        )?;
+        if sweep_interval.is_zero() {
+            return Err(err("SESSION_SWEEP_INTERVAL", "must be more than zero"));
+        }
         if user_absolute_timeout < user_idle_timeout {
             return Err(err(
                 "SESSION_ABSOLUTE_TIMEOUT",
@@ -226,6 +236,7 @@ impl Config {
             user_idle_timeout,
             user_absolute_timeout,
             archive_grace: Duration::from_secs(24 * 3600),
+            sweep_interval,
         };
 
         let trusted_proxies = match get("TRUSTED_PROXIES") {

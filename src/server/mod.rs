@@ -1,5 +1,6 @@
 //! Server-only code (the `ssr` feature): configuration, start-up, state, sessions, storage.
 
+pub mod activity;
 pub mod auth;
 pub mod backend;
 pub mod client;

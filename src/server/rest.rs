@@ -12,6 +12,7 @@ use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::json;
 
 use super::{
+    activity,
     auth::accounts::{self, Registration},
     client::ClientInfo,
     preferences::{self, Patch, Resolved},
@@ -20,7 +21,7 @@ use super::{
 };
 use crate::{
     error::{AppError, ErrorCode},
-    model::Msg,
+    model::{EndReason, Msg},
 };
 
 pub fn routes() -> Router<AppState> {
@@ -34,6 +35,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/sessions", get(list_sessions))
         .route("/api/auth/sessions/{id}", delete(revoke_session))
         .route("/api/preferences", get(get_preferences).post(post_preferences))
+        .route("/api/session", get(get_session).post(start_session).delete(end_session))
+        .route("/api/session/page", post(track_page))
+        .route("/api/auth/history", get(get_history))
 }
 
 /// A JSON body whose problems come back in the API's error shape, never axum's plain text.
@@ -225,4 +229,69 @@ async fn post_preferences(
     Ok(preferences_response(
         preferences::save(&state, &session, &headers, &patch).await?,
     ))
+}
+
+/// Query parameters, read leniently: absent means the default, anything unreadable is a 400.
+fn query_number(query: &std::collections::HashMap<String, String>, name: &str, default: u64) -> Result<u64, AppError> {
+    match query.get(name).map(String::as_str) {
+        None | Some("") => Ok(default),
+        Some(value) => value
+            .parse()
+            .map_err(|_| AppError::new(ErrorCode::BadRequest, Msg::LimitInvalid)),
+    }
+}
+
+type Query = axum::extract::Query<std::collections::HashMap<String, String>>;
+
+async fn start_session(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+) -> Result<Response, AppError> {
+    session.ensure_live().await.map_err(|_| AppError::unavailable())?;
+    let view = activity::view(&state, &session, 0, 1).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "startTime": view.start_time }))).into_response())
+}
+
+async fn get_session(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+    axum::extract::Query(query): Query,
+) -> Result<Response, AppError> {
+    let offset = query_number(&query, "offset", 0)?;
+    let limit = query_number(&query, "limit", 20)?;
+    let view = activity::view(&state, &session, offset.min(1_000) as usize, limit.min(1_000) as usize).await?;
+    Ok(Json(view).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageBody {
+    page: String,
+}
+
+async fn track_page(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+    JsonBody(body): JsonBody<PageBody>,
+) -> Result<Response, AppError> {
+    let (page_count, duration) = activity::track(&state, &session, &body.page).await?;
+    Ok(Json(json!({ "pageCount": page_count, "sessionDuration": duration })).into_response())
+}
+
+async fn end_session(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+) -> Result<StatusCode, AppError> {
+    accounts::end_this_session(&state, &session, EndReason::Ended).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn get_history(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+    axum::extract::Query(query): Query,
+) -> Result<Response, AppError> {
+    let limit = query_number(&query, "limit", 20)?;
+    let (items, next) = activity::history(&state, &session, query.get("cursor").map(String::as_str), limit).await?;
+    Ok(Json(json!({ "items": items, "nextCursor": next })).into_response())
 }

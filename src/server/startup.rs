@@ -148,12 +148,18 @@ impl Application {
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        axum::serve(
+        let sweeper = self
+            .state
+            .archiver()
+            .spawn_sweeper(self.state.config.session.sweep_interval);
+        let served = axum::serve(
             listener,
             self.router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        sweeper.abort();
+        served
     }
 }
 

@@ -26,6 +26,13 @@ pub struct AppState {
     pub preferences_cookie: PreferencesCookie,
 }
 
+impl AppState {
+    /// Ends and archives sessions (see [`super::activity`]).
+    pub fn archiver(&self) -> super::activity::Archiver {
+        super::activity::Archiver::new(self.backend.clone(), self.db.clone())
+    }
+}
+
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")

@@ -35,6 +35,7 @@ fn new_session<'a>(id: &'a str, now: i64, deadline: Option<i64>, page: Option<&'
             deadline,
         },
         first_page: page,
+        user_id: deadline.map(|_| 7),
     }
 }
 

@@ -3,6 +3,7 @@
 #![cfg(feature = "ssr")]
 
 mod accounts;
+mod activity;
 mod backend;
 mod config_files;
 mod harness;

@@ -11,7 +11,7 @@ use tower_sessions::session::Id;
 use super::password::Verification;
 use crate::{
     error::{AppError, ErrorCode},
-    model::{DeviceSession, Email, Msg, Name, Password, User},
+    model::{DeviceSession, Email, EndReason, Msg, Name, Password, User},
     server::{
         backend::{now_ms, BackendError},
         client::ClientInfo,
@@ -254,7 +254,13 @@ pub async fn session_for_token(state: &AppState, token: &str) -> Result<Option<S
 
 /// Ends this session (signed in or not): deleted from the store, cookie cleared.
 pub async fn sign_out(state: &AppState, session: &AppSession) -> Result<(), AppError> {
+    end_this_session(state, session, EndReason::SignOut).await
+}
+
+/// Ends this session for `reason` (signed in or not), taking it off its user's list.
+pub async fn end_this_session(state: &AppState, session: &AppSession, reason: EndReason) -> Result<(), AppError> {
     let signed_in = session.signed_in().await.map_err(|_| AppError::unavailable())?;
+    session.ending_because(reason);
     session.inner().flush().await.map_err(|_| AppError::unavailable())?;
     if let Some(s) = signed_in {
         state
@@ -269,20 +275,27 @@ pub async fn sign_out(state: &AppState, session: &AppSession) -> Result<(), AppE
 /// Ends every session of the signed-in user, this one included.
 pub async fn sign_out_everywhere(state: &AppState, session: &AppSession) -> Result<(), AppError> {
     let me = require_signed_in(session).await?;
-    end_sessions(state, me.user_id, None).await?;
+    end_sessions(state, me.user_id, None, EndReason::SignOutEverywhere).await?;
+    session.ending_because(EndReason::SignOutEverywhere);
     session.inner().flush().await.map_err(|_| AppError::unavailable())?;
     Ok(())
 }
 
 /// Ends the user's sessions except the one with handle `keep`; returns how many ended.
-async fn end_sessions(state: &AppState, user_id: i64, keep: Option<&str>) -> Result<usize, AppError> {
+async fn end_sessions(
+    state: &AppState,
+    user_id: i64,
+    keep: Option<&str>,
+    reason: EndReason,
+) -> Result<usize, AppError> {
     let entries = state.backend.user_sessions(user_id).await.map_err(unavailable)?;
+    let archiver = state.archiver();
     let mut ended = Vec::new();
     for (handle, id) in entries {
         if Some(handle.as_str()) == keep {
             continue;
         }
-        state.backend.delete_session(&id).await.map_err(unavailable)?;
+        archiver.end(&id, reason).await.map_err(unavailable)?;
         ended.push(handle);
     }
     state
@@ -320,7 +333,7 @@ pub async fn change_password(state: &AppState, session: &AppSession, current: &s
     users::set_password_hash(&state.db, me.user_id, &hash, now_ms())
         .await
         .map_err(db_error)?;
-    end_sessions(state, me.user_id, Some(&me.handle)).await?;
+    end_sessions(state, me.user_id, Some(&me.handle), EndReason::PasswordChange).await?;
     // Same device row (handle), new session id.
     let inner = session.inner();
     inner.cycle_id().await.map_err(|_| AppError::unavailable())?;
@@ -460,7 +473,11 @@ pub async fn revoke(state: &AppState, session: &AppSession, handle: &str) -> Res
     if handle == me.handle {
         return sign_out(state, session).await;
     }
-    state.backend.delete_session(&id).await.map_err(unavailable)?;
+    state
+        .archiver()
+        .end(&id, EndReason::Revoked)
+        .await
+        .map_err(unavailable)?;
     state
         .backend
         .unindex_user_sessions(me.user_id, &[handle.to_owned()])
@@ -472,5 +489,5 @@ pub async fn revoke(state: &AppState, session: &AppSession, handle: &str) -> Res
 /// Ends every session of the user other than this one.
 pub async fn sign_out_others(state: &AppState, session: &AppSession) -> Result<usize, AppError> {
     let me = require_signed_in(session).await?;
-    end_sessions(state, me.user_id, Some(&me.handle)).await
+    end_sessions(state, me.user_id, Some(&me.handle), EndReason::Revoked).await
 }

@@ -22,7 +22,8 @@ impl Keys {
         format!("{}s:{{{id}}}", self.prefix)
     }
 
-    /// Hash: `start`, `last`, `count`, `idle`, `deadline`.
+    /// Hash: `start`, `last`, `count`, `idle`, `deadline`, `user`, and once ended on purpose
+    /// `ended` (reason) and `ended_at`.
     pub fn activity(&self, id: &str) -> String {
         format!("{}s:{{{id}}}:a", self.prefix)
     }
@@ -30,6 +31,16 @@ impl Keys {
     /// List of `"<millis> <path>"`, newest last, capped.
     pub fn pages(&self, id: &str) -> String {
         format!("{}s:{{{id}}}:p", self.prefix)
+    }
+
+    /// List of the session's first paths (capped), for its history entry.
+    pub fn first_pages(&self, id: &str) -> String {
+        format!("{}s:{{{id}}}:f", self.prefix)
+    }
+
+    /// A lock, e.g. `sweeper`.
+    pub fn lock(&self, name: &str) -> String {
+        format!("{}lock:{name}", self.prefix)
     }
 
     /// Hash of a user's sessions: handle → session id.
@@ -68,5 +79,6 @@ mod tests {
         assert_eq!(k.session("abc"), "t1:s:{abc}");
         assert_eq!(k.activity("abc"), "t1:s:{abc}:a");
         assert_eq!(k.pages("abc"), "t1:s:{abc}:p");
+        assert_eq!(k.first_pages("abc"), "t1:s:{abc}:f");
     }
 }

@@ -9,7 +9,10 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use async_trait::async_trait;
 use parking_lot::Mutex;
 
-use super::{ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, LoadedSession, Millis, NewSession};
+use super::{
+    Activity as StoredActivity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, EndMark,
+    LoadedSession, Millis, NewSession, PageVisit,
+};
 
 #[derive(Debug, Clone)]
 struct Record {
@@ -25,6 +28,9 @@ struct Activity {
     idle_ms: i64,
     deadline: Option<Millis>,
     pages: VecDeque<(Millis, String)>,
+    first_pages: Vec<String>,
+    user_id: Option<i64>,
+    ended: Option<EndMark>,
     /// Activity outlives its record by the archive grace period.
     keep_until: Millis,
 }
@@ -43,6 +49,8 @@ struct State {
     tokens: HashMap<String, (String, Millis)>,
     cache: HashMap<String, (String, Millis)>,
     counters: HashMap<String, i64>,
+    /// lock name → (holder's token, held until).
+    locks: HashMap<String, (String, Millis)>,
 }
 
 impl State {
@@ -150,6 +158,9 @@ impl Backend for MemoryBackend {
                 idle_ms: new.policy.idle_ms,
                 deadline: new.policy.deadline,
                 pages,
+                first_pages: new.first_page.map(str::to_owned).into_iter().collect(),
+                user_id: new.user_id,
+                ended: None,
                 keep_until,
             },
         );
@@ -186,6 +197,9 @@ impl Backend for MemoryBackend {
             idle_ms,
             deadline,
             pages: VecDeque::new(),
+            first_pages: Vec::new(),
+            user_id: None,
+            ended: None,
             keep_until,
         });
         activity.last_seen = activity.last_seen.max(now);
@@ -194,6 +208,9 @@ impl Backend for MemoryBackend {
             activity.pages.push_back((now, page.to_owned()));
             while activity.pages.len() > pages_kept {
                 activity.pages.pop_front();
+            }
+            if activity.page_count <= super::FIRST_PAGES_KEPT as i64 {
+                activity.first_pages.push(page.to_owned());
             }
         }
         activity.keep_until = keep_until;
@@ -228,6 +245,93 @@ impl Backend for MemoryBackend {
         state.records.remove(id);
         state.activity.remove(id);
         state.unschedule_expiry(id);
+        Ok(())
+    }
+
+    async fn end_session(&self, id: &str, reason: &str, now: Millis) -> Result<(), BackendError> {
+        let mut state = self.state.lock();
+        state.records.remove(id);
+        if let Some(activity) = state.live_activity(id, now) {
+            activity.ended.get_or_insert_with(|| EndMark {
+                reason: reason.to_owned(),
+                at: now,
+            });
+        }
+        state.schedule_expiry(id, now);
+        Ok(())
+    }
+
+    async fn activity(&self, id: &str, offset: usize, limit: usize) -> Result<Option<StoredActivity>, BackendError> {
+        let now = super::now_ms();
+        let mut state = self.state.lock();
+        let alive = state.live_record(id, now).is_some();
+        let fallback_idle_ms = self.fallback_idle_ms;
+        Ok(state.live_activity(id, now).map(|a| StoredActivity {
+            summary: ActivitySummary {
+                started_at: a.started_at,
+                last_seen: a.last_seen,
+                page_count: a.page_count,
+            },
+            user_id: a.user_id,
+            policy: super::ExpiryPolicy {
+                idle_ms: if a.idle_ms > 0 { a.idle_ms } else { fallback_idle_ms },
+                deadline: a.deadline,
+            },
+            alive,
+            ended: a.ended.clone(),
+            pages: a
+                .pages
+                .iter()
+                .rev()
+                .skip(offset)
+                .take(limit)
+                .map(|(at, path)| PageVisit {
+                    at: *at,
+                    path: path.clone(),
+                })
+                .collect(),
+            first_pages: a.first_pages.clone(),
+        }))
+    }
+
+    async fn due_sessions(&self, now: Millis, limit: usize) -> Result<Vec<String>, BackendError> {
+        let state = self.state.lock();
+        Ok(state
+            .expiries
+            .iter()
+            .take_while(|(at, _)| *at <= now)
+            .take(limit)
+            .map(|(_, id)| id.clone())
+            .collect())
+    }
+
+    async fn reschedule(&self, id: &str, at: Millis) -> Result<(), BackendError> {
+        self.state.lock().schedule_expiry(id, at);
+        Ok(())
+    }
+
+    async fn forget_activity(&self, id: &str) -> Result<(), BackendError> {
+        let mut state = self.state.lock();
+        state.activity.remove(id);
+        state.unschedule_expiry(id);
+        Ok(())
+    }
+
+    async fn try_lock(&self, name: &str, token: &str, ttl_ms: i64) -> Result<bool, BackendError> {
+        let now = super::now_ms();
+        let mut state = self.state.lock();
+        if state.locks.get(name).is_some_and(|(_, until)| *until > now) {
+            return Ok(false);
+        }
+        state.locks.insert(name.to_owned(), (token.to_owned(), now + ttl_ms));
+        Ok(true)
+    }
+
+    async fn unlock(&self, name: &str, token: &str) -> Result<(), BackendError> {
+        let mut state = self.state.lock();
+        if state.locks.get(name).is_some_and(|(holder, _)| holder == token) {
+            state.locks.remove(name);
+        }
         Ok(())
     }
 

@@ -65,6 +65,9 @@ pub struct NewSession<'a> {
     pub policy: ExpiryPolicy,
     /// The first page view, when the session is created by one.
     pub first_page: Option<&'a str>,
+    /// The signed-in user, kept with the activity so the archive knows whose it was even
+    /// after the record has expired.
+    pub user_id: Option<i64>,
 }
 
 /// What the per-session activity keys hold, as seen right after an operation.
@@ -82,6 +85,58 @@ pub struct LoadedSession {
     pub activity: ActivitySummary,
     pub expires_at: Millis,
 }
+
+/// One recorded page view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageVisit {
+    pub at: Millis,
+    pub path: String,
+}
+
+/// Why and when a session was ended on purpose (expiry has no mark: it is inferred).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndMark {
+    pub reason: String,
+    pub at: Millis,
+}
+
+/// A session's activity as stored, live or ended and waiting to be archived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    pub summary: ActivitySummary,
+    pub user_id: Option<i64>,
+    pub policy: ExpiryPolicy,
+    /// Whether the session record still exists (the session can still be used).
+    pub alive: bool,
+    pub ended: Option<EndMark>,
+    /// The requested slice of the kept visits, newest first.
+    pub pages: Vec<PageVisit>,
+    /// The first [`FIRST_PAGES_KEPT`] paths, in order.
+    pub first_pages: Vec<String>,
+}
+
+impl Activity {
+    /// When the session ended or will end: its mark, else its last activity plus its idle
+    /// timeout (never past its deadline).
+    pub fn ends_at(&self) -> Millis {
+        match &self.ended {
+            Some(mark) => mark.at,
+            None => self.policy.expires_at(self.summary.last_seen),
+        }
+    }
+}
+
+/// Reads a stored visit, `"<millis> <path>"`.
+pub(crate) fn parse_visit(entry: &str) -> Option<PageVisit> {
+    let (at, path) = entry.split_once(' ')?;
+    Some(PageVisit {
+        at: at.parse().ok()?,
+        path: path.to_owned(),
+    })
+}
+
+/// How many of a session's first paths are kept for its history entry.
+pub const FIRST_PAGES_KEPT: usize = 10;
 
 /// Tuning shared by both backends.
 #[derive(Debug, Clone, Copy)]
@@ -125,8 +180,31 @@ pub trait Backend: Send + Sync + 'static {
     /// (a session ended meanwhile is never brought back).
     async fn save_session(&self, id: &str, record: &str) -> Result<bool, BackendError>;
 
-    /// Removes a session and its activity.
+    /// Removes a session and its activity, without archiving.
     async fn delete_session(&self, id: &str) -> Result<(), BackendError>;
+
+    /// Ends a session now: the record goes (the session cannot be used again) and the activity
+    /// is marked with `reason` and `now` (unless already marked) and kept, due for archiving.
+    async fn end_session(&self, id: &str, reason: &str, now: Millis) -> Result<(), BackendError>;
+
+    /// A session's activity with `limit` visits from the `offset`-th newest. `None` when the
+    /// session has none (never existed, archived, or past the grace period).
+    async fn activity(&self, id: &str, offset: usize, limit: usize) -> Result<Option<Activity>, BackendError>;
+
+    /// Up to `limit` sessions whose scheduled check time is at or before `now`.
+    async fn due_sessions(&self, now: Millis, limit: usize) -> Result<Vec<String>, BackendError>;
+
+    /// Moves a session's scheduled check to `at` (it was found still alive).
+    async fn reschedule(&self, id: &str, at: Millis) -> Result<(), BackendError>;
+
+    /// Drops an archived session's activity and schedule.
+    async fn forget_activity(&self, id: &str) -> Result<(), BackendError>;
+
+    /// Takes the named lock for `ttl_ms` unless someone holds it; `token` identifies the holder.
+    async fn try_lock(&self, name: &str, token: &str, ttl_ms: i64) -> Result<bool, BackendError>;
+
+    /// Releases the lock if `token` still holds it.
+    async fn unlock(&self, name: &str, token: &str) -> Result<(), BackendError>;
 
     /// Reads sessions without touching them (no last-seen update, no expiry slide), in one
     /// round trip. `None` for each one that has ended.

@@ -16,12 +16,17 @@ use fred::{
 };
 
 use super::{
-    keys::Keys, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, LoadedSession, Millis, NewSession,
+    keys::Keys, parse_visit, Activity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, EndMark,
+    ExpiryPolicy, LoadedSession, Millis, NewSession, PageVisit,
 };
 use crate::server::config::RedisConfig;
 
 const CREATE_SESSION: &str = include_str!("lua/create_session.lua");
 const LOAD_SESSION: &str = include_str!("lua/load_session.lua");
+const END_SESSION: &str = include_str!("lua/end_session.lua");
+/// Deletes a key only if it still holds the caller's token (releasing a lock never frees
+/// someone else's after ours timed out).
+const UNLOCK: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
 pub struct RedisBackend {
     pool: Pool,
@@ -30,6 +35,8 @@ pub struct RedisBackend {
     fallback_idle_ms: i64,
     create_session: Script,
     load_session: Script,
+    end_session: Script,
+    unlock: Script,
 }
 
 impl std::fmt::Debug for RedisBackend {
@@ -105,6 +112,8 @@ impl RedisBackend {
             fallback_idle_ms,
             create_session: Script::from_lua(CREATE_SESSION),
             load_session: Script::from_lua(LOAD_SESSION),
+            end_session: Script::from_lua(END_SESSION),
+            unlock: Script::from_lua(UNLOCK),
         })
     }
 
@@ -147,6 +156,7 @@ impl Backend for RedisBackend {
             self.keys.session(new.id),
             self.keys.activity(new.id),
             self.keys.pages(new.id),
+            self.keys.first_pages(new.id),
         ];
         let args: Vec<Value> = vec![
             new.record.into(),
@@ -156,6 +166,7 @@ impl Backend for RedisBackend {
             new.policy.deadline.map_or(Value::from(""), Value::from),
             self.limits.archive_grace_ms.into(),
             new.first_page.unwrap_or("").into(),
+            new.user_id.map_or(Value::from(""), Value::from),
         ];
         let created: i64 = self.eval(&self.create_session, keys, args).await?;
         if created == 1 {
@@ -181,13 +192,19 @@ impl Backend for RedisBackend {
         now: Millis,
         page: Option<&str>,
     ) -> Result<Option<LoadedSession>, BackendError> {
-        let keys = vec![self.keys.session(id), self.keys.activity(id), self.keys.pages(id)];
+        let keys = vec![
+            self.keys.session(id),
+            self.keys.activity(id),
+            self.keys.pages(id),
+            self.keys.first_pages(id),
+        ];
         let args: Vec<Value> = vec![
             now.into(),
             page.unwrap_or("").into(),
             (self.limits.pages_kept as i64).into(),
             self.limits.archive_grace_ms.into(),
             self.fallback_idle_ms.into(),
+            (super::FIRST_PAGES_KEPT as i64).into(),
         ];
         let reply: Option<(String, i64, i64, i64, i64)> = self.eval(&self.load_session, keys, args).await?;
         Ok(reply.map(
@@ -221,10 +238,118 @@ impl Backend for RedisBackend {
         let client = self.client()?;
         let pipeline = client.pipeline();
         let _: () = pipeline
-            .del(vec![self.keys.session(id), self.keys.activity(id), self.keys.pages(id)])
+            .del(vec![
+                self.keys.session(id),
+                self.keys.activity(id),
+                self.keys.pages(id),
+                self.keys.first_pages(id),
+            ])
             .await?;
         let _: () = pipeline.zrem(self.keys.expiries(), id).await?;
         let _: Vec<Value> = pipeline.all().await?;
+        Ok(())
+    }
+
+    async fn end_session(&self, id: &str, reason: &str, now: Millis) -> Result<(), BackendError> {
+        let keys = vec![self.keys.session(id), self.keys.activity(id)];
+        let args: Vec<Value> = vec![reason.into(), now.into()];
+        let _: i64 = self.eval(&self.end_session, keys, args).await?;
+        // Due now: if archiving right after this fails, the sweeper picks it up.
+        self.reschedule(id, now).await
+    }
+
+    async fn activity(&self, id: &str, offset: usize, limit: usize) -> Result<Option<Activity>, BackendError> {
+        let client = self.client()?;
+        let pipeline = client.pipeline();
+        let _: () = pipeline.exists(self.keys.session(id)).await?;
+        let _: () = pipeline
+            .hmget(
+                self.keys.activity(id),
+                vec![
+                    "start", "last", "count", "idle", "deadline", "user", "ended", "ended_at",
+                ],
+            )
+            .await?;
+        // Newest last in Redis: the slice [-(offset+limit), -(offset+1)], reversed below.
+        let (from, to) = (-((offset + limit) as i64), -(offset as i64) - 1);
+        let _: () = pipeline.lrange(self.keys.pages(id), from, to).await?;
+        let _: () = pipeline.lrange(self.keys.first_pages(id), 0, -1).await?;
+        let (alive, fields, pages, first_pages): (i64, Vec<Option<String>>, Vec<String>, Vec<String>) =
+            pipeline.all().await?;
+        let field = |i: usize| fields.get(i).cloned().flatten();
+        let number = |i: usize| field(i).and_then(|v| v.parse::<i64>().ok());
+        let Some(started_at) = number(0) else {
+            return Ok(None);
+        };
+        let mut pages: Vec<PageVisit> = pages.iter().filter_map(|p| parse_visit(p)).collect();
+        pages.reverse();
+        Ok(Some(Activity {
+            summary: ActivitySummary {
+                started_at,
+                last_seen: number(1).unwrap_or(started_at),
+                page_count: number(2).unwrap_or(0),
+            },
+            policy: ExpiryPolicy {
+                idle_ms: number(3).unwrap_or(self.fallback_idle_ms),
+                deadline: number(4),
+            },
+            user_id: number(5),
+            alive: alive == 1,
+            ended: field(6).map(|reason| EndMark {
+                reason,
+                at: number(7).unwrap_or(started_at),
+            }),
+            pages,
+            first_pages,
+        }))
+    }
+
+    async fn due_sessions(&self, now: Millis, limit: usize) -> Result<Vec<String>, BackendError> {
+        Ok(self
+            .client()?
+            .zrangebyscore(self.keys.expiries(), "-inf", now as f64, false, Some((0, limit as i64)))
+            .await?)
+    }
+
+    async fn reschedule(&self, id: &str, at: Millis) -> Result<(), BackendError> {
+        let _: i64 = self
+            .client()?
+            .zadd(self.keys.expiries(), None, None, false, false, (at as f64, id))
+            .await?;
+        Ok(())
+    }
+
+    async fn forget_activity(&self, id: &str) -> Result<(), BackendError> {
+        let client = self.client()?;
+        let pipeline = client.pipeline();
+        let _: () = pipeline
+            .del(vec![
+                self.keys.activity(id),
+                self.keys.pages(id),
+                self.keys.first_pages(id),
+            ])
+            .await?;
+        let _: () = pipeline.zrem(self.keys.expiries(), id).await?;
+        let _: Vec<Value> = pipeline.all().await?;
+        Ok(())
+    }
+
+    async fn try_lock(&self, name: &str, token: &str, ttl_ms: i64) -> Result<bool, BackendError> {
+        let taken: Option<String> = self
+            .client()?
+            .set(
+                self.keys.lock(name),
+                token,
+                Some(Expiration::PX(ttl_ms)),
+                Some(SetOptions::NX),
+                false,
+            )
+            .await?;
+        Ok(taken.is_some())
+    }
+
+    async fn unlock(&self, name: &str, token: &str) -> Result<(), BackendError> {
+        let _: i64 = self.eval(&self.unlock, vec![self.keys.lock(name)], vec![token]).await?;
         Ok(())
     }
 

@@ -1,4 +1,5 @@
 //! sea-orm entities: one file per table, mirroring the migrations. Logic lives elsewhere.
 
 pub mod preferences;
+pub mod session_history;
 pub mod user;

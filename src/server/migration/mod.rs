@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261101_000001_create_users;
 mod m20261102_000001_create_preferences;
+mod m20261123_000001_create_session_history;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261101_000001_create_users::Migration),
             Box::new(m20261102_000001_create_preferences::Migration),
+            Box::new(m20261123_000001_create_session_history::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! All SQL lives here, one file per table.
 
 pub mod preferences;
+pub mod session_history;
 pub mod users;
 
 use sea_orm::{DbErr, SqlErr};

@@ -121,7 +121,11 @@ async fn bearer_session(state: &AppState, headers: &header::HeaderMap) -> Option
 
 pub async fn session_middleware(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let settings = &state.sessions;
-    let store = Arc::new(RequestStore::new(state.backend.clone(), settings.clone()));
+    let store = Arc::new(RequestStore::new(
+        state.backend.clone(),
+        state.archiver(),
+        settings.clone(),
+    ));
     let cookie_present = settings.cookie.present(request.headers());
     // The id the client already holds: from its cookie or, for API clients without one, from
     // its bearer token. A cookie is sent only when the id changes from this.

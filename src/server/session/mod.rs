@@ -23,6 +23,8 @@ pub use store::{RequestStore, SessionInfo};
 pub mod keys {
     /// [`super::SignedIn`]: present exactly when the session belongs to a user.
     pub const SIGNED_IN: &str = "signed_in";
+    /// Set on a session started through the API (`POST /api/session`), so it has a record.
+    pub const STARTED: &str = "started";
 }
 
 /// The record's value under [`keys::SIGNED_IN`].
@@ -62,6 +64,13 @@ impl SessionSettings {
             user_absolute_ms: ms(config.user_absolute_timeout),
         }
     }
+}
+
+/// The user a record belongs to, if signed in.
+pub fn signed_in_user(data: &std::collections::HashMap<String, serde_json::Value>) -> Option<i64> {
+    data.get(keys::SIGNED_IN)
+        .and_then(|v| serde_json::from_value::<SignedIn>(v.clone()).ok())
+        .map(|s| s.user_id)
 }
 
 /// The expiry rule for a record: guests idle out quickly; users idle out slowly and also hit a
@@ -109,6 +118,27 @@ impl AppSession {
 
     pub fn id(&self) -> Option<Id> {
         self.session.id()
+    }
+
+    /// The id of a live session for this request: the client's, or a new guest session when
+    /// it has none (or its session ended). The response then carries the new cookie.
+    pub async fn ensure_live(&self) -> Result<Id, SessionUnavailable> {
+        // Loading the record tells whether the client's session still exists.
+        self.signed_in().await?;
+        if let Some(id) = self.session.id() {
+            return Ok(id);
+        }
+        self.session
+            .insert(keys::STARTED, true)
+            .await
+            .map_err(|_| SessionUnavailable)?;
+        self.session.save().await.map_err(|_| SessionUnavailable)?;
+        self.session.id().ok_or(SessionUnavailable)
+    }
+
+    /// Says why this session is about to be deleted (flushed), for its history entry.
+    pub fn ending_because(&self, reason: crate::model::EndReason) {
+        self.store.ending_because(reason);
     }
 
     /// The underlying tower-sessions session.

@@ -13,8 +13,14 @@ use tower_sessions::{
     session_store, SessionStore,
 };
 
-use super::{policy_for, SessionSettings};
-use crate::server::backend::{now_ms, ActivitySummary, Backend, BackendError, LoadedSession, NewSession};
+use super::{policy_for, signed_in_user, SessionSettings};
+use crate::{
+    model::EndReason,
+    server::{
+        activity::Archiver,
+        backend::{now_ms, ActivitySummary, Backend, BackendError, LoadedSession, NewSession},
+    },
+};
 
 /// What the last backend call said about the session, beyond the record itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +31,10 @@ pub struct SessionInfo {
 
 pub struct RequestStore {
     backend: Arc<dyn Backend>,
+    archiver: Archiver,
     settings: Arc<SessionSettings>,
+    /// Why the session is being deleted, when the handler said (see [`Self::ending_because`]).
+    end_reason: Mutex<Option<EndReason>>,
     preloaded: Mutex<Option<(Id, Record)>>,
     info: Mutex<Option<SessionInfo>>,
     /// Set when the backend could not be reached: the session's state is unknown, which is not
@@ -40,10 +49,12 @@ impl std::fmt::Debug for RequestStore {
 }
 
 impl RequestStore {
-    pub fn new(backend: Arc<dyn Backend>, settings: Arc<SessionSettings>) -> Self {
+    pub fn new(backend: Arc<dyn Backend>, archiver: Archiver, settings: Arc<SessionSettings>) -> Self {
         Self {
             backend,
+            archiver,
             settings,
+            end_reason: Mutex::new(None),
             preloaded: Mutex::new(None),
             info: Mutex::new(None),
             unavailable: Mutex::new(None),
@@ -80,6 +91,12 @@ impl RequestStore {
         let id = record.id;
         *self.preloaded.lock() = Some((id, record));
         Ok(id)
+    }
+
+    /// Names the reason for the session's deletion later in this request (sign-out). Without
+    /// one, a deletion is an id renewal (sign-in, password change on this device).
+    pub fn ending_because(&self, reason: EndReason) {
+        *self.end_reason.lock() = Some(reason);
     }
 
     pub fn info(&self) -> Option<SessionInfo> {
@@ -126,6 +143,7 @@ impl RequestStore {
                 now,
                 policy,
                 first_page: page,
+                user_id: signed_in_user(&record.data),
             };
             match self.backend.create_session(&new).await {
                 Ok(true) => break,
@@ -196,7 +214,8 @@ impl SessionStore for RequestStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.backend.delete_session(&id.to_string()).await.map_err(|e| {
+        let reason = self.end_reason.lock().take().unwrap_or(EndReason::Renewed);
+        self.archiver.end(&id.to_string(), reason).await.map_err(|e| {
             self.note_error(&e);
             store_error(e)
         })

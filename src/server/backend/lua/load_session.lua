@@ -1,9 +1,9 @@
 -- Loads a session and touches it in one atomic step: marks it seen, records a page view when
 -- one is given, and slides its expiry by its idle timeout, never past its deadline.
 -- Counting with HINCRBY here (not in the record) is what makes concurrent views all count.
--- KEYS: 1 record, 2 activity hash, 3 pages list
+-- KEYS: 1 record, 2 activity hash, 3 pages list, 4 first pages list
 -- ARGV: 1 now (ms), 2 page ('' for none), 3 pages kept, 4 archive grace (ms),
---       5 idle (ms) to assume when the hash lacks one
+--       5 idle (ms) to assume when the hash lacks one, 6 first pages kept
 -- Returns false, or {record, started at, last seen, page count, expires at}.
 local record = redis.call('GET', KEYS[1])
 if not record then
@@ -39,8 +39,12 @@ if ARGV[2] ~= '' then
   count = redis.call('HINCRBY', KEYS[2], 'count', 1)
   redis.call('RPUSH', KEYS[3], ARGV[1] .. ' ' .. ARGV[2])
   redis.call('LTRIM', KEYS[3], -tonumber(ARGV[3]), -1)
+  if count <= tonumber(ARGV[6]) then
+    redis.call('RPUSH', KEYS[4], ARGV[2])
+  end
 end
 redis.call('PEXPIREAT', KEYS[1], expires)
 redis.call('PEXPIREAT', KEYS[2], keep_until)
 redis.call('PEXPIREAT', KEYS[3], keep_until)
+redis.call('PEXPIREAT', KEYS[4], keep_until)
 return {record, start, last, count, expires}

@@ -1,0 +1,278 @@
+//! Ending sessions and archiving them into `session_history`, exactly once.
+//!
+//! An ended session (on purpose or by timing out) keeps its activity in the backend until it is
+//! archived. Archiving reads it, inserts one row keyed by the session's hash (a unique column:
+//! however many archivers race, one row), then forgets the activity. If any step fails the
+//! activity stays scheduled and the sweeper tries again later, so nothing is lost to a fault.
+
+use std::{sync::Arc, time::Duration};
+
+use sea_orm::DatabaseConnection;
+use sha2::{Digest, Sha256};
+
+use crate::{
+    error::{AppError, ErrorCode},
+    model::{same_site_path, EndReason, HistoryEntry, Msg, SessionActivity, Visit},
+    server::{
+        auth::accounts::{require_signed_in, rfc3339, unavailable},
+        backend::{now_ms, Backend, BackendError, Millis},
+        repo::{
+            db_error,
+            session_history::{self, Cursor, NewEntry},
+        },
+        session::AppSession,
+        state::AppState,
+    },
+};
+
+/// How many due sessions one sweep handles; the rest wait for the next.
+const SWEEP_BATCH: usize = 500;
+/// The sweeper lock's lifetime: longer than a sweep takes, short enough that a crashed holder
+/// does not stop archiving for long.
+const SWEEP_LOCK_MS: i64 = 60_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+}
+
+/// What [`Archiver::archive`] did with a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Archived {
+    /// This call wrote its history row.
+    Written,
+    /// Another archiver had written it already (or there was nothing left to archive).
+    AlreadyDone,
+    /// Still alive: rescheduled for when it would expire.
+    StillAlive,
+}
+
+/// What one sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub checked: usize,
+    pub written: usize,
+    /// Another instance held the sweeper lock.
+    pub skipped: bool,
+}
+
+#[derive(Clone)]
+pub struct Archiver {
+    backend: Arc<dyn Backend>,
+    db: DatabaseConnection,
+}
+
+impl std::fmt::Debug for Archiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Archiver").finish_non_exhaustive()
+    }
+}
+
+/// The history row's key for a session: its id's SHA-256, never the id.
+pub fn session_key(id: &str) -> String {
+    Sha256::digest(id.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Archiver {
+    pub fn new(backend: Arc<dyn Backend>, db: DatabaseConnection) -> Self {
+        Self { backend, db }
+    }
+
+    /// Ends a session now and archives it. The session is over once this returns `Ok`, even
+    /// if archiving failed (it is then left to the sweeper, and logged).
+    pub async fn end(&self, id: &str, reason: EndReason) -> Result<(), BackendError> {
+        self.backend.end_session(id, reason.as_str(), now_ms()).await?;
+        if let Err(e) = self.archive(id, now_ms()).await {
+            tracing::warn!(error = %e, "archiving an ended session failed; the sweeper will retry");
+        }
+        Ok(())
+    }
+
+    /// Writes the session's history row if it has ended by `now`, else reschedules its check.
+    pub async fn archive(&self, id: &str, now: Millis) -> Result<Archived, ArchiveError> {
+        let Some(activity) = self.backend.activity(id, 0, 0).await? else {
+            self.backend.forget_activity(id).await?;
+            return Ok(Archived::AlreadyDone);
+        };
+        if activity.alive && activity.ended.is_none() {
+            if activity.ends_at() > now {
+                self.backend.reschedule(id, activity.ends_at()).await?;
+                return Ok(Archived::StillAlive);
+            }
+            // Timed out but its record has not lapsed yet (clocks, TTL granularity): end it
+            // here, marked as expired when it did.
+            self.backend
+                .end_session(id, EndReason::Expired.as_str(), activity.ends_at())
+                .await?;
+        }
+        let reason = activity
+            .ended
+            .as_ref()
+            .and_then(|mark| EndReason::parse(&mark.reason))
+            .unwrap_or(EndReason::Expired);
+        let entry = NewEntry {
+            session_key: session_key(id),
+            user_id: activity.user_id,
+            started_at: activity.summary.started_at,
+            ended_at: activity.ends_at().max(activity.summary.last_seen),
+            page_count: activity.summary.page_count,
+            first_pages: activity.first_pages,
+            end_reason: reason.as_str().to_owned(),
+        };
+        let written = session_history::insert_once(&self.db, &entry).await?;
+        self.backend.forget_activity(id).await?;
+        Ok(if written {
+            Archived::Written
+        } else {
+            Archived::AlreadyDone
+        })
+    }
+
+    /// Archives every session due by `now`, if no other instance is sweeping.
+    pub async fn sweep(&self, now: Millis) -> Result<SweepReport, BackendError> {
+        // Random, so only this sweep can release the lock it took.
+        let token = tower_sessions::session::Id::default().to_string();
+        if !self.backend.try_lock("sweeper", &token, SWEEP_LOCK_MS).await? {
+            return Ok(SweepReport {
+                skipped: true,
+                ..Default::default()
+            });
+        }
+        let mut report = SweepReport::default();
+        let result = async {
+            for id in self.backend.due_sessions(now, SWEEP_BATCH).await? {
+                report.checked += 1;
+                match self.archive(&id, now).await {
+                    Ok(Archived::Written) => report.written += 1,
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "archiving failed; will retry"),
+                }
+            }
+            Ok::<_, BackendError>(())
+        }
+        .await;
+        let _ = self.backend.unlock("sweeper", &token).await;
+        result.map(|()| report)
+    }
+
+    /// Sweeps every `every` until the process ends. Each instance runs one; the lock lets one
+    /// of them work at a time, and the schedule lives in the backend, so restarts lose nothing.
+    pub fn spawn_sweeper(self, every: Duration) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match self.sweep(now_ms()).await {
+                    Ok(report) if report.written > 0 => {
+                        tracing::info!(
+                            archived = report.written,
+                            checked = report.checked,
+                            "swept ended sessions"
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::debug!(error = %e, "sweep skipped: session store unavailable"),
+                }
+            }
+        })
+    }
+}
+
+/// Longest path `POST /api/session/page` accepts.
+pub const MAX_PAGE_LEN: usize = 2048;
+
+/// The session's activity, newest visits first (`offset`, `limit`).
+pub async fn view(
+    state: &AppState,
+    session: &AppSession,
+    offset: usize,
+    limit: usize,
+) -> Result<SessionActivity, AppError> {
+    if limit == 0 || limit > 100 {
+        return Err(AppError::new(ErrorCode::BadRequest, Msg::LimitInvalid));
+    }
+    session.signed_in().await.map_err(|_| AppError::unavailable())?;
+    let Some(id) = session.id() else {
+        return Err(AppError::new(ErrorCode::NotFound, Msg::NoSession));
+    };
+    let activity = state
+        .backend
+        .activity(&id.to_string(), offset, limit)
+        .await
+        .map_err(unavailable)?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, Msg::NoSession))?;
+    let s = activity.summary;
+    Ok(SessionActivity {
+        start_time: rfc3339(s.started_at),
+        last_seen: rfc3339(s.last_seen.max(s.started_at)),
+        session_duration: (s.last_seen - s.started_at).max(0) / 1000,
+        page_count: s.page_count,
+        pages_visited: activity
+            .pages
+            .into_iter()
+            .map(|v| Visit {
+                page: v.path,
+                at: rfc3339(v.at),
+            })
+            .collect(),
+        offset,
+        limit,
+    })
+}
+
+/// Records a page view (a client-side navigation) on the session, starting a guest session
+/// if there is none. Returns the page count and duration in seconds.
+pub async fn track(state: &AppState, session: &AppSession, page: &str) -> Result<(i64, i64), AppError> {
+    if page.len() > MAX_PAGE_LEN || same_site_path(Some(page), "") != page || page.is_empty() {
+        return Err(AppError::fields([("page".to_owned(), Msg::PageInvalid)].into()));
+    }
+    let id = session.ensure_live().await.map_err(|_| AppError::unavailable())?;
+    let loaded = state
+        .backend
+        .load_session(&id.to_string(), now_ms(), Some(page))
+        .await
+        .map_err(unavailable)?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, Msg::NoSession))?;
+    let s = loaded.activity;
+    Ok((s.page_count, (s.last_seen - s.started_at).max(0) / 1000))
+}
+
+/// The user's ended sessions, newest first, from `cursor`.
+pub async fn history(
+    state: &AppState,
+    session: &AppSession,
+    cursor: Option<&str>,
+    limit: u64,
+) -> Result<(Vec<HistoryEntry>, Option<String>), AppError> {
+    let me = require_signed_in(session).await?;
+    if limit == 0 || limit > 100 {
+        return Err(AppError::new(ErrorCode::BadRequest, Msg::LimitInvalid));
+    }
+    let cursor = match cursor.filter(|c| !c.is_empty()) {
+        Some(c) => Some(Cursor::decode(c).ok_or_else(|| AppError::new(ErrorCode::BadRequest, Msg::CursorInvalid))?),
+        None => None,
+    };
+    let (rows, next) = session_history::page_for_user(&state.db, me.user_id, cursor, limit)
+        .await
+        .map_err(db_error)?;
+    let items = rows
+        .into_iter()
+        .map(|r| HistoryEntry {
+            id: r.id,
+            started_at: rfc3339(r.started_at),
+            ended_at: rfc3339(r.ended_at),
+            duration_secs: r.duration_secs,
+            page_count: r.page_count,
+            first_pages: serde_json::from_str(&r.first_pages).unwrap_or_default(),
+            end_reason: EndReason::parse(&r.end_reason).unwrap_or(EndReason::Expired),
+        })
+        .collect();
+    Ok((items, next.map(Cursor::encode)))
+}
