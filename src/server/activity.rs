@@ -198,16 +198,16 @@ pub async fn view(
     if limit == 0 || limit > 100 {
         return Err(AppError::new(ErrorCode::BadRequest, Msg::LimitInvalid));
     }
-    session.signed_in().await.map_err(|_| AppError::unavailable())?;
-    let Some(id) = session.id() else {
-        return Err(AppError::new(ErrorCode::NotFound, Msg::NoSession));
-    };
+    let no_session = || AppError::new(ErrorCode::NotFound, Msg::NoSession);
+    let id = session.id().ok_or_else(no_session)?;
+    // One round trip: the activity read says whether the session is still alive.
     let activity = state
         .backend
         .activity(&id.to_string(), offset, limit)
         .await
         .map_err(unavailable)?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound, Msg::NoSession))?;
+        .filter(|a| a.alive)
+        .ok_or_else(no_session)?;
     let s = activity.summary;
     Ok(SessionActivity {
         start_time: rfc3339(s.started_at),
@@ -233,13 +233,28 @@ pub async fn track(state: &AppState, session: &AppSession, page: &str) -> Result
     if page.len() > MAX_PAGE_LEN || same_site_path(Some(page), "") != page || page.is_empty() {
         return Err(AppError::fields([("page".to_owned(), Msg::PageInvalid)].into()));
     }
-    let id = session.ensure_live().await.map_err(|_| AppError::unavailable())?;
-    let loaded = state
-        .backend
-        .load_session(&id.to_string(), now_ms(), Some(page))
-        .await
-        .map_err(unavailable)?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound, Msg::NoSession))?;
+    let record = |id: tower_sessions::session::Id| async move {
+        state
+            .backend
+            .load_session(&id.to_string(), now_ms(), Some(page))
+            .await
+            .map_err(unavailable)
+    };
+    // The usual case, one round trip: the client's session is live and the view is recorded.
+    let loaded = match session.id() {
+        Some(id) => record(id).await?,
+        None => None,
+    };
+    let loaded = match loaded {
+        Some(loaded) => loaded,
+        // No session, or it ended: start a guest one and record the view there.
+        None => {
+            let id = session.ensure_live().await.map_err(|_| AppError::unavailable())?;
+            record(id)
+                .await?
+                .ok_or_else(|| AppError::new(ErrorCode::NotFound, Msg::NoSession))?
+        }
+    };
     let s = loaded.activity;
     Ok((s.page_count, (s.last_seen - s.started_at).max(0) / 1000))
 }

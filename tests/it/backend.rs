@@ -40,7 +40,7 @@ fn new_session<'a>(id: &'a str, now: i64, deadline: Option<i64>, page: Option<&'
 }
 
 #[tokio::test]
-async fn create_load_save_delete() {
+async fn create_load_save_end_and_forget() {
     for backend in backends().await {
         let kind = backend.kind();
         let id = unique("s");
@@ -83,9 +83,32 @@ async fn create_load_save_delete() {
             "{\"r\":2}"
         );
 
-        backend.delete_session(&id).await.unwrap();
+        backend.end_session(&id, "sign_out", now + 25).await.unwrap();
         assert!(
             backend.load_session(&id, now + 30, None).await.unwrap().is_none(),
+            "{kind:?}"
+        );
+        // Ended: unusable, but the activity waits for the archive, marked and due.
+        let kept = backend.activity(&id, 0, 10).await.unwrap().unwrap();
+        assert!(!kept.alive, "{kind:?}");
+        assert_eq!(kept.summary.page_count, 2, "{kind:?}");
+        let mark = kept.ended.as_ref().map(|m| (m.reason.as_str(), m.at));
+        assert_eq!(mark, Some(("sign_out", now + 25)), "{kind:?}");
+        assert_eq!(kept.first_pages, ["/", "/a"], "{kind:?}");
+        let newest = kept.pages.first().map(|p| p.path.as_str());
+        assert_eq!(newest, Some("/a"), "{kind:?}: newest first");
+        assert!(
+            backend.due_sessions(now + 25, 10).await.unwrap().contains(&id),
+            "{kind:?}"
+        );
+        // A second end keeps the first reason.
+        backend.end_session(&id, "revoked", now + 26).await.unwrap();
+        let kept = backend.activity(&id, 0, 0).await.unwrap().unwrap();
+        assert_eq!(kept.ended.map(|m| m.reason), Some("sign_out".to_owned()), "{kind:?}");
+        backend.forget_activity(&id).await.unwrap();
+        assert!(backend.activity(&id, 0, 0).await.unwrap().is_none(), "{kind:?}");
+        assert!(
+            !backend.due_sessions(i64::MAX, 10).await.unwrap().contains(&id),
             "{kind:?}"
         );
         assert!(

@@ -240,14 +240,6 @@ impl Backend for MemoryBackend {
         }
     }
 
-    async fn delete_session(&self, id: &str) -> Result<(), BackendError> {
-        let mut state = self.state.lock();
-        state.records.remove(id);
-        state.activity.remove(id);
-        state.unschedule_expiry(id);
-        Ok(())
-    }
-
     async fn end_session(&self, id: &str, reason: &str, now: Millis) -> Result<(), BackendError> {
         let mut state = self.state.lock();
         state.records.remove(id);

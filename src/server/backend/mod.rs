@@ -180,9 +180,6 @@ pub trait Backend: Send + Sync + 'static {
     /// (a session ended meanwhile is never brought back).
     async fn save_session(&self, id: &str, record: &str) -> Result<bool, BackendError>;
 
-    /// Removes a session and its activity, without archiving.
-    async fn delete_session(&self, id: &str) -> Result<(), BackendError>;
-
     /// Ends a session now: the record goes (the session cannot be used again) and the activity
     /// is marked with `reason` and `now` (unless already marked) and kept, due for archiving.
     async fn end_session(&self, id: &str, reason: &str, now: Millis) -> Result<(), BackendError>;

@@ -234,22 +234,6 @@ impl Backend for RedisBackend {
         Ok(saved.is_some())
     }
 
-    async fn delete_session(&self, id: &str) -> Result<(), BackendError> {
-        let client = self.client()?;
-        let pipeline = client.pipeline();
-        let _: () = pipeline
-            .del(vec![
-                self.keys.session(id),
-                self.keys.activity(id),
-                self.keys.pages(id),
-                self.keys.first_pages(id),
-            ])
-            .await?;
-        let _: () = pipeline.zrem(self.keys.expiries(), id).await?;
-        let _: Vec<Value> = pipeline.all().await?;
-        Ok(())
-    }
-
     async fn end_session(&self, id: &str, reason: &str, now: Millis) -> Result<(), BackendError> {
         let keys = vec![self.keys.session(id), self.keys.activity(id)];
         let args: Vec<Value> = vec![reason.into(), now.into()];
