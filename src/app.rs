@@ -9,12 +9,13 @@ use leptos_router::{
 
 use crate::{
     api::auth::{current_user, ChangePassword, Login, Logout, Register, RevokeSession, SignOutOthers, UpdateProfile},
-    components::{footer::Footer, header::Header},
+    components::{footer::Footer, header::Header, page_views::PageViewTracker},
     error::AppError,
     i18n::Locale,
     model::{Preferences, User},
     pages::{
         account::{AccountPage, PasswordPage, SessionsPage},
+        activity::{SessionHistoryPage, ThisSessionPage},
         auth::{LoginPage, RegisterPage},
         home::HomePage,
         not_found::NotFound,
@@ -26,6 +27,8 @@ use crate::{
 /// The full HTML document the server sends. `<html>`'s attributes come from [`Html`] in
 /// [`App`], so they can depend on the request (language, theme) and are right in the first byte.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_page_csp();
     view! {
         <!DOCTYPE html>
         <html>
@@ -42,6 +45,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// Sends the page's Content-Security-Policy, allowing the scripts that carry this response's
+/// nonce (Leptos puts it on the hydration scripts).
+#[cfg(feature = "ssr")]
+fn set_page_csp() {
+    let nonce = leptos::nonce::use_nonce();
+    let response = use_context::<leptos_axum::ResponseOptions>();
+    let state = use_context::<crate::server::state::AppState>();
+    if let (Some(nonce), Some(response), Some(state)) = (nonce, response, state) {
+        let policy = crate::server::protection::page_csp(&nonce.to_string(), !state.config.is_production());
+        if let Ok(value) = http::HeaderValue::from_str(&policy) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
     }
 }
 
@@ -168,6 +186,7 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/porch.css"/>
         <Title formatter=|title: String| if title.is_empty() { "Porch".to_owned() } else { format!("{title} · Porch") }/>
         <Router>
+            <PageViewTracker/>
             <a class="skip-link" href="#main">{tr!(i18n, nav.skip)}</a>
             <Header/>
             <main id="main" class="container">
@@ -178,6 +197,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/sessions") view=SessionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/history") view=SessionHistoryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/session") view=ThisSessionPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

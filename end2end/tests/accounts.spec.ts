@@ -1,4 +1,4 @@
-import { test, expect, settled, register, signIn, twoDevices, uniqueEmail, PASSWORD } from './fixtures';
+import { test, expect, settled, register, signIn, twoDevices, uniqueEmail, withJs, PASSWORD } from './fixtures';
 
 test('register, see the name, sign out, fail with the generic message, sign in', async ({ page, problems }) => {
   const email = uniqueEmail();
@@ -108,4 +108,25 @@ test('editing the profile name shows it on the page and in the header', async ({
   await page.getByLabel('Name').fill('');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByText('Enter your name.')).toBeVisible();
+});
+
+test('too many failed sign-ins are refused with a message saying so, and a way back', async ({ page }) => {
+  // The e2e server keeps the default limit: 5 failures per email and address in 15 minutes.
+  const email = uniqueEmail();
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await signIn(page, email, 'not the password');
+    await expect(page.getByRole('alert')).toHaveText('Invalid email or password');
+  }
+  await signIn(page, email, 'not the password');
+  if (withJs(page)) {
+    // The form stays and says why.
+    await expect(page.getByRole('alert')).toHaveText('Too many attempts. Wait a few minutes, then try again.');
+    await expect(page).toHaveURL(/\/login/);
+  } else {
+    // A page of its own (status 429), with the way back to the form.
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Too many attempts');
+    await expect(page.getByText('Too many attempts. Wait a few minutes, then try again.')).toBeVisible();
+    await page.getByRole('link', { name: 'Go back' }).click();
+    await expect(page).toHaveURL(/\/login/);
+  }
 });

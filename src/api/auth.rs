@@ -5,7 +5,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::server::{
     auth::accounts::{self, Registration},
-    forms::{finish, request_context, take_feedback, Outcome},
+    forms::{finish, request_context, take_feedback, with_status, Outcome},
 };
 use crate::{
     error::AppError,
@@ -133,7 +133,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 #[server(prefix = "/api/fn", endpoint = "list_sessions")]
 pub async fn list_sessions() -> Result<Vec<DeviceSession>, AppError> {
     let (state, session, _) = request_context()?;
-    accounts::list_sessions(&state, &session).await
+    with_status(accounts::list_sessions(&state, &session).await)
 }
 
 #[server(prefix = "/api/fn", endpoint = "revoke_session")]

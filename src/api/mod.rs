@@ -2,5 +2,6 @@
 //! calls the plain function in `server::*` that the JSON API calls too, and maps the outcome
 //! for JavaScript and no-JavaScript clients alike (`server::forms`).
 
+pub mod activity;
 pub mod auth;
 pub mod preferences;

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use crate::{app::use_locale, tr};
 
@@ -9,6 +10,7 @@ pub fn Footer() -> impl IntoView {
         <footer class="site-footer">
             <div class="container">
                 <p>{tr!(i18n, footer.tagline)}</p>
+                <p><A href="/session">{tr!(i18n, nav.this_session)}</A></p>
             </div>
         </footer>
     }

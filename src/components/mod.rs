@@ -3,3 +3,4 @@
 pub mod footer;
 pub mod form;
 pub mod header;
+pub mod page_views;

@@ -51,6 +51,9 @@ impl EndReason {
     }
 }
 
+/// Newest page views kept per session; the total count is kept separately.
+pub const PAGES_KEPT: usize = 100;
+
 /// One visited page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Visit {
@@ -89,4 +92,14 @@ pub struct SessionActivity {
     pub pages_visited: Vec<Visit>,
     pub offset: usize,
     pub limit: usize,
+}
+
+/// One page of a user's history: `GET /api/auth/history` and the history page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryPage {
+    /// Newest first.
+    pub items: Vec<HistoryEntry>,
+    /// Where the next (older) page starts; `None` on the last page.
+    pub next_cursor: Option<String>,
 }

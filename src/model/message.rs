@@ -69,6 +69,9 @@ messages! {
     PageInvalid => page_invalid,
     CursorInvalid => cursor_invalid,
     LimitInvalid => limit_invalid,
+    RateLimited => rate_limited,
+    CrossSite => cross_site,
+    TimedOut => timed_out,
 }
 
 /// English, for logs and `Display`.

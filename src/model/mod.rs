@@ -7,7 +7,7 @@ pub mod message;
 pub mod preferences;
 
 pub use account::{DeviceSession, Email, Name, Password, User};
-pub use activity::{EndReason, HistoryEntry, SessionActivity, Visit};
+pub use activity::{EndReason, HistoryEntry, HistoryPage, SessionActivity, Visit};
 pub use message::Msg;
 pub use preferences::{Language, Preferences, Theme};
 
@@ -33,9 +33,15 @@ pub struct FormFeedback {
 /// `/\\evil.example`), so a client-supplied return address cannot be an open redirect.
 pub fn same_site_path<'a>(path: Option<&'a str>, fallback: &'a str) -> &'a str {
     match path {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && p.len() <= 512 => p,
+        Some(p) if is_same_site_path(p) && p.len() <= 512 => p,
         _ => fallback,
     }
+}
+
+/// True for an absolute path on this site: `/settings`, never `//evil.example` or
+/// `/\\evil.example` (which browsers read as another host), nor text with control characters.
+pub fn is_same_site_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.chars().any(char::is_control)
 }
 
 /// Where to go after signing in: the requested same-site path, else the account page.

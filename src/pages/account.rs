@@ -12,7 +12,7 @@ use crate::{
     app::use_locale,
     app::{full_page_load, Auth, CurrentPreferences},
     components::form::{Field, FormMessage, FormState},
-    error::AppError,
+    error::{AppError, ErrorCode},
     model::{format, DeviceSession, Msg, User},
     tr,
 };
@@ -20,7 +20,9 @@ use crate::{
 /// Renders `children` with the signed-in user; guests are sent to the sign-in page (and come
 /// back here after), and a store outage shows a 503 notice instead of a wrong answer.
 #[component]
-fn RequireUser<V: IntoView + 'static>(children: impl Fn(User) -> V + Send + Sync + Clone + 'static) -> impl IntoView {
+pub fn RequireUser<V: IntoView + 'static>(
+    children: impl Fn(User) -> V + Send + Sync + Clone + 'static,
+) -> impl IntoView {
     let auth = expect_context::<Auth>();
     let location = use_location();
     view! {
@@ -43,8 +45,8 @@ fn RequireUser<V: IntoView + 'static>(children: impl Fn(User) -> V + Send + Sync
     }
 }
 
-/// A notice for a failure the user cannot fix (the session store or database is down), sent
-/// with the error's status (503) when rendered on the server.
+/// A notice for a failure the user cannot fix (mostly the session store or database being
+/// down), sent with the error's status (503) when rendered on the server.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -52,28 +54,38 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         response.set_status(
             http::StatusCode::from_u16(error.code.status()).unwrap_or(http::StatusCode::SERVICE_UNAVAILABLE),
         );
-        if error.code == crate::error::ErrorCode::Unavailable {
+        if error.code == ErrorCode::Unavailable {
             response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from_static("5"));
         }
     }
     let i18n = use_locale();
     let current = expect_context::<CurrentPreferences>();
+    let missing = error.code == ErrorCode::NotFound;
+    let title = move || {
+        use crate::i18n::td_string;
+        if missing {
+            td_string!(i18n.get(), not_found.title)
+        } else {
+            td_string!(i18n.get(), unavailable.title)
+        }
+    };
     view! {
         <section class="notice" role="alert">
-            <h1>{tr!(i18n, unavailable.title)}</h1>
+            <h1>{title}</h1>
             <p>{move || error.message.text(current.0.get().language)}</p>
         </section>
     }
 }
 
 #[component]
-fn AccountNav() -> impl IntoView {
+pub fn AccountNav() -> impl IntoView {
     let i18n = use_locale();
     view! {
         <nav class="tabs" aria-label=tr!(i18n, account.nav)>
             <A href="/account" exact=true>{tr!(i18n, account.tab_profile)}</A>
             <A href="/account/password">{tr!(i18n, account.tab_password)}</A>
             <A href="/account/sessions">{tr!(i18n, account.tab_sessions)}</A>
+            <A href="/account/history">{tr!(i18n, account.tab_history)}</A>
         </nav>
     }
 }

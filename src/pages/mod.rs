@@ -1,6 +1,7 @@
 //! One routed page per file (closely related pages share one).
 
 pub mod account;
+pub mod activity;
 pub mod auth;
 pub mod home;
 pub mod not_found;

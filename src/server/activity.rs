@@ -9,13 +9,16 @@ use std::{sync::Arc, time::Duration};
 
 use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
+use tower_sessions::session::Id;
 
 use crate::{
     error::{AppError, ErrorCode},
-    model::{same_site_path, EndReason, HistoryEntry, Msg, SessionActivity, Visit},
+    model::{is_same_site_path, EndReason, HistoryEntry, HistoryPage, Msg, SessionActivity, Visit},
     server::{
         auth::accounts::{require_signed_in, rfc3339, unavailable},
         backend::{now_ms, Backend, BackendError, Millis},
+        client::ClientInfo,
+        ratelimit::Rule,
         repo::{
             db_error,
             session_history::{self, Cursor, NewEntry},
@@ -88,6 +91,12 @@ impl Archiver {
     /// if archiving failed (it is then left to the sweeper, and logged).
     pub async fn end(&self, id: &str, reason: EndReason) -> Result<(), BackendError> {
         self.backend.end_session(id, reason.as_str(), now_ms()).await?;
+        if matches!(
+            reason,
+            EndReason::Revoked | EndReason::PasswordChange | EndReason::SignOutEverywhere
+        ) {
+            let _ = self.backend.note_revoked(id, now_ms()).await;
+        }
         if let Err(e) = self.archive(id, now_ms()).await {
             tracing::warn!(error = %e, "archiving an ended session failed; the sweeper will retry");
         }
@@ -154,6 +163,8 @@ impl Archiver {
                     Err(e) => tracing::warn!(error = %e, "archiving failed; will retry"),
                 }
             }
+            // Expired cache and revocation index entries go too: indexes never need a scan.
+            self.backend.trim_indexes(now).await?;
             Ok::<_, BackendError>(())
         }
         .await;
@@ -185,6 +196,10 @@ impl Archiver {
     }
 }
 
+/// Largest offset into a session's visits that is looked up; only the latest
+/// [`PAGES_KEPT`](crate::model::activity::PAGES_KEPT) exist anyway.
+pub const MAX_OFFSET: usize = 1_000;
+
 /// Longest path `POST /api/session/page` accepts.
 pub const MAX_PAGE_LEN: usize = 2048;
 
@@ -199,7 +214,11 @@ pub async fn view(
         return Err(AppError::new(ErrorCode::BadRequest, Msg::LimitInvalid));
     }
     let no_session = || AppError::new(ErrorCode::NotFound, Msg::NoSession);
-    let id = session.id().ok_or_else(no_session)?;
+    let id = match session.id() {
+        Some(id) => id,
+        None if session.store_failed() => return Err(AppError::unavailable()),
+        None => return Err(no_session()),
+    };
     // One round trip: the activity read says whether the session is still alive.
     let activity = state
         .backend
@@ -227,10 +246,30 @@ pub async fn view(
     })
 }
 
+/// The request's live session: the client's, or a new guest session (counted against the
+/// per-address limit on new sessions) when it has none or its session ended.
+pub async fn live_session(state: &AppState, session: &AppSession, client: &ClientInfo) -> Result<Id, AppError> {
+    // Loading tells whether the client's session still exists.
+    session.signed_in().await.map_err(|_| AppError::unavailable())?;
+    if let Some(id) = session.id() {
+        return Ok(id);
+    }
+    state
+        .limiter()
+        .hit(&client.rate, Rule::Sessions, &client.ip_subject())
+        .await?;
+    session.ensure_live().await.map_err(|_| AppError::unavailable())
+}
+
 /// Records a page view (a client-side navigation) on the session, starting a guest session
 /// if there is none. Returns the page count and duration in seconds.
-pub async fn track(state: &AppState, session: &AppSession, page: &str) -> Result<(i64, i64), AppError> {
-    if page.len() > MAX_PAGE_LEN || same_site_path(Some(page), "") != page || page.is_empty() {
+pub async fn track(
+    state: &AppState,
+    session: &AppSession,
+    client: &ClientInfo,
+    page: &str,
+) -> Result<(i64, i64), AppError> {
+    if page.len() > MAX_PAGE_LEN || !is_same_site_path(page) {
         return Err(AppError::fields([("page".to_owned(), Msg::PageInvalid)].into()));
     }
     let record = |id: tower_sessions::session::Id| async move {
@@ -249,7 +288,7 @@ pub async fn track(state: &AppState, session: &AppSession, page: &str) -> Result
         Some(loaded) => loaded,
         // No session, or it ended: start a guest one and record the view there.
         None => {
-            let id = session.ensure_live().await.map_err(|_| AppError::unavailable())?;
+            let id = live_session(state, session, client).await?;
             record(id)
                 .await?
                 .ok_or_else(|| AppError::new(ErrorCode::NotFound, Msg::NoSession))?
@@ -265,7 +304,7 @@ pub async fn history(
     session: &AppSession,
     cursor: Option<&str>,
     limit: u64,
-) -> Result<(Vec<HistoryEntry>, Option<String>), AppError> {
+) -> Result<HistoryPage, AppError> {
     let me = require_signed_in(session).await?;
     if limit == 0 || limit > 100 {
         return Err(AppError::new(ErrorCode::BadRequest, Msg::LimitInvalid));
@@ -289,5 +328,8 @@ pub async fn history(
             end_reason: EndReason::parse(&r.end_reason).unwrap_or(EndReason::Expired),
         })
         .collect();
-    Ok((items, next.map(Cursor::encode)))
+    Ok(HistoryPage {
+        items,
+        next_cursor: next.map(Cursor::encode),
+    })
 }

@@ -5,6 +5,8 @@ use std::net::{IpAddr, SocketAddr};
 use axum::{extract::ConnectInfo, http::HeaderMap};
 use http::request::Parts;
 
+use super::ratelimit::{ip_subject, RateNote};
+
 /// The longest User-Agent kept with a session.
 const MAX_USER_AGENT: usize = 512;
 
@@ -14,12 +16,23 @@ pub struct ClientInfo {
     pub user_agent: String,
     /// The request's headers (cookies, Accept-Language), for rules that depend on them.
     pub headers: HeaderMap,
+    /// Where rate limits met by this request are noted, for its response headers.
+    pub rate: RateNote,
 }
 
 impl ClientInfo {
     pub fn from_parts(parts: &Parts, trusted_proxies: &[IpAddr]) -> Self {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        Self::from_headers(&parts.headers, peer, trusted_proxies)
+        let mut client = Self::from_headers(&parts.headers, peer, trusted_proxies);
+        if let Some(note) = parts.extensions.get::<RateNote>() {
+            client.rate = note.clone();
+        }
+        client
+    }
+
+    /// The client's address as rate limits count it.
+    pub fn ip_subject(&self) -> String {
+        ip_subject(self.ip)
     }
 
     pub fn from_headers(headers: &HeaderMap, peer: Option<IpAddr>, trusted_proxies: &[IpAddr]) -> Self {
@@ -36,6 +49,7 @@ impl ClientInfo {
             ip: client_ip(headers, peer, trusted_proxies),
             user_agent,
             headers: headers.clone(),
+            rate: RateNote::default(),
         }
     }
 }

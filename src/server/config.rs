@@ -76,6 +76,46 @@ pub struct SessionConfig {
     pub sweep_interval: Duration,
 }
 
+/// At most `max` in any `window` (a fixed window that starts with the first hit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub max: u32,
+    pub window: Duration,
+}
+
+impl Limit {
+    pub const fn new(max: u32, window_secs: u64) -> Self {
+        Self {
+            max,
+            window: Duration::from_secs(window_secs),
+        }
+    }
+}
+
+/// The rate limits, kept in Redis (or in memory without it) so they hold across instances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Failed sign-ins per email and client address; a success clears them.
+    pub sign_in: Limit,
+    /// Failed sign-ins per client address, whatever the email.
+    pub sign_in_ip: Limit,
+    /// Registrations per client address.
+    pub register: Limit,
+    /// New sessions per client address.
+    pub sessions: Limit,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            sign_in: Limit::new(5, 15 * 60),
+            sign_in_ip: Limit::new(50, 15 * 60),
+            register: Limit::new(10, 3600),
+            sessions: Limit::new(300, 10 * 60),
+        }
+    }
+}
+
 /// A secret key; never printed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -103,6 +143,15 @@ pub struct Config {
     pub secret: Secret,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
+    pub rate_limits: RateLimits,
+    /// How long a request may take in all before it is answered with 503.
+    pub request_timeout: Duration,
+    /// How long a client has to send a request's headers before the connection is closed.
+    pub header_read_timeout: Duration,
+    /// A private listener for `/metrics` (and the health routes), e.g. `127.0.0.1:9898`.
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Also serve `/metrics` on the public listener.
+    pub metrics_public: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -252,6 +301,18 @@ impl Config {
                 .collect::<Result<_, _>>()?,
         };
 
+        let defaults = RateLimits::default();
+        let rate_limits = RateLimits {
+            sign_in: parse_limit("RATE_LIMIT_SIGN_IN", get("RATE_LIMIT_SIGN_IN"), defaults.sign_in)?,
+            sign_in_ip: parse_limit(
+                "RATE_LIMIT_SIGN_IN_IP",
+                get("RATE_LIMIT_SIGN_IN_IP"),
+                defaults.sign_in_ip,
+            )?,
+            register: parse_limit("RATE_LIMIT_REGISTER", get("RATE_LIMIT_REGISTER"), defaults.register)?,
+            sessions: parse_limit("RATE_LIMIT_SESSIONS", get("RATE_LIMIT_SESSIONS"), defaults.sessions)?,
+        };
+
         Ok(Config {
             env,
             leptos,
@@ -260,6 +321,27 @@ impl Config {
             session,
             secret,
             trusted_proxies,
+            rate_limits,
+            request_timeout: parse_duration_var("REQUEST_TIMEOUT", get("REQUEST_TIMEOUT"), Duration::from_secs(15))?,
+            header_read_timeout: parse_duration_var(
+                "HEADER_READ_TIMEOUT",
+                get("HEADER_READ_TIMEOUT"),
+                Duration::from_secs(10),
+            )?,
+            metrics_addr: match get("METRICS_ADDR") {
+                None => None,
+                Some(addr) => Some(addr.parse().map_err(|_| {
+                    err(
+                        "METRICS_ADDR",
+                        format!("{addr:?} is not an address like 127.0.0.1:9898"),
+                    )
+                })?),
+            },
+            metrics_public: match get("METRICS_PUBLIC").as_deref() {
+                None | Some("false") | Some("0") => false,
+                Some("true") | Some("1") => true,
+                Some(other) => return Err(err("METRICS_PUBLIC", format!("{other:?}: use true or false"))),
+            },
         })
     }
 
@@ -357,6 +439,19 @@ fn parse_number(
     }
 }
 
+/// `5/15m`: at most 5 per 15 minutes.
+fn parse_limit(var: &'static str, value: Option<String>, default: Limit) -> Result<Limit, ConfigError> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    let parsed = value.split_once('/').and_then(|(max, window)| {
+        let max: u32 = max.trim().parse().ok().filter(|m| *m > 0)?;
+        let window = parse_duration(window).filter(|d| !d.is_zero())?;
+        Some(Limit { max, window })
+    });
+    parsed.ok_or_else(|| err(var, format!("{value:?} is not a limit like 5/15m (count/duration)")))
+}
+
 fn parse_duration_var(var: &'static str, value: Option<String>, default: Duration) -> Result<Duration, ConfigError> {
     match value {
         None => Ok(default),
@@ -416,6 +511,18 @@ mod tests {
         assert_eq!(c.session.guest_idle_timeout, Duration::from_secs(1800));
         assert_eq!(c.session.user_idle_timeout, Duration::from_secs(7 * 86400));
         assert_eq!(c.session.user_absolute_timeout, Duration::from_secs(30 * 86400));
+    }
+
+    #[test]
+    fn rate_limits_read_as_count_per_duration() {
+        let c = config(&[("RATE_LIMIT_SIGN_IN", "3/10m"), ("RATE_LIMIT_SESSIONS", " 1000 / 1h ")]).unwrap();
+        assert_eq!(c.rate_limits.sign_in, Limit::new(3, 600));
+        assert_eq!(c.rate_limits.sessions, Limit::new(1000, 3600));
+        assert_eq!(c.rate_limits.register, RateLimits::default().register);
+        for bad in ["5", "0/1m", "5/0s", "x/1m", "5/soon"] {
+            let e = config(&[("RATE_LIMIT_REGISTER", bad)]).unwrap_err();
+            assert_eq!(e.var, "RATE_LIMIT_REGISTER", "{bad}");
+        }
     }
 
     #[test]

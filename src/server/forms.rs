@@ -5,14 +5,14 @@
 //! 4xx status). Without it, the browser posted a plain form and expects a page: the outcome is
 //! kept in the session for one view ([`FormFeedback`]) and the browser is redirected.
 
-use http::{header, request::Parts};
+use http::{header, request::Parts, HeaderMap};
 use leptos::prelude::{expect_context, use_context};
 use leptos_axum::ResponseOptions;
 
 use super::{client::ClientInfo, session::AppSession, state::AppState};
 use crate::{
     error::AppError,
-    model::{FormFeedback, Msg},
+    model::{is_same_site_path, FormFeedback, Msg},
 };
 
 /// Session key of the pending [`FormFeedback`].
@@ -80,15 +80,14 @@ pub async fn finish<T>(
             }
         }
         Err(error) => {
-            if let Some(options) = use_context::<ResponseOptions>() {
-                options.set_status(
-                    http::StatusCode::from_u16(error.code.status()).unwrap_or(http::StatusCode::BAD_REQUEST),
-                );
-                if error.code == crate::error::ErrorCode::Unavailable {
-                    options.insert_header(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
-                }
-            }
-            if plain {
+            set_error_status(error);
+            // A refused attempt or an outage is answered on the spot (429 or 503, with a page
+            // for the browser: see `ratelimit`), not by a form page that could not show why.
+            let answered_here = matches!(
+                error.code,
+                crate::error::ErrorCode::RateLimited | crate::error::ErrorCode::Unavailable
+            );
+            if plain && !answered_here {
                 if let Some(session) = session {
                     let feedback = FormFeedback {
                         form: outcome.form.into(),
@@ -105,6 +104,24 @@ pub async fn finish<T>(
     result
 }
 
+/// Gives the response the error's status (a server function's default is 500).
+pub fn set_error_status(error: &AppError) {
+    if let Some(options) = use_context::<ResponseOptions>() {
+        options.set_status(http::StatusCode::from_u16(error.code.status()).unwrap_or(http::StatusCode::BAD_REQUEST));
+        if error.code == crate::error::ErrorCode::Unavailable {
+            options.insert_header(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        }
+    }
+}
+
+/// A server function's result with its error's status on the response.
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        set_error_status(error);
+    }
+    result
+}
+
 /// The pending feedback for `form`, removed so it shows once.
 pub async fn take_feedback(session: &AppSession, form: &str) -> Option<FormFeedback> {
     // No session yet: nothing pending, and no store round trip.
@@ -115,4 +132,111 @@ pub async fn take_feedback(session: &AppSession, form: &str) -> Option<FormFeedb
     }
     let _ = session.inner().remove_value(FLASH).await;
     Some(feedback)
+}
+
+/// A browser without JavaScript posted a form and the answer is a refusal it cannot show (429
+/// from a rate limit, 503 from an outage, both sent as JSON by the server function): it gets a
+/// short page in its language instead, saying so, with the way back to the form. Any other
+/// answer passes untouched.
+pub async fn refusal_pages(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let plain = request.method() == http::Method::POST
+        && request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+    // Read up front what the page needs (the request is gone once handled), only for such posts.
+    let page = plain.then(|| {
+        (
+            back_path(request.headers()),
+            super::preferences::guest(&state, request.headers()).prefs,
+        )
+    });
+    let mut response = next.run(request).await;
+    let message = match response.status() {
+        http::StatusCode::TOO_MANY_REQUESTS => Msg::RateLimited,
+        http::StatusCode::SERVICE_UNAVAILABLE => Msg::Unavailable,
+        _ => return response,
+    };
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if let (Some((back, prefs)), false) = (page, is_html) {
+        *response.body_mut() = axum::body::Body::from(refusal_page(prefs, &back, message));
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        headers.remove(header::CONTENT_LENGTH);
+    }
+    response
+}
+
+/// The path of the page the form was on (from `Referer`), else the home page.
+fn back_path(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|referer| {
+            let rest = referer.split_once("://")?.1;
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            (Some(authority) == host && is_same_site_path(path)).then(|| path.to_owned())
+        })
+        .unwrap_or_else(|| "/".into())
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A small page in the visitor's language and theme: what happened, and the way back.
+fn refusal_page(prefs: crate::model::Preferences, back: &str, message: Msg) -> String {
+    use crate::i18n::td_string;
+    let locale = prefs.language.locale();
+    let title = match message {
+        Msg::RateLimited => td_string!(locale, unavailable.too_many_title),
+        _ => td_string!(locale, unavailable.title),
+    };
+    let message = message.text(prefs.language);
+    let go_back = td_string!(locale, unavailable.go_back);
+    format!(
+        "<!DOCTYPE html><html lang=\"{lang}\" dir=\"{dir}\" data-theme=\"{theme}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title} · Porch</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/porch.css\"></head><body><main id=\"main\" class=\"container\">\
+         <section class=\"notice\" role=\"alert\"><h1>{title}</h1><p>{message}</p>\
+         <p><a href=\"{back}\">{go_back}</a></p></section></main></body></html>",
+        lang = prefs.language.as_str(),
+        dir = prefs.language.dir(),
+        theme = prefs.theme.as_str(),
+        back = escape(back),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_way_back_is_a_path_on_this_site() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, "app.example:3000".parse().unwrap());
+        headers.insert(
+            header::REFERER,
+            "http://app.example:3000/login?next=/account".parse().unwrap(),
+        );
+        assert_eq!(back_path(&headers), "/login?next=/account");
+        headers.insert(header::REFERER, "https://evil.example/login".parse().unwrap());
+        assert_eq!(back_path(&headers), "/");
+        assert_eq!(escape("/a\"><script>"), "/a&quot;&gt;&lt;script&gt;");
+    }
 }

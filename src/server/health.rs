@@ -6,11 +6,16 @@
 
 use std::time::Duration;
 
-use axum::{extract::State, Json};
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
 use serde::Serialize;
 
 use super::{
-    backend::{BackendError, BackendKind},
+    backend::{now_ms, BackendError, BackendKind, SessionStats},
     state::AppState,
 };
 
@@ -38,10 +43,20 @@ pub enum DatabaseStatus {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Health {
     pub status: Status,
     pub redis: RedisStatus,
     pub database: DatabaseStatus,
+    /// `null` while the session store cannot be read.
+    pub session_stats: Option<SessionStats>,
+}
+
+impl Health {
+    /// Whether this instance should get traffic: every dependency answers.
+    pub fn ready(&self) -> bool {
+        self.status == Status::Ok
+    }
 }
 
 /// Upper bound for each probe, so the health check itself never hangs.
@@ -63,7 +78,13 @@ pub async fn check(state: &AppState) -> Health {
             _ => DatabaseStatus::Down,
         }
     };
-    let (redis, database) = tokio::join!(redis, database);
+    let stats = async {
+        match tokio::time::timeout(PROBE_TIMEOUT, state.backend.stats(now_ms())).await {
+            Ok(Ok(stats)) => Some(stats),
+            _ => None,
+        }
+    };
+    let (redis, database, session_stats) = tokio::join!(redis, database, stats);
     let status = if redis != RedisStatus::Down && database == DatabaseStatus::Up {
         Status::Ok
     } else {
@@ -73,9 +94,27 @@ pub async fn check(state: &AppState) -> Health {
         status,
         redis,
         database,
+        session_stats,
     }
 }
 
 pub async fn handler(State(state): State<AppState>) -> Json<Health> {
     Json(check(&state).await)
+}
+
+/// `GET /healthz`: the process is alive and answering; no dependency is asked.
+pub async fn alive() -> &'static str {
+    "ok"
+}
+
+/// `GET /readyz`: 200 when Redis (if configured) and the database answer, else 503, so a load
+/// balancer can take this instance out of rotation while they are down.
+pub async fn ready(State(state): State<AppState>) -> Response {
+    let health = check(&state).await;
+    let status = if health.ready() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(health)).into_response()
 }

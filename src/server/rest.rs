@@ -3,9 +3,9 @@
 
 use axum::{
     extract::{rejection::JsonRejection, FromRequest, FromRequestParts, Path, Request, State},
-    http::{header, request::Parts, HeaderMap, StatusCode},
+    http::{header, request::Parts, HeaderMap, Method, StatusCode},
     response::{IntoResponse, Response},
-    routing::{delete, get, post, put},
+    routing::{delete, get, post, put, MethodRouter},
     Extension, Json, Router,
 };
 use serde::{de::DeserializeOwned, Deserialize};
@@ -24,20 +24,34 @@ use crate::{
     model::{EndReason, Msg},
 };
 
+/// Every JSON API route as (path, method, handler). The router is built from this list, and
+/// tests walk it to reach every route (for instance to check that none accepts a cross-site
+/// request), so a new route cannot be left out of either.
+pub fn endpoints() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
+    vec![
+        ("/api/auth/register", Method::POST, post(register)),
+        ("/api/auth/login", Method::POST, post(login)),
+        ("/api/auth/logout", Method::POST, post(logout)),
+        ("/api/auth/logout-all", Method::POST, post(logout_all)),
+        ("/api/auth/profile", Method::GET, get(get_profile)),
+        ("/api/auth/profile", Method::PUT, put(put_profile)),
+        ("/api/auth/profile/password", Method::PUT, put(put_password)),
+        ("/api/auth/sessions", Method::GET, get(list_sessions)),
+        ("/api/auth/sessions/{id}", Method::DELETE, delete(revoke_session)),
+        ("/api/preferences", Method::GET, get(get_preferences)),
+        ("/api/preferences", Method::POST, post(post_preferences)),
+        ("/api/session", Method::GET, get(get_session)),
+        ("/api/session", Method::POST, post(start_session)),
+        ("/api/session", Method::DELETE, delete(end_session)),
+        ("/api/session/page", Method::POST, post(track_page)),
+        ("/api/auth/history", Method::GET, get(get_history)),
+    ]
+}
+
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/register", post(register))
-        .route("/api/auth/login", post(login))
-        .route("/api/auth/logout", post(logout))
-        .route("/api/auth/logout-all", post(logout_all))
-        .route("/api/auth/profile", get(get_profile).put(put_profile))
-        .route("/api/auth/profile/password", put(put_password))
-        .route("/api/auth/sessions", get(list_sessions))
-        .route("/api/auth/sessions/{id}", delete(revoke_session))
-        .route("/api/preferences", get(get_preferences).post(post_preferences))
-        .route("/api/session", get(get_session).post(start_session).delete(end_session))
-        .route("/api/session/page", post(track_page))
-        .route("/api/auth/history", get(get_history))
+    endpoints()
+        .into_iter()
+        .fold(Router::new(), |router, (path, _, handler)| router.route(path, handler))
 }
 
 /// A JSON body whose problems come back in the API's error shape, never axum's plain text.
@@ -140,7 +154,7 @@ async fn get_profile(
     Extension(session): Extension<AppSession>,
 ) -> Result<Response, AppError> {
     let me = accounts::require_signed_in(&session).await?;
-    let user = accounts::profile(&state, me.user_id)
+    let user = accounts::profile(&state, me.user_id, None)
         .await?
         .ok_or_else(AppError::not_found)?;
     Ok(Json(json!({ "user": user })).into_response())
@@ -246,8 +260,9 @@ type Query = axum::extract::Query<std::collections::HashMap<String, String>>;
 async fn start_session(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
+    Client(client): Client,
 ) -> Result<Response, AppError> {
-    session.ensure_live().await.map_err(|_| AppError::unavailable())?;
+    activity::live_session(&state, &session, &client).await?;
     let view = activity::view(&state, &session, 0, 1).await?;
     Ok((StatusCode::CREATED, Json(json!({ "startTime": view.start_time }))).into_response())
 }
@@ -259,7 +274,13 @@ async fn get_session(
 ) -> Result<Response, AppError> {
     let offset = query_number(&query, "offset", 0)?;
     let limit = query_number(&query, "limit", 20)?;
-    let view = activity::view(&state, &session, offset.min(1_000) as usize, limit.min(1_000) as usize).await?;
+    let view = activity::view(
+        &state,
+        &session,
+        (offset as usize).min(activity::MAX_OFFSET),
+        limit.min(1_000) as usize,
+    )
+    .await?;
     Ok(Json(view).into_response())
 }
 
@@ -272,9 +293,10 @@ struct PageBody {
 async fn track_page(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
+    Client(client): Client,
     JsonBody(body): JsonBody<PageBody>,
 ) -> Result<Response, AppError> {
-    let (page_count, duration) = activity::track(&state, &session, &body.page).await?;
+    let (page_count, duration) = activity::track(&state, &session, &client, &body.page).await?;
     Ok(Json(json!({ "pageCount": page_count, "sessionDuration": duration })).into_response())
 }
 
@@ -292,6 +314,6 @@ async fn get_history(
     axum::extract::Query(query): Query,
 ) -> Result<Response, AppError> {
     let limit = query_number(&query, "limit", 20)?;
-    let (items, next) = activity::history(&state, &session, query.get("cursor").map(String::as_str), limit).await?;
-    Ok(Json(json!({ "items": items, "nextCursor": next })).into_response())
+    let page = activity::history(&state, &session, query.get("cursor").map(String::as_str), limit).await?;
+    Ok(Json(page).into_response())
 }

@@ -9,7 +9,6 @@ use axum::{
     extract::Request,
     middleware,
     routing::{any, get},
-    serve::ListenerExt,
     Router,
 };
 use leptos::prelude::provide_context;
@@ -20,8 +19,11 @@ use super::{
     auth::password::{default_params, PasswordHasherPool},
     backend::{memory::MemoryBackend, redis::RedisBackend, Backend, BackendLimits},
     config::Config,
-    db, health,
+    db, forms, health,
+    metrics::{self, Metrics},
     preferences::{cookie::PreferencesCookie, layer::preferences_middleware},
+    protection::{limits_and_headers, refuse_cross_site},
+    ratelimit::rate_limit_layer,
     rest,
     session::{layer::session_middleware, layer::PageRoutes, SessionSettings},
     state::AppState,
@@ -59,6 +61,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    private: Option<(TcpListener, Router)>,
 }
 
 impl Application {
@@ -99,14 +102,21 @@ impl Application {
             page_routes,
             hasher: PasswordHasherPool::new(default_params()),
             preferences_cookie,
+            metrics: Arc::new(Metrics::default()),
         };
 
         let context = {
             let state = state.clone();
             move || provide_context(state.clone())
         };
-        let router = Router::new()
+        let mut router = Router::new();
+        if state.config.metrics_public {
+            router = router.route("/metrics", get(metrics::handler));
+        }
+        let router = router
             .route("/api/health", get(health::handler))
+            .route("/healthz", get(health::alive))
+            .route("/readyz", get(health::ready))
             .merge(rest::routes())
             .leptos_routes_with_context(&state, routes, context.clone(), {
                 let options = leptos_options.clone();
@@ -120,18 +130,45 @@ impl Application {
             // Outermost last: the session is there before preferences are resolved.
             .layer(middleware::from_fn_with_state(state.clone(), preferences_middleware))
             .layer(middleware::from_fn_with_state(state.clone(), session_middleware))
+            .layer(middleware::from_fn(rate_limit_layer))
+            .layer(middleware::from_fn_with_state(state.clone(), forms::refusal_pages))
+            .layer(middleware::from_fn(refuse_cross_site))
+            .layer(middleware::from_fn_with_state(state.clone(), limits_and_headers))
+            .layer(middleware::from_fn_with_state(state.clone(), metrics::observe))
             .with_state(state.clone());
 
         let listener = TcpListener::bind(addr).await.map_err(|e| StartupError::Bind(addr, e))?;
+        // Metrics are for operators: on their own listener unless METRICS_PUBLIC says otherwise.
+        let private = match state.config.metrics_addr {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr).await.map_err(|e| StartupError::Bind(addr, e))?;
+                let router = Router::new()
+                    .route("/metrics", get(metrics::handler))
+                    .route("/healthz", get(health::alive))
+                    .route("/readyz", get(health::ready))
+                    .with_state(state.clone());
+                Some((listener, router))
+            }
+            None => None,
+        };
         Ok(Self {
             listener,
             router,
             state,
+            private,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// The port of the private metrics listener, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.private
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
+            .map(|a| a.port())
     }
 
     pub fn state(&self) -> &AppState {
@@ -143,22 +180,23 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        // Leptos streams a page in several writes; without TCP_NODELAY, Nagle's algorithm and
-        // the client's delayed ACK stall each response by ~40 ms.
-        let listener = self.listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
         let sweeper = self
             .state
             .archiver()
             .spawn_sweeper(self.state.config.session.sweep_interval);
-        let served = axum::serve(
-            listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let private = self.private.map(|(listener, router)| {
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::error!("metrics listener failed: {e}");
+                }
+            })
+        });
+        let header_read_timeout = self.state.config.header_read_timeout;
+        let served = super::serve::serve(self.listener, self.router, header_read_timeout, shutdown).await;
         sweeper.abort();
+        if let Some(private) = private {
+            private.abort();
+        }
         served
     }
 }

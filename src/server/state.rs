@@ -24,9 +24,15 @@ pub struct AppState {
     pub page_routes: Arc<PageRoutes>,
     pub hasher: PasswordHasherPool,
     pub preferences_cookie: PreferencesCookie,
+    pub metrics: Arc<super::metrics::Metrics>,
 }
 
 impl AppState {
+    /// The rate limits, counted in the backend.
+    pub fn limiter(&self) -> super::ratelimit::RateLimiter {
+        super::ratelimit::RateLimiter::new(self.backend.clone(), self.config.rate_limits, self.metrics.clone())
+    }
+
     /// Ends and archives sessions (see [`super::activity`]).
     pub fn archiver(&self) -> super::activity::Archiver {
         super::activity::Archiver::new(self.backend.clone(), self.db.clone())

@@ -6,8 +6,6 @@ use serde_json::{json, Value};
 
 use crate::harness::*;
 
-const PASSWORD: &str = "correct horse battery";
-
 async fn track(app: &TestApp, client: &reqwest::Client, page: &str) -> reqwest::Response {
     client
         .post(app.url("/api/session/page"))
@@ -25,20 +23,6 @@ async fn session_json(app: &TestApp, client: &reqwest::Client, query: &str) -> V
         .unwrap();
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
-}
-
-/// Registers (and so signs in) a new user; returns their email and id.
-async fn sign_up(app: &TestApp, client: &reqwest::Client) -> (String, i64) {
-    let email = format!("{}@example.com", unique("u"));
-    let res = client
-        .post(app.url("/api/auth/register"))
-        .json(&json!({"name": "Ada", "email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let body: Value = res.json().await.unwrap();
-    (email, body["user"]["id"].as_i64().unwrap())
 }
 
 #[tokio::test]
@@ -110,7 +94,15 @@ async fn bad_pages_and_queries_are_400s_and_no_session_is_a_404() {
     let res = browser.get(app.url("/api/session")).send().await.unwrap();
     assert_eq!(res.status(), 404);
     let long = format!("/{}", "a".repeat(2048));
-    for page in ["https://evil.example/", "//evil.example", "relative", "", long.as_str()] {
+    for page in [
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "relative",
+        "",
+        "/line\nbreak",
+        long.as_str(),
+    ] {
         let res = track(&app, &browser, page).await;
         assert_eq!(res.status(), 400, "{page:.40}");
         let err: Value = res.json().await.unwrap();
@@ -124,6 +116,12 @@ async fn bad_pages_and_queries_are_400s_and_no_session_is_a_404() {
         .unwrap();
     assert_eq!(res.status(), 400, "unknown fields are refused");
     assert_eq!(track(&app, &browser, "/ok").await.status(), 200);
+    let longest = format!("/{}", "a".repeat(2047));
+    assert_eq!(
+        track(&app, &browser, &longest).await.status(),
+        200,
+        "2,048 characters is allowed"
+    );
     for query in ["?limit=0", "?limit=abc", "?offset=-1"] {
         let res = browser
             .get(app.url(&format!("/api/session{query}")))
@@ -146,21 +144,9 @@ async fn ending_a_session_archives_it_once_with_its_reason() {
         let res = browser.post(app.url("/api/auth/logout")).send().await.unwrap();
         assert!(res.status().is_success());
         // Sign in again to read the history.
-        let res = browser
-            .post(app.url("/api/auth/login"))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+        let res = sign_in(&app, &browser, &email, PASSWORD).await;
         assert_eq!(res.status(), 200);
-        let history: Value = browser
-            .get(app.url("/api/auth/history"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let history = get_json(&app, &browser, "/api/auth/history").await;
         let items = history["items"].as_array().unwrap();
         assert_eq!(items.len(), 1, "{history}");
         assert_eq!(items[0]["endReason"], "sign_out");
@@ -320,4 +306,198 @@ async fn delete_ends_the_session_archives_it_and_clears_the_cookie() {
     // Tracking again starts a fresh session rather than reviving the ended one.
     let res = track(&app, &browser, "/two").await;
     assert_eq!(res.json::<Value>().await.unwrap()["pageCount"], 1);
+}
+
+/// The page's HTML without Leptos's hydration markers.
+async fn html(browser: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    let res = browser.get(app.url(path)).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    res.text().await.unwrap().replace("<!>", "")
+}
+
+/// The visited paths in a page's table, in the order shown.
+fn listed_paths(html: &str) -> Vec<&str> {
+    html.split(r#"<code class="path">"#)
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</code>").map(|(path, _)| path))
+        .collect()
+}
+
+async fn server_fn(app: &TestApp, browser: &reqwest::Client, name: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    browser
+        .post(app.url(&format!("/api/fn/{name}")))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn this_session_page_lists_visits_and_server_functions_count_client_navigations() {
+    let app = spawn_app().await;
+    let browser = client();
+    html(&browser, &app, "/").await;
+    html(&browser, &app, "/settings").await;
+    let page = html(&browser, &app, "/session").await;
+    assert!(page.contains(r#"data-testid="page-count">3<"#), "{page}");
+    assert_eq!(listed_paths(&page), ["/session", "/settings", "/"], "newest first");
+    assert!(!page.contains(r#"class="pager""#), "one page of visits has no pager");
+
+    // A client-side navigation elsewhere: one more view.
+    let res = server_fn(&app, &browser, "track_page", &[("page", "/account")]).await;
+    assert_eq!(res.status(), 200);
+    let res = server_fn(&app, &browser, "track_page", &[("page", "//evil.example")]).await;
+    assert_eq!(res.status(), 400);
+    // A client-side navigation to /session records itself as it reads; a plain read does not.
+    let read = |record: &'static str| {
+        let (app, browser) = (&app, &browser);
+        async move {
+            let res = server_fn(app, browser, "this_session", &[("offset", "0"), ("record", record)]).await;
+            assert_eq!(res.status(), 200);
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let recorded = read("true").await;
+    assert_eq!(recorded["pageCount"], 5);
+    assert_eq!(recorded["pagesVisited"][0]["page"], "/session");
+    assert_eq!(recorded["pagesVisited"][1]["page"], "/account");
+    assert_eq!(read("false").await["pageCount"], 5);
+
+    // Thirty views: the second page of the list, with a way back to the first.
+    for n in 0..25 {
+        assert_eq!(track(&app, &browser, &format!("/p/{n}")).await.status(), 200);
+    }
+    let second = html(&browser, &app, "/session?offset=20").await;
+    assert!(second.contains(r#"data-testid="page-count">31<"#));
+    assert!(second.contains("21–31 of 31"), "{second}");
+    assert_eq!(listed_paths(&second).len(), 11);
+    assert_eq!(listed_paths(&second)[10], "/");
+    assert!(second.contains(r#"href="/session?offset=0" rel="prev""#));
+    assert!(!second.contains(r#"rel="next""#));
+    let first = html(&browser, &app, "/session").await;
+    assert!(first.contains(r#"href="/session?offset=20" rel="next""#));
+    assert_eq!(listed_paths(&first)[..2], ["/session", "/session"]);
+}
+
+#[tokio::test]
+async fn history_page_shows_a_signed_in_users_ended_sessions_by_cursor() {
+    let app = spawn_app().await;
+    let browser = client();
+    let (email, user_id) = sign_up(&app, &browser).await;
+    html(&browser, &app, "/settings").await;
+    let res = browser.post(app.url("/api/auth/logout")).send().await.unwrap();
+    assert!(res.status().is_success());
+    let res = sign_in(&app, &browser, &email, PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    let page = html(&browser, &app, "/account/history").await;
+    assert_eq!(page.matches("<tr data-reason=").count(), 1, "{page}");
+    assert!(page.contains(r#"data-reason="sign_out""#));
+    assert!(page.contains("Signed out"));
+    assert_eq!(listed_paths(&page), ["/settings"]);
+
+    // Twenty-five more: twenty on the first page, then the rest behind the cursor link.
+    for n in 1..=25 {
+        let entry = porch::server::repo::session_history::NewEntry {
+            session_key: unique("k"),
+            user_id: Some(user_id),
+            started_at: now_ms() - 10_000_000 + n,
+            ended_at: now_ms() - 5_000_000 + n,
+            page_count: 1,
+            first_pages: vec![format!("/old/{n}")],
+            end_reason: "expired".into(),
+        };
+        porch::server::repo::session_history::insert_once(&app.state.db, &entry)
+            .await
+            .unwrap();
+    }
+    let first = html(&browser, &app, "/account/history").await;
+    assert_eq!(first.matches("<tr data-reason=").count(), 20);
+    assert_eq!(listed_paths(&first)[0], "/settings", "newest first");
+    assert!(first.contains("Timed out"));
+    let next = first
+        .split(r#"href="/account/history?cursor="#)
+        .nth(1)
+        .and_then(|rest| rest.split_once('"'))
+        .map(|(cursor, _)| cursor.to_owned())
+        .expect("a link to older sessions");
+    let older = html(&browser, &app, &format!("/account/history?cursor={next}")).await;
+    assert_eq!(older.matches("<tr data-reason=").count(), 6);
+    assert_eq!(listed_paths(&older).last(), Some(&"/old/1"));
+    assert!(older.contains(r#"href="/account/history" rel="prev""#));
+    assert!(!older.contains(r#"rel="next""#));
+
+    // Guests are sent to sign in first.
+    let res = client()
+        .get(app.url("/account/history"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert!(res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/login?next=/account/history"));
+}
+
+#[tokio::test]
+async fn every_way_a_signed_in_session_ends_is_archived_with_its_reason() {
+    let app = spawn_app().await;
+    let a = client();
+    let (email, _) = sign_up(&app, &a).await;
+    let signed_in = || async {
+        let device = client();
+        let res = sign_in(&app, &device, &email, PASSWORD).await;
+        assert_eq!(res.status(), 200);
+        device
+    };
+    let (b, c, d) = (signed_in().await, signed_in().await, signed_in().await);
+
+    // A revokes B (B's handle is the row B sees as its own).
+    let b_handle = own_session_handle(&app, &b).await;
+    let res = a
+        .delete(app.url(&format!("/api/auth/sessions/{b_handle}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    // A changes the password: C and D end, A goes on under a new id.
+    let new_password = "a brand new passphrase";
+    let res = a
+        .put(app.url("/api/auth/profile/password"))
+        .json(&json!({"currentPassword": PASSWORD, "newPassword": new_password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    for ended in [&b, &c, &d] {
+        let res = ended.get(app.url("/api/auth/profile")).send().await.unwrap();
+        assert_eq!(res.status(), 401);
+    }
+    // Then A signs out everywhere.
+    let res = a.post(app.url("/api/auth/logout-all")).send().await.unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+
+    let e = client();
+    let res = sign_in(&app, &e, &email, new_password).await;
+    assert_eq!(res.status(), 200);
+    let history = get_json(&app, &e, "/api/auth/history").await;
+    let mut reasons: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["endReason"].as_str().unwrap())
+        .collect();
+    reasons.sort_unstable();
+    assert_eq!(
+        reasons,
+        [
+            "password_change",
+            "password_change",
+            "renewed",
+            "revoked",
+            "sign_out_everywhere"
+        ],
+        "{history}"
+    );
 }

@@ -3,7 +3,10 @@
 use std::{sync::Arc, time::Duration};
 
 use porch::server::{
-    backend::{memory::MemoryBackend, now_ms, redis::RedisBackend, Backend, BackendLimits, ExpiryPolicy, NewSession},
+    backend::{
+        memory::MemoryBackend, now_ms, redis::RedisBackend, Admission, Backend, BackendLimits, Creation, ExpiryPolicy,
+        NewSession,
+    },
     config::RedisConfig,
 };
 
@@ -36,6 +39,7 @@ fn new_session<'a>(id: &'a str, now: i64, deadline: Option<i64>, page: Option<&'
         },
         first_page: page,
         user_id: deadline.map(|_| 7),
+        admission: None,
     }
 }
 
@@ -45,15 +49,19 @@ async fn create_load_save_end_and_forget() {
         let kind = backend.kind();
         let id = unique("s");
         let now = now_ms();
-        assert!(backend
-            .create_session(&new_session(&id, now, None, Some("/")))
-            .await
-            .unwrap());
-        assert!(
-            !backend
+        assert_eq!(
+            backend
+                .create_session(&new_session(&id, now, None, Some("/")))
+                .await
+                .unwrap(),
+            Creation::Created
+        );
+        assert_eq!(
+            backend
                 .create_session(&new_session(&id, now, None, None))
                 .await
                 .unwrap(),
+            Creation::IdTaken,
             "{kind:?}: ids are never reused"
         );
 
@@ -125,10 +133,13 @@ async fn absolute_deadline_caps_the_sliding_expiry() {
         let id = unique("s");
         let now = now_ms();
         let deadline = now + 60_000;
-        assert!(backend
-            .create_session(&new_session(&id, now, Some(deadline), None))
-            .await
-            .unwrap());
+        assert_eq!(
+            backend
+                .create_session(&new_session(&id, now, Some(deadline), None))
+                .await
+                .unwrap(),
+            Creation::Created
+        );
         let loaded = backend.load_session(&id, now + 1, None).await.unwrap().unwrap();
         assert_eq!(loaded.expires_at, deadline, "{kind:?}: never past the deadline");
         assert!(
@@ -159,16 +170,19 @@ async fn unreachable_redis_fails_fast_as_unavailable() {
 }
 
 #[tokio::test]
-async fn user_index_peek_tokens_cache_and_counters() {
+async fn user_index_peek_tokens_and_cache() {
     for backend in backends().await {
         let kind = backend.kind();
         let now = now_ms();
         let (live, ended) = (unique("s"), unique("s"));
         let user = now; // unique enough per run, and the prefix is per test anyway
-        assert!(backend
-            .create_session(&new_session(&live, now, None, Some("/")))
-            .await
-            .unwrap());
+        assert_eq!(
+            backend
+                .create_session(&new_session(&live, now, None, Some("/")))
+                .await
+                .unwrap(),
+            Creation::Created
+        );
         backend
             .index_user_session(user, "h-live", &live, now + 60_000)
             .await
@@ -222,8 +236,68 @@ async fn user_index_peek_tokens_cache_and_counters() {
         assert_eq!(backend.cache_get("k").await.unwrap().as_deref(), Some("v"));
         backend.cache_delete("k").await.unwrap();
         assert_eq!(backend.cache_get("k").await.unwrap(), None, "{kind:?}");
-
-        assert_eq!(backend.incr("c", 2).await.unwrap(), 2);
-        assert_eq!(backend.incr("c", 1).await.unwrap(), 3, "{kind:?}");
     }
+}
+
+#[tokio::test]
+async fn a_creation_over_its_admission_limit_keeps_nothing() {
+    for backend in backends().await {
+        let kind = backend.kind();
+        let now = now_ms();
+        let counter = unique("admit");
+        let admission = Admission {
+            counter: &counter,
+            window_ms: 60_000,
+            max: 2,
+        };
+        let before = backend.stats(now).await.unwrap().active_sessions;
+        let ids: Vec<String> = (0..3).map(|_| unique("s")).collect();
+        let mut outcomes = Vec::new();
+        for id in &ids {
+            let new = NewSession {
+                admission: Some(admission),
+                ..new_session(id, now, None, Some("/"))
+            };
+            outcomes.push(backend.create_session(&new).await.unwrap());
+        }
+        assert_eq!(
+            outcomes,
+            [Creation::Created, Creation::Created, Creation::Refused],
+            "{kind:?}"
+        );
+        assert!(
+            backend.load_session(&ids[2], now, None).await.unwrap().is_none(),
+            "{kind:?}"
+        );
+        assert!(backend.activity(&ids[2], 0, 10).await.unwrap().is_none(), "{kind:?}");
+        assert_eq!(
+            backend.stats(now).await.unwrap().active_sessions,
+            before + 2,
+            "{kind:?}"
+        );
+        let counted = backend.rate_count(&counter, 0, 60_000, now).await.unwrap();
+        assert_eq!(counted.count, 3, "{kind:?}: the refusal is counted too");
+    }
+}
+
+#[tokio::test]
+async fn creation_survives_a_flushed_script_cache() {
+    let redis = backends().await.remove(0);
+    let out = std::process::Command::new("redis-cli")
+        .args(["-u", &redis_url(), "script", "flush"])
+        .output()
+        .expect("redis-cli");
+    assert!(out.status.success());
+    let id = unique("s");
+    let counter = unique("admit");
+    let new = NewSession {
+        admission: Some(Admission {
+            counter: &counter,
+            window_ms: 60_000,
+            max: 5,
+        }),
+        ..new_session(&id, now_ms(), None, Some("/"))
+    };
+    assert_eq!(redis.create_session(&new).await.unwrap(), Creation::Created);
+    assert!(redis.load_session(&id, now_ms(), None).await.unwrap().is_some());
 }

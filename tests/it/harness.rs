@@ -75,6 +75,8 @@ impl TestOptions {
 
 pub struct TestApp {
     pub address: String,
+    /// The private metrics listener, when `METRICS_ADDR` was set.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub options: TestOptions,
     pub state: AppState,
@@ -113,6 +115,15 @@ pub fn build_config(options: &TestOptions, database_url: &str) -> Result<Config,
         .leptos_options;
     leptos.site_addr = "127.0.0.1:0".parse().unwrap();
     let mut vars: HashMap<String, String> = HashMap::new();
+    // Tests about something else must not trip the rate limits; tests/it/ratelimit.rs sets its own.
+    for limit in [
+        "RATE_LIMIT_SIGN_IN",
+        "RATE_LIMIT_SIGN_IN_IP",
+        "RATE_LIMIT_REGISTER",
+        "RATE_LIMIT_SESSIONS",
+    ] {
+        vars.insert(limit.into(), "100000/1h".into());
+    }
     vars.insert("DATABASE_URL".into(), database_url.into());
     vars.insert("SESSION_SECRET".into(), TEST_SECRET.into());
     if let Some(url) = &options.redis_url {
@@ -146,6 +157,7 @@ pub async fn try_spawn_app(options: TestOptions) -> Result<TestApp, StartupError
     let config = build_config(&options, &database_url).expect("test configuration");
     let app = Application::build(config).await?;
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app.metrics_port().map(|port| format!("http://127.0.0.1:{port}"));
     let state = app.state().clone();
     let (tx, rx) = oneshot::channel();
     let server = tokio::spawn(async move {
@@ -157,6 +169,7 @@ pub async fn try_spawn_app(options: TestOptions) -> Result<TestApp, StartupError
     });
     Ok(TestApp {
         address,
+        metrics_address,
         client: client(),
         options,
         state,
@@ -169,9 +182,17 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
     try_spawn_app(options).await.expect("app starts")
 }
 
-/// A cookie-aware client that does not follow redirects.
+/// A cookie-aware client that does not follow redirects and acts as the app's own pages.
 pub fn client() -> reqwest::Client {
+    // What a browser says about a request from one of the app's own pages; without it (or an
+    // Origin) a state-changing request with cookies is refused as cross-site.
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "sec-fetch-site",
+        reqwest::header::HeaderValue::from_static("same-origin"),
+    );
     reqwest::Client::builder()
+        .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
         .timeout(Duration::from_secs(10))
@@ -238,4 +259,50 @@ pub async fn redis() -> Client {
         .await
         .expect("Redis is running (the README's test command starts it)");
     client
+}
+
+/// The password every test account is registered with.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Registers (and so signs in) a new user on `client`; returns their email and id.
+pub async fn sign_up(app: &TestApp, client: &reqwest::Client) -> (String, i64) {
+    let email = format!("{}@example.com", unique("u"));
+    let res = client
+        .post(app.url("/api/auth/register"))
+        .json(&serde_json::json!({"name": "Ada", "email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let body: serde_json::Value = res.json().await.unwrap();
+    (email, body["user"]["id"].as_i64().unwrap())
+}
+
+/// Signs `client` in through the JSON API.
+pub async fn sign_in(app: &TestApp, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+    client
+        .post(app.url("/api/auth/login"))
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A GET answered with JSON.
+pub async fn get_json(app: &TestApp, client: &reqwest::Client, path: &str) -> serde_json::Value {
+    client.get(app.url(path)).send().await.unwrap().json().await.unwrap()
+}
+
+/// The handle of `client`'s own session in its device list (what another device revokes).
+pub async fn own_session_handle(app: &TestApp, client: &reqwest::Client) -> String {
+    let sessions = get_json(app, client, "/api/auth/sessions").await;
+    sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == true)
+        .expect("the client's own session is listed")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }

@@ -172,4 +172,19 @@ async fn a_dead_redis_still_serves_pages_without_touching_the_cookie() {
     assert_eq!(res.status(), 503, "a signed-in page cannot be served as a guest's");
     assert_eq!(res.headers()["retry-after"], "5");
     assert!(res.text().await.unwrap().contains("Temporarily unavailable"));
+    // Activity cannot be read or recorded: said so, never a 500.
+    let res = app.get("/session").await;
+    assert_eq!(res.status(), 503);
+    assert!(res.text().await.unwrap().contains("Temporarily unavailable"));
+    for (path, body) in [("/api/session/page", None), ("/api/fn/track_page", Some("page=%2F"))] {
+        let request = app.client.post(app.url(path));
+        let request = match body {
+            Some(form) => request
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form),
+            None => request.json(&serde_json::json!({"page": "/"})),
+        };
+        let res = request.send().await.unwrap();
+        assert_eq!(res.status(), 503, "{path}");
+    }
 }

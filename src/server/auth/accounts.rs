@@ -2,7 +2,7 @@
 //! The JSON API and the server functions behind the pages both call these, so every rule is
 //! written once.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::atomic::Ordering::Relaxed};
 
 use http::HeaderValue;
 use sha2::{Digest, Sha256};
@@ -17,6 +17,7 @@ use crate::{
         client::ClientInfo,
         entity::user::Model as UserRow,
         preferences,
+        ratelimit::Rule,
         repo::{db_error, users},
         session::{keys, AppSession, SignedIn},
         state::AppState,
@@ -101,6 +102,10 @@ pub async fn register(
     let (Some(name), Some(email), Some(password)) = (name, email, password) else {
         return Err(AppError::fields(fields));
     };
+    state
+        .limiter()
+        .hit(&client.rate, Rule::Register, &client.ip_subject())
+        .await?;
     let hash = state.hasher.hash(&password).await?;
     let row = match users::insert(&state.db, name.as_str(), email.as_str(), &hash, now_ms()).await {
         Ok(row) => row,
@@ -132,9 +137,20 @@ pub async fn sign_in(
     email: &str,
     password: &str,
 ) -> Result<SignedInOutcome, AppError> {
-    let invalid = || AppError::new(ErrorCode::Unauthorized, Msg::InvalidCredentials);
+    // Failures are limited per email and address, and per address; the checks come first, so
+    // a refused attempt costs no password hash.
+    let limiter = state.limiter();
+    let address = client.ip_subject();
+    let pair = format!("{}|{address}", email.trim().to_lowercase());
+    limiter.check(&client.rate, Rule::SignIn, &pair).await?;
+    limiter.check(&client.rate, Rule::SignInIp, &address).await?;
+    let invalid = || async {
+        limiter.record_failure(&client.rate, Rule::SignIn, &pair).await;
+        limiter.record_failure(&client.rate, Rule::SignInIp, &address).await;
+        AppError::new(ErrorCode::Unauthorized, Msg::InvalidCredentials)
+    };
     let Ok(password) = Password::parse_existing(password) else {
-        return Err(invalid());
+        return Err(invalid().await);
     };
     let row = match Email::parse(email) {
         Ok(email) => users::by_email(&state.db, email.as_str()).await.map_err(db_error)?,
@@ -145,9 +161,12 @@ pub async fn sign_in(
         .verify(&password, row.as_ref().map(|r| r.password_hash.as_str()))
         .await?
     {
-        Verification::Mismatch => Err(invalid()),
+        Verification::Mismatch => Err(invalid().await),
         Verification::Match { rehash } => {
-            let row = row.ok_or_else(invalid)?;
+            let Some(row) = row else {
+                return Err(invalid().await);
+            };
+            limiter.clear(Rule::SignIn, &pair).await;
             if let Some(new_hash) = rehash {
                 // Best effort: the old hash still verifies if this fails.
                 if let Err(e) = users::set_password_hash(&state.db, row.id, &new_hash, now_ms()).await {
@@ -352,20 +371,29 @@ pub async fn change_password(state: &AppState, session: &AppSession, current: &s
     Ok(())
 }
 
-/// The signed-in user's profile, through the Redis cache.
-pub async fn profile(state: &AppState, user_id: i64) -> Result<Option<User>, AppError> {
-    let cache_key = format!("profile:{user_id}");
-    match state.backend.cache_get(&cache_key).await {
-        Ok(Some(json)) => {
-            if let Ok(user) = serde_json::from_str::<User>(&json) {
-                count(state, "profile_cache_hits");
-                return Ok(Some(user));
+/// The cache name of a user's profile.
+pub fn profile_cache_key(user_id: i64) -> String {
+    format!("profile:{user_id}")
+}
+
+/// The signed-in user's profile, through the Redis cache (read already when `prefetched`).
+pub async fn profile(state: &AppState, user_id: i64, prefetched: Option<String>) -> Result<Option<User>, AppError> {
+    let cache_key = profile_cache_key(user_id);
+    let cached = match prefetched {
+        Some(json) => Some(json),
+        None => match state.backend.cache_get(&cache_key).await {
+            Ok(cached) => cached,
+            Err(e) => {
+                tracing::debug!(error = %e, "profile cache unavailable");
+                None
             }
-        }
-        Ok(None) => {}
-        Err(e) => tracing::debug!(error = %e, "profile cache unavailable"),
+        },
+    };
+    if let Some(user) = cached.and_then(|json| serde_json::from_str::<User>(&json).ok()) {
+        state.metrics.profile_cache_hits.fetch_add(1, Relaxed);
+        return Ok(Some(user));
     }
-    count(state, "profile_cache_misses");
+    state.metrics.profile_cache_misses.fetch_add(1, Relaxed);
     let Some(row) = users::by_id(&state.db, user_id).await.map_err(db_error)? else {
         return Ok(None);
     };
@@ -376,18 +404,10 @@ pub async fn profile(state: &AppState, user_id: i64) -> Result<Option<User>, App
     Ok(Some(user))
 }
 
-/// Counts in the background: statistics never slow a request down.
-fn count(state: &AppState, name: &'static str) {
-    let backend = state.backend.clone();
-    tokio::spawn(async move {
-        let _ = backend.incr(name, 1).await;
-    });
-}
-
 /// The current user, or `None` for guests.
 pub async fn current_user(state: &AppState, session: &AppSession) -> Result<Option<User>, AppError> {
     match session.signed_in().await {
-        Ok(Some(me)) => profile(state, me.user_id).await,
+        Ok(Some(me)) => profile(state, me.user_id, session.prefetched_profile(me.user_id)).await,
         Ok(None) => Ok(None),
         Err(_) => Err(AppError::unavailable()),
     }
@@ -401,7 +421,7 @@ pub async fn update_name(state: &AppState, session: &AppSession, name: &str) -> 
         .map_err(db_error)?
         .ok_or_else(AppError::not_found)?;
     // Invalidate, then the next read fills the cache from the database.
-    let _ = state.backend.cache_delete(&format!("profile:{}", me.user_id)).await;
+    let _ = state.backend.cache_delete(&profile_cache_key(me.user_id)).await;
     Ok(to_user(&row))
 }
 

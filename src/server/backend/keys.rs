@@ -58,9 +58,19 @@ impl Keys {
         format!("{}cache:{name}", self.prefix)
     }
 
-    /// A counter, e.g. `stats:profile_cache_hits`.
-    pub fn counter(&self, name: &str) -> String {
-        format!("{}count:{name}", self.prefix)
+    /// A rate-limit counter, e.g. `register:<hash>`; it expires with its window.
+    pub fn rate(&self, name: &str) -> String {
+        format!("{}rl:{name}", self.prefix)
+    }
+
+    /// Sorted set of the names of cached values of one kind (`profile`), scored by expiry.
+    pub fn cache_index(&self, kind: &str) -> String {
+        format!("{}cache-index:{kind}", self.prefix)
+    }
+
+    /// Sorted set of revoked sessions' hashes, scored by when.
+    pub fn revoked(&self) -> String {
+        format!("{}revoked", self.prefix)
     }
 
     /// Sorted set of session ids scored by the expiry they had when last scheduled.

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use parking_lot::Mutex;
 
 use super::{
-    Activity as StoredActivity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, EndMark,
-    LoadedSession, Millis, NewSession, PageVisit,
+    Activity as StoredActivity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, Creation, EndMark,
+    LoadedSession, Millis, NewSession, PageVisit, RateCount, SessionStats,
 };
 
 #[derive(Debug, Clone)]
@@ -48,7 +48,10 @@ struct State {
     /// token hash → (session id, kept until).
     tokens: HashMap<String, (String, Millis)>,
     cache: HashMap<String, (String, Millis)>,
-    counters: HashMap<String, i64>,
+    /// When sessions were revoked, oldest first.
+    revoked: VecDeque<Millis>,
+    /// Rate counters: name → (count, window end).
+    rates: HashMap<String, (i64, Millis)>,
     /// lock name → (holder's token, held until).
     locks: HashMap<String, (String, Millis)>,
 }
@@ -82,6 +85,7 @@ impl State {
         self.user_sessions.retain(|_, (_, until)| *until > now);
         self.tokens.retain(|_, (_, until)| *until > now);
         self.cache.retain(|_, (_, until)| *until > now);
+        self.rates.retain(|_, (_, until)| *until > now);
         let gone: Vec<String> = self
             .expiry_scores
             .keys()
@@ -102,6 +106,8 @@ impl State {
 }
 
 const PURGE_EVERY: u64 = 1024;
+/// Rate counters kept before expired ones are dropped.
+const RATES_BEFORE_PURGE: usize = 10_000;
 
 #[derive(Debug)]
 pub struct MemoryBackend {
@@ -130,14 +136,22 @@ impl Backend for MemoryBackend {
         Ok(())
     }
 
-    async fn create_session(&self, new: &NewSession<'_>) -> Result<bool, BackendError> {
+    async fn create_session(&self, new: &NewSession<'_>) -> Result<Creation, BackendError> {
+        if let Some(admission) = new.admission {
+            let counted = self
+                .rate_count(admission.counter, 1, admission.window_ms, new.now)
+                .await?;
+            if counted.count > admission.max {
+                return Ok(Creation::Refused);
+            }
+        }
         let mut state = self.state.lock();
         state.creations += 1;
         if state.creations.is_multiple_of(PURGE_EVERY) {
             state.purge(new.now);
         }
         if state.live_record(new.id, new.now).is_some() {
-            return Ok(false);
+            return Ok(Creation::IdTaken);
         }
         let expires_at = new.policy.expires_at(new.now);
         let keep_until = expires_at + self.limits.archive_grace_ms;
@@ -165,7 +179,7 @@ impl Backend for MemoryBackend {
             },
         );
         state.schedule_expiry(new.id, expires_at);
-        Ok(true)
+        Ok(Creation::Created)
     }
 
     async fn load_session(
@@ -420,6 +434,21 @@ impl Backend for MemoryBackend {
             .map(|(v, _)| v.clone()))
     }
 
+    async fn cache_get_many(&self, names: &[String]) -> Result<Vec<Option<String>>, BackendError> {
+        let now = super::now_ms();
+        let state = self.state.lock();
+        Ok(names
+            .iter()
+            .map(|name| {
+                state
+                    .cache
+                    .get(name)
+                    .filter(|(_, until)| *until > now)
+                    .map(|(v, _)| v.clone())
+            })
+            .collect())
+    }
+
     async fn cache_set(&self, name: &str, value: &str, ttl_ms: i64) -> Result<(), BackendError> {
         let until = super::now_ms() + ttl_ms;
         self.state
@@ -434,10 +463,80 @@ impl Backend for MemoryBackend {
         Ok(())
     }
 
-    async fn incr(&self, name: &str, by: i64) -> Result<i64, BackendError> {
+    async fn rate_count(&self, name: &str, cost: i64, window_ms: i64, now: Millis) -> Result<RateCount, BackendError> {
         let mut state = self.state.lock();
-        let counter = state.counters.entry(name.to_owned()).or_default();
-        *counter += by;
-        Ok(*counter)
+        // Many addresses can hit the limits without creating sessions: purge here too.
+        if state.rates.len() >= RATES_BEFORE_PURGE {
+            state.rates.retain(|_, (_, until)| *until > now);
+        }
+        if cost == 0 {
+            return Ok(match state.rates.get(name) {
+                Some(&(count, until)) if until > now => RateCount {
+                    count,
+                    resets_at: until,
+                },
+                _ => RateCount {
+                    count: 0,
+                    resets_at: now,
+                },
+            });
+        }
+        let entry = state.rates.entry(name.to_owned()).or_insert((0, now + window_ms));
+        if entry.1 <= now {
+            *entry = (0, now + window_ms);
+        }
+        entry.0 += cost;
+        Ok(RateCount {
+            count: entry.0,
+            resets_at: entry.1,
+        })
+    }
+
+    async fn rate_clear(&self, name: &str) -> Result<(), BackendError> {
+        self.state.lock().rates.remove(name);
+        Ok(())
+    }
+
+    async fn note_revoked(&self, _id: &str, now: Millis) -> Result<(), BackendError> {
+        let mut state = self.state.lock();
+        state.revoked.push_back(now);
+        while state
+            .revoked
+            .front()
+            .is_some_and(|at| *at <= now - super::REVOKED_WINDOW_MS)
+        {
+            state.revoked.pop_front();
+        }
+        Ok(())
+    }
+
+    async fn stats(&self, now: Millis) -> Result<SessionStats, BackendError> {
+        let state = self.state.lock();
+        Ok(SessionStats {
+            active_sessions: state.expiry_scores.len() as u64,
+            cached_profiles: state
+                .cache
+                .iter()
+                .filter(|(name, (_, until))| name.starts_with("profile:") && *until > now)
+                .count() as u64,
+            revoked_sessions: state
+                .revoked
+                .iter()
+                .filter(|at| **at > now - super::REVOKED_WINDOW_MS)
+                .count() as u64,
+        })
+    }
+
+    async fn trim_indexes(&self, now: Millis) -> Result<(), BackendError> {
+        let mut state = self.state.lock();
+        state.purge(now);
+        while state
+            .revoked
+            .front()
+            .is_some_and(|at| *at <= now - super::REVOKED_WINDOW_MS)
+        {
+            state.revoked.pop_front();
+        }
+        Ok(())
     }
 }

@@ -68,6 +68,28 @@ pub struct NewSession<'a> {
     /// The signed-in user, kept with the activity so the archive knows whose it was even
     /// after the record has expired.
     pub user_id: Option<i64>,
+    /// A rate limit the creation counts against (new guest sessions per address): counted in
+    /// the same round trip, and the session is not kept when it is over.
+    pub admission: Option<Admission<'a>>,
+}
+
+/// A rate counter a creation must fit in (see [`NewSession::admission`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admission<'a> {
+    /// The counter's name, as for [`Backend::rate_count`].
+    pub counter: &'a str,
+    pub window_ms: i64,
+    pub max: i64,
+}
+
+/// What [`Backend::create_session`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Creation {
+    Created,
+    /// The id is in use: pick another.
+    IdTaken,
+    /// Over the admission limit: nothing was kept.
+    Refused,
 }
 
 /// What the per-session activity keys hold, as seen right after an operation.
@@ -135,6 +157,28 @@ pub(crate) fn parse_visit(entry: &str) -> Option<PageVisit> {
     })
 }
 
+/// Counts for the health check, each read without scanning the keyspace.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionStats {
+    /// Sessions alive, or ended and not yet archived (at most one sweep interval).
+    pub active_sessions: u64,
+    pub cached_profiles: u64,
+    /// Sessions ended by revocation, sign-out everywhere or a password change in the last day.
+    pub revoked_sessions: u64,
+}
+
+/// How long a revocation is counted in [`SessionStats::revoked_sessions`].
+pub const REVOKED_WINDOW_MS: i64 = 24 * 3600 * 1000;
+
+/// A fixed-window counter's state after [`Backend::rate_count`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateCount {
+    pub count: i64,
+    /// When the window ends (the counter starts again from zero).
+    pub resets_at: Millis,
+}
+
 /// How many of a session's first paths are kept for its history entry.
 pub const FIRST_PAGES_KEPT: usize = 10;
 
@@ -150,7 +194,7 @@ pub struct BackendLimits {
 impl Default for BackendLimits {
     fn default() -> Self {
         Self {
-            pages_kept: 100,
+            pages_kept: crate::model::activity::PAGES_KEPT,
             archive_grace_ms: 24 * 3600 * 1000,
         }
     }
@@ -163,8 +207,8 @@ pub trait Backend: Send + Sync + 'static {
     /// Cheap liveness probe for health checks.
     async fn ping(&self) -> Result<(), BackendError>;
 
-    /// Stores a new session unless the id is taken; `false` means pick another id.
-    async fn create_session(&self, new: &NewSession<'_>) -> Result<bool, BackendError>;
+    /// Stores a new session unless the id is taken or its admission limit is passed.
+    async fn create_session(&self, new: &NewSession<'_>) -> Result<Creation, BackendError>;
 
     /// Loads a live session and, in the same atomic step, marks it seen at `now`, records
     /// `page` when given, and slides its expiry by its idle timeout (never past its deadline).
@@ -229,8 +273,24 @@ pub trait Backend: Send + Sync + 'static {
 
     async fn cache_set(&self, name: &str, value: &str, ttl_ms: i64) -> Result<(), BackendError>;
 
+    /// Several cached values in one round trip, in the order asked.
+    async fn cache_get_many(&self, names: &[String]) -> Result<Vec<Option<String>>, BackendError>;
+
     async fn cache_delete(&self, name: &str) -> Result<(), BackendError>;
 
-    /// Adds `by` to a counter and returns the new value.
-    async fn incr(&self, name: &str, by: i64) -> Result<i64, BackendError>;
+    /// Adds `cost` (0: only reads) to the rate counter `name`, whose window of `window_ms`
+    /// starts with its first hit and then expires on its own.
+    async fn rate_count(&self, name: &str, cost: i64, window_ms: i64, now: Millis) -> Result<RateCount, BackendError>;
+
+    /// Forgets the rate counter `name` (a successful sign-in clears its failures).
+    async fn rate_clear(&self, name: &str) -> Result<(), BackendError>;
+
+    /// Notes that a session was revoked (for [`SessionStats`]).
+    async fn note_revoked(&self, id: &str, now: Millis) -> Result<(), BackendError>;
+
+    /// The health check's counts (one round trip).
+    async fn stats(&self, now: Millis) -> Result<SessionStats, BackendError>;
+
+    /// Drops index entries that have expired (run by the sweeper; never a keyspace scan).
+    async fn trim_indexes(&self, now: Millis) -> Result<(), BackendError>;
 }

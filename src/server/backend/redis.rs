@@ -8,22 +8,24 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use fred::{
+    clients::Pipeline,
     prelude::*,
     types::{
-        config::UnresponsiveConfig, scripts::Script, Expiration, ExpireOptions, MultipleKeys, MultipleValues,
-        SetOptions,
+        config::UnresponsiveConfig, scripts::Script, ClusterHash, CustomCommand, Expiration, ExpireOptions,
+        MultipleKeys, MultipleValues, SetOptions,
     },
 };
 
 use super::{
-    keys::Keys, parse_visit, Activity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, EndMark,
-    ExpiryPolicy, LoadedSession, Millis, NewSession, PageVisit,
+    keys::Keys, parse_visit, Activity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, Creation,
+    EndMark, ExpiryPolicy, LoadedSession, Millis, NewSession, PageVisit, RateCount, SessionStats,
 };
 use crate::server::config::RedisConfig;
 
 const CREATE_SESSION: &str = include_str!("lua/create_session.lua");
 const LOAD_SESSION: &str = include_str!("lua/load_session.lua");
 const END_SESSION: &str = include_str!("lua/end_session.lua");
+const RATE: &str = include_str!("lua/rate.lua");
 /// Deletes a key only if it still holds the caller's token (releasing a lock never frees
 /// someone else's after ours timed out).
 const UNLOCK: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
@@ -36,6 +38,7 @@ pub struct RedisBackend {
     create_session: Script,
     load_session: Script,
     end_session: Script,
+    rate: Script,
     unlock: Script,
 }
 
@@ -113,6 +116,7 @@ impl RedisBackend {
             create_session: Script::from_lua(CREATE_SESSION),
             load_session: Script::from_lua(LOAD_SESSION),
             end_session: Script::from_lua(END_SESSION),
+            rate: Script::from_lua(RATE),
             unlock: Script::from_lua(UNLOCK),
         })
     }
@@ -150,7 +154,7 @@ impl Backend for RedisBackend {
         Ok(())
     }
 
-    async fn create_session(&self, new: &NewSession<'_>) -> Result<bool, BackendError> {
+    async fn create_session(&self, new: &NewSession<'_>) -> Result<Creation, BackendError> {
         let expires_at = new.policy.expires_at(new.now);
         let keys = vec![
             self.keys.session(new.id),
@@ -168,11 +172,25 @@ impl Backend for RedisBackend {
             new.first_page.unwrap_or("").into(),
             new.user_id.map_or(Value::from(""), Value::from),
         ];
-        let created: i64 = self.eval(&self.create_session, keys, args).await?;
-        if created == 1 {
-            // Outside the script: the index is one key for all sessions, in its own cluster slot.
-            let _: i64 = self
-                .client()?
+        let client = self.client()?;
+        // One round trip: the admission count, the creation and its place in the expiry
+        // schedule (its own key, in its own cluster slot) go in one pipeline. The schedule entry
+        // is written even if the id was taken; the sweeper then finds that session alive and
+        // reschedules it, so a stray entry costs nothing.
+        let mut reloaded = false;
+        let results = loop {
+            let pipeline = client.pipeline();
+            if let Some(admission) = &new.admission {
+                pipelined_evalsha(
+                    &pipeline,
+                    &self.rate,
+                    vec![self.keys.rate(admission.counter)],
+                    vec![Value::from(1), Value::from(admission.window_ms)],
+                )
+                .await?;
+            }
+            pipelined_evalsha(&pipeline, &self.create_session, keys.clone(), args.clone()).await?;
+            let _: () = pipeline
                 .zadd(
                     self.keys.expiries(),
                     None,
@@ -182,8 +200,42 @@ impl Backend for RedisBackend {
                     (expires_at as f64, new.id),
                 )
                 .await?;
+            let results: Vec<Result<Value, Error>> = pipeline.try_all().await;
+            let missing_script = results
+                .iter()
+                .any(|r| matches!(r, Err(e) if e.details().starts_with("NOSCRIPT")));
+            if missing_script && !reloaded {
+                // Redis restarted with an empty script cache: load and go again.
+                self.rate.load(client).await?;
+                self.create_session.load(client).await?;
+                reloaded = true;
+                continue;
+            }
+            break results;
+        };
+        let mut results = results.into_iter();
+        let refused = match new.admission {
+            Some(admission) => {
+                let (count, _ttl): (i64, i64) = results.next().unwrap_or(Ok(Value::Null))?.convert()?;
+                count > admission.max
+            }
+            None => false,
+        };
+        let created: i64 = results.next().unwrap_or(Ok(Value::Null))?.convert()?;
+        if refused {
+            if created == 1 {
+                let pipeline = client.pipeline();
+                let _: () = pipeline.del(keys).await?;
+                let _: () = pipeline.zrem(self.keys.expiries(), new.id).await?;
+                let _: Vec<Value> = pipeline.all().await?;
+            }
+            return Ok(Creation::Refused);
         }
-        Ok(created == 1)
+        Ok(if created == 1 {
+            Creation::Created
+        } else {
+            Creation::IdTaken
+        })
     }
 
     async fn load_session(
@@ -435,20 +487,136 @@ impl Backend for RedisBackend {
         Ok(self.client()?.get(self.keys.cache(name)).await?)
     }
 
+    async fn cache_get_many(&self, names: &[String]) -> Result<Vec<Option<String>>, BackendError> {
+        // Pipelined GETs rather than MGET: the keys may live in different cluster slots.
+        let client = self.client()?;
+        let pipeline = client.pipeline();
+        for name in names {
+            let _: () = pipeline.get(self.keys.cache(name)).await?;
+        }
+        Ok(pipeline.all().await?)
+    }
+
     async fn cache_set(&self, name: &str, value: &str, ttl_ms: i64) -> Result<(), BackendError> {
-        let _: () = self
-            .client()?
+        let client = self.client()?;
+        let pipeline = client.pipeline();
+        let _: () = pipeline
             .set(self.keys.cache(name), value, Some(Expiration::PX(ttl_ms)), None, false)
             .await?;
+        // Indexed by kind with its expiry, so the health check counts without scanning.
+        let until = super::now_ms() + ttl_ms;
+        let _: () = pipeline
+            .zadd(
+                self.keys.cache_index(cache_kind(name)),
+                None,
+                None,
+                false,
+                false,
+                (until as f64, name),
+            )
+            .await?;
+        let _: Vec<Value> = pipeline.all().await?;
         Ok(())
     }
 
     async fn cache_delete(&self, name: &str) -> Result<(), BackendError> {
-        let _: i64 = self.client()?.del(self.keys.cache(name)).await?;
+        let client = self.client()?;
+        let pipeline = client.pipeline();
+        let _: () = pipeline.del(self.keys.cache(name)).await?;
+        let _: () = pipeline.zrem(self.keys.cache_index(cache_kind(name)), name).await?;
+        let _: Vec<Value> = pipeline.all().await?;
         Ok(())
     }
 
-    async fn incr(&self, name: &str, by: i64) -> Result<i64, BackendError> {
-        Ok(self.client()?.incr_by(self.keys.counter(name), by).await?)
+    async fn rate_count(&self, name: &str, cost: i64, window_ms: i64, now: Millis) -> Result<RateCount, BackendError> {
+        let (count, ttl): (i64, i64) = self
+            .eval(
+                &self.rate,
+                vec![self.keys.rate(name)],
+                vec![cost.to_string(), window_ms.to_string()],
+            )
+            .await?;
+        Ok(RateCount {
+            count,
+            resets_at: now + ttl.max(0),
+        })
     }
+
+    async fn rate_clear(&self, name: &str) -> Result<(), BackendError> {
+        let _: i64 = self.client()?.del(self.keys.rate(name)).await?;
+        Ok(())
+    }
+
+    async fn note_revoked(&self, id: &str, now: Millis) -> Result<(), BackendError> {
+        let member = crate::server::activity::session_key(id);
+        let _: i64 = self
+            .client()?
+            .zadd(self.keys.revoked(), None, None, false, false, (now as f64, member))
+            .await?;
+        Ok(())
+    }
+
+    async fn stats(&self, now: Millis) -> Result<SessionStats, BackendError> {
+        let client = self.client()?;
+        let pipeline = client.pipeline();
+        let _: () = pipeline.zcard(self.keys.expiries()).await?;
+        let _: () = pipeline
+            .zcount(self.keys.cache_index("profile"), now as f64, f64::INFINITY)
+            .await?;
+        let _: () = pipeline
+            .zcount(
+                self.keys.revoked(),
+                (now - super::REVOKED_WINDOW_MS) as f64,
+                f64::INFINITY,
+            )
+            .await?;
+        let (active_sessions, cached_profiles, revoked_sessions): (u64, u64, u64) = pipeline.all().await?;
+        Ok(SessionStats {
+            active_sessions,
+            cached_profiles,
+            revoked_sessions,
+        })
+    }
+
+    async fn trim_indexes(&self, now: Millis) -> Result<(), BackendError> {
+        let client = self.client()?;
+        let pipeline = client.pipeline();
+        let _: () = pipeline
+            .zremrangebyscore(self.keys.cache_index("profile"), f64::NEG_INFINITY, now as f64)
+            .await?;
+        let _: () = pipeline
+            .zremrangebyscore(self.keys.cache_index("prefs"), f64::NEG_INFINITY, now as f64)
+            .await?;
+        let _: () = pipeline
+            .zremrangebyscore(
+                self.keys.revoked(),
+                f64::NEG_INFINITY,
+                (now - super::REVOKED_WINDOW_MS) as f64,
+            )
+            .await?;
+        let _: Vec<Value> = pipeline.all().await?;
+        Ok(())
+    }
+}
+
+/// Queues an `EVALSHA` on a pipeline (fred's pipelines have no Lua interface). In a cluster it
+/// goes to the slot of its first key.
+async fn pipelined_evalsha(
+    pipeline: &Pipeline<Client>,
+    script: &Script,
+    keys: Vec<String>,
+    args: Vec<Value>,
+) -> Result<(), Error> {
+    let mut all: Vec<Value> = Vec::with_capacity(2 + keys.len() + args.len());
+    all.push(Value::from(script.sha1().to_string()));
+    all.push(Value::from(keys.len() as i64));
+    all.extend(keys.into_iter().map(Value::from));
+    all.extend(args);
+    let command = CustomCommand::new_static("EVALSHA", ClusterHash::Offset(2), false);
+    pipeline.custom::<(), Value>(command, all).await
+}
+
+/// The kind of a cached value: `profile` for `profile:42`.
+fn cache_kind(name: &str) -> &str {
+    name.split(':').next().unwrap_or(name)
 }

@@ -88,7 +88,13 @@ fn cache_key(user_id: i64) -> String {
 
 /// A user's saved preferences (cache, then database), `None` if they never saved any.
 pub async fn of_user(state: &AppState, user_id: i64) -> Result<Option<Preferences>, AppError> {
-    if let Ok(Some(json)) = state.backend.cache_get(&cache_key(user_id)).await {
+    let cached = state.backend.cache_get(&cache_key(user_id)).await.ok().flatten();
+    of_user_from(state, user_id, cached).await
+}
+
+/// [`of_user`] with the cache already read (`cached`).
+async fn of_user_from(state: &AppState, user_id: i64, cached: Option<String>) -> Result<Option<Preferences>, AppError> {
+    if let Some(json) = cached {
         if let Ok(prefs) = serde_json::from_str::<Option<Preferences>>(&json) {
             return Ok(prefs);
         }
@@ -113,7 +119,23 @@ pub async fn resolve(state: &AppState, session: &AppSession, headers: &HeaderMap
     let Ok(Some(me)) = session.signed_in().await else {
         return Ok(guest(state, headers));
     };
-    match of_user(state, me.user_id).await? {
+    // One round trip for both things a signed-in page needs from the cache: the preferences
+    // now, the profile for the header later in this request.
+    let names = [
+        cache_key(me.user_id),
+        crate::server::auth::accounts::profile_cache_key(me.user_id),
+    ];
+    let (cached_prefs, cached_profile) = match state.backend.cache_get_many(&names).await {
+        Ok(mut values) if values.len() == 2 => {
+            let profile = values.pop().flatten();
+            (values.pop().flatten(), profile)
+        }
+        _ => (None, None),
+    };
+    if let Some(json) = cached_profile {
+        session.remember_profile(me.user_id, json);
+    }
+    match of_user_from(state, me.user_id, cached_prefs).await? {
         Some(prefs) => Ok(Resolved {
             prefs,
             source: Source::Account,

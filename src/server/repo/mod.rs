@@ -11,12 +11,35 @@ use crate::error::AppError;
 /// A database failure as the client may see it: a connection problem is "try again" (503);
 /// anything else is an internal error whose cause is logged, not shown.
 pub fn db_error(e: DbErr) -> AppError {
+    if is_outage(&e) {
+        tracing::warn!(error = %e, "database unavailable");
+        AppError::unavailable()
+    } else {
+        AppError::internal(e)
+    }
+}
+
+/// Whether the failure is the database being unreachable (down, restarting, connections cut)
+/// rather than something wrong with the query.
+fn is_outage(e: &DbErr) -> bool {
+    use sea_orm::{sqlx::Error as Sqlx, RuntimeErr};
     match e {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
-            tracing::warn!(error = %e, "database unavailable");
-            AppError::unavailable()
-        }
-        e => AppError::internal(e),
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => match &**inner {
+            Sqlx::Io(_)
+            | Sqlx::Tls(_)
+            | Sqlx::Protocol(_)
+            | Sqlx::PoolTimedOut
+            | Sqlx::PoolClosed
+            | Sqlx::WorkerCrashed => true,
+            // Connection exceptions (08), operator intervention such as a shutdown or a
+            // terminated connection (57), a database that is gone (3D000).
+            Sqlx::Database(db) => db
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57") || code == "3D000"),
+            _ => false,
+        },
+        _ => false,
     }
 }
 

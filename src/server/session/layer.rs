@@ -8,10 +8,10 @@
 //! - never turns a store failure into a bare 500: pages render as a guest, and whatever needs
 //!   the session answers 503 through [`super::SessionUnavailable`].
 
-use std::sync::Arc;
+use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
-    extract::{Request, State},
+    extract::{ConnectInfo, Request, State},
     http::{header, Method},
     middleware::Next,
     response::Response,
@@ -19,7 +19,12 @@ use axum::{
 use tower_sessions::{session::Id, Session};
 
 use super::{AppSession, RequestStore};
-use crate::server::{auth::accounts, state::AppState};
+use crate::server::{
+    auth::accounts,
+    client::client_ip,
+    ratelimit::{ip_subject, Rule},
+    state::AppState,
+};
 
 /// Longest path recorded as a page view; longer ones are cut (at a character boundary).
 pub const MAX_TRACKED_PATH: usize = 2048;
@@ -102,6 +107,12 @@ fn page_view(request: &Request, routes: &PageRoutes) -> Option<String> {
     Some(path[..end].to_owned())
 }
 
+/// The client's address as rate limits count it.
+fn client_address(state: &AppState, request: &Request) -> String {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    ip_subject(client_ip(request.headers(), peer, &state.config.trusted_proxies))
+}
+
 /// The session a `Authorization: Bearer` token stands for, if any.
 async fn bearer_session(state: &AppState, headers: &header::HeaderMap) -> Option<Id> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -137,14 +148,30 @@ pub async fn session_middleware(State(state): State<AppState>, mut request: Requ
 
     let initial_id = match page_view(&request, &state.page_routes) {
         Some(path) => {
+            let address = client_address(&state, &request);
+            let started = std::time::Instant::now();
             let loaded = match cookie_id {
                 Some(id) => store.preload(id, Some(&path)).await,
                 None => Ok(None),
             };
+            state.metrics.observe_redis(started.elapsed());
             match loaded {
                 Ok(Some(id)) => Some(id),
-                // No session yet, or it ended: a new guest session starts with this view.
-                Ok(None) => store.create_guest(Some(&path)).await.ok(),
+                // No session yet, or it ended: a new guest session starts with this view, unless
+                // this address has started too many lately (the page is then served without
+                // one). The limit is counted in the creation's round trip.
+                Ok(None) => {
+                    let limiter = state.limiter();
+                    let admission = limiter.admission(Rule::Sessions, &address);
+                    match store.create_guest(Some(&path), Some(admission.as_admission())).await {
+                        Ok(Some(id)) => Some(id),
+                        Ok(None) => {
+                            limiter.note_refused(Rule::Sessions);
+                            None
+                        }
+                        Err(_) => None,
+                    }
+                }
                 // Store unreachable: keep the cookie's id so nothing changes for the visitor;
                 // reads through it fail fast and the page renders as a guest.
                 Err(_) => cookie_id,

@@ -136,6 +136,22 @@ impl AppSession {
         self.session.id().ok_or(SessionUnavailable)
     }
 
+    /// True when the store failed earlier in this request: a missing session may then exist,
+    /// and "no session" must not be answered.
+    pub fn store_failed(&self) -> bool {
+        self.store.unavailable().is_some()
+    }
+
+    /// Keeps the signed-in user's cached profile for the rest of this request.
+    pub fn remember_profile(&self, user_id: i64, json: String) {
+        self.store.remember_profile(user_id, json);
+    }
+
+    /// The profile kept by [`Self::remember_profile`], if it is this user's.
+    pub fn prefetched_profile(&self, user_id: i64) -> Option<String> {
+        self.store.prefetched_profile(user_id)
+    }
+
     /// Says why this session is about to be deleted (flushed), for its history entry.
     pub fn ending_because(&self, reason: crate::model::EndReason) {
         self.store.ending_because(reason);

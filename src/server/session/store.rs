@@ -18,7 +18,7 @@ use crate::{
     model::EndReason,
     server::{
         activity::Archiver,
-        backend::{now_ms, ActivitySummary, Backend, BackendError, LoadedSession, NewSession},
+        backend::{now_ms, ActivitySummary, Admission, Backend, BackendError, Creation, LoadedSession, NewSession},
     },
 };
 
@@ -40,6 +40,9 @@ pub struct RequestStore {
     /// Set when the backend could not be reached: the session's state is unknown, which is not
     /// the same as "no session" (its cookie must be kept, and nobody may be signed in by it).
     unavailable: Mutex<Option<String>>,
+    /// The signed-in user's cached profile (JSON), fetched with their preferences before the
+    /// page renders, so rendering does not ask again.
+    prefetched_profile: Mutex<Option<(i64, String)>>,
 }
 
 impl std::fmt::Debug for RequestStore {
@@ -58,7 +61,20 @@ impl RequestStore {
             preloaded: Mutex::new(None),
             info: Mutex::new(None),
             unavailable: Mutex::new(None),
+            prefetched_profile: Mutex::new(None),
         }
+    }
+
+    pub fn remember_profile(&self, user_id: i64, json: String) {
+        *self.prefetched_profile.lock() = Some((user_id, json));
+    }
+
+    pub fn prefetched_profile(&self, user_id: i64) -> Option<String> {
+        self.prefetched_profile
+            .lock()
+            .as_ref()
+            .filter(|(id, _)| *id == user_id)
+            .map(|(_, json)| json.clone())
     }
 
     /// Loads (and touches) a session before `Session` exists, optionally recording a page view.
@@ -81,16 +97,24 @@ impl RequestStore {
     }
 
     /// Creates a guest session whose first page view is `page`.
-    pub async fn create_guest(&self, page: Option<&str>) -> Result<Id, BackendError> {
+    /// `None` when `admission` (the per-address limit on new sessions) refuses it; the limit
+    /// is counted in the same round trip as the creation.
+    pub async fn create_guest(
+        &self,
+        page: Option<&str>,
+        admission: Option<Admission<'_>>,
+    ) -> Result<Option<Id>, BackendError> {
         let mut record = Record {
             id: Id::default(),
             data: Default::default(),
             expiry_date: time::OffsetDateTime::now_utc(),
         };
-        self.create_record(&mut record, page).await?;
+        if !self.create_record(&mut record, page, admission).await? {
+            return Ok(None);
+        }
         let id = record.id;
         *self.preloaded.lock() = Some((id, record));
-        Ok(id)
+        Ok(Some(id))
     }
 
     /// Names the reason for the session's deletion later in this request (sign-out). Without
@@ -131,7 +155,13 @@ impl RequestStore {
         }
     }
 
-    async fn create_record(&self, record: &mut Record, page: Option<&str>) -> Result<(), BackendError> {
+    /// Creates the record; `false` when its admission limit refused it.
+    async fn create_record(
+        &self,
+        record: &mut Record,
+        page: Option<&str>,
+        mut admission: Option<Admission<'_>>,
+    ) -> Result<bool, BackendError> {
         let now = now_ms();
         let policy = policy_for(&record.data, &self.settings);
         loop {
@@ -144,11 +174,14 @@ impl RequestStore {
                 policy,
                 first_page: page,
                 user_id: signed_in_user(&record.data),
+                // Counted once, even if the id has to be drawn again.
+                admission: admission.take(),
             };
             match self.backend.create_session(&new).await {
-                Ok(true) => break,
+                Ok(Creation::Created) => break,
+                Ok(Creation::Refused) => return Ok(false),
                 // 128 random bits collided: astronomically unlikely, but never overwrite.
-                Ok(false) => record.id = Id::default(),
+                Ok(Creation::IdTaken) => record.id = Id::default(),
                 Err(e) => {
                     self.note_error(&e);
                     return Err(e);
@@ -166,7 +199,7 @@ impl RequestStore {
             },
             expires_at,
         });
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -177,7 +210,10 @@ fn store_error(e: BackendError) -> session_store::Error {
 #[async_trait]
 impl SessionStore for RequestStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        self.create_record(record, None).await.map_err(store_error)
+        self.create_record(record, None, None)
+            .await
+            .map(|_| ())
+            .map_err(store_error)
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
