@@ -23,10 +23,17 @@ export const test = base.extend<{ problems: string[] }>({
   },
 });
 
+/**
+ * How long hydration may take. Each test's browser context starts with an empty cache, so every
+ * page load fetches and compiles the debug WASM again; with two workers and the server sharing
+ * two cores that took over 5 s (the default) in CI. A page that never hydrates still fails.
+ */
+const HYDRATION_TIMEOUT_MS = 20_000;
+
 /** Waits until the WASM client has hydrated the page (JavaScript on) or checks it did not. */
 export async function settled(page: Page): Promise<void> {
   if (withJs(page)) {
-    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true', { timeout: HYDRATION_TIMEOUT_MS });
   } else {
     await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', /.*/);
   }

@@ -154,7 +154,7 @@ async fn get_profile(
     Extension(session): Extension<AppSession>,
 ) -> Result<Response, AppError> {
     let me = accounts::require_signed_in(&session).await?;
-    let user = accounts::profile(&state, me.user_id, None)
+    let user = accounts::profile(&state, me.user_id)
         .await?
         .ok_or_else(AppError::not_found)?;
     Ok(Json(json!({ "user": user })).into_response())

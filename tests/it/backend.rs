@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 use porch::server::{
     backend::{
         memory::MemoryBackend, now_ms, redis::RedisBackend, Admission, Backend, BackendLimits, Creation, ExpiryPolicy,
-        NewSession,
+        NewSession, UserView,
     },
     config::RedisConfig,
 };
@@ -283,11 +283,7 @@ async fn a_creation_over_its_admission_limit_keeps_nothing() {
 #[tokio::test]
 async fn creation_survives_a_flushed_script_cache() {
     let redis = backends().await.remove(0);
-    let out = std::process::Command::new("redis-cli")
-        .args(["-u", &redis_url(), "script", "flush"])
-        .output()
-        .expect("redis-cli");
-    assert!(out.status.success());
+    assert_eq!(redis_cli(&["script", "flush"]), "OK");
     let id = unique("s");
     let counter = unique("admit");
     let new = NewSession {
@@ -300,4 +296,55 @@ async fn creation_survives_a_flushed_script_cache() {
     };
     assert_eq!(redis.create_session(&new).await.unwrap(), Creation::Created);
     assert!(redis.load_session(&id, now_ms(), None).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn a_sessions_copy_of_its_user_is_stored_only_if_not_invalidated_since_read() {
+    for backend in backends().await {
+        let kind = backend.kind();
+        let id = unique("s");
+        let now = now_ms();
+        backend
+            .create_session(&new_session(&id, now, Some(now + IDLE), None))
+            .await
+            .unwrap();
+        let view = |prefs: &str, epoch: i64| UserView {
+            prefs: Some(prefs.into()),
+            profile: Some("{\"id\":7}".into()),
+            epoch,
+        };
+        let loaded = backend.load_session(&id, now, None).await.unwrap().unwrap();
+        assert_eq!(loaded.view, UserView::default(), "{kind:?}: none at first");
+
+        assert!(backend.store_user_view(&id, &view("old", 0)).await.unwrap());
+        let loaded = backend.load_session(&id, now, Some("/")).await.unwrap().unwrap();
+        assert_eq!(loaded.view, view("old", 0), "{kind:?}: loaded with the session");
+        assert_eq!(loaded.view.complete(), Some(("old", "{\"id\":7}")));
+
+        // The user changed something: the copy goes, and one read before the change (epoch 0)
+        // cannot put the old values back.
+        backend.forget_user_views(std::slice::from_ref(&id)).await.unwrap();
+        let loaded = backend.load_session(&id, now, None).await.unwrap().unwrap();
+        assert_eq!(loaded.view.complete(), None, "{kind:?}");
+        assert_eq!(loaded.view.epoch, 1, "{kind:?}");
+        assert!(
+            !backend.store_user_view(&id, &view("old", 0)).await.unwrap(),
+            "{kind:?}"
+        );
+        assert!(backend.store_user_view(&id, &view("new", 1)).await.unwrap(), "{kind:?}");
+        let loaded = backend.load_session(&id, now, None).await.unwrap().unwrap();
+        assert_eq!(loaded.view, view("new", 1), "{kind:?}");
+
+        // Invalidating sessions that never had a copy, or none at all, is harmless.
+        backend.forget_user_views(&[unique("s")]).await.unwrap();
+        backend.forget_user_views(&[]).await.unwrap();
+
+        // An ended session's copy goes with it, and none can be stored for it.
+        backend.end_session(&id, "sign_out", now).await.unwrap();
+        assert!(
+            !backend.store_user_view(&id, &view("new", 1)).await.unwrap(),
+            "{kind:?}"
+        );
+        assert!(backend.load_session(&id, now, None).await.unwrap().is_none());
+    }
 }

@@ -4,8 +4,9 @@
 
 use std::{
     collections::HashMap,
+    process::{Child, Command, Stdio},
     sync::atomic::{AtomicU64, Ordering},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use fred::prelude::*;
@@ -46,6 +47,8 @@ pub struct TestOptions {
     pub vars: Vec<(String, String)>,
     /// Reuse this database URL instead of creating a fresh database.
     pub database_url: Option<String>,
+    /// Serve static files from here instead of the built site (`target/site`).
+    pub site_root: Option<String>,
 }
 
 impl Default for TestOptions {
@@ -55,6 +58,7 @@ impl Default for TestOptions {
             prefix: format!("{}:", unique("t")),
             vars: Vec::new(),
             database_url: None,
+            site_root: None,
         }
     }
 }
@@ -114,6 +118,9 @@ pub fn build_config(options: &TestOptions, database_url: &str) -> Result<Config,
         .expect("Leptos.toml")
         .leptos_options;
     leptos.site_addr = "127.0.0.1:0".parse().unwrap();
+    if let Some(root) = &options.site_root {
+        leptos.site_root = root.as_str().into();
+    }
     let mut vars: HashMap<String, String> = HashMap::new();
     // Tests about something else must not trip the rate limits; tests/it/ratelimit.rs sets its own.
     for limit in [
@@ -246,6 +253,26 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     })
 }
 
+/// `redis-cli` against the tests' Redis (a single server, or a cluster through any node).
+pub fn redis_cli(args: &[&str]) -> String {
+    let url = redis_url();
+    let mut command = Command::new("redis-cli");
+    match url.strip_prefix("redis-cluster://") {
+        Some(address) => {
+            let (host, port) = address
+                .trim_end_matches('/')
+                .rsplit_once(':')
+                .unwrap_or((address, "6379"));
+            command.args(["-c", "-h", host, "-p", port]);
+        }
+        None => {
+            command.args(["-u", &url]);
+        }
+    }
+    let out = command.args(args).output().expect("redis-cli");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 /// A plain Redis client for looking at what the app stored.
 pub async fn redis() -> Client {
     let client = Client::new(
@@ -305,4 +332,64 @@ pub async fn own_session_handle(app: &TestApp, client: &reqwest::Client) -> Stri
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+/// A throw-away `redis-server` on a free port, owned by one test (stopped when dropped).
+pub struct OwnRedis {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl OwnRedis {
+    pub fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut redis = Self { port, child: None };
+        redis.restart();
+        redis
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .expect("redis-cli");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    pub fn restart(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.cli(&["ping"]) != "PONG" {
+            assert!(Instant::now() < deadline, "redis-server answers");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }

@@ -16,3 +16,4 @@ mod protection;
 mod ratelimit;
 mod scale_out;
 mod sessions;
+mod user_view;

@@ -376,20 +376,21 @@ pub fn profile_cache_key(user_id: i64) -> String {
     format!("profile:{user_id}")
 }
 
-/// The signed-in user's profile, through the Redis cache (read already when `prefetched`).
-pub async fn profile(state: &AppState, user_id: i64, prefetched: Option<String>) -> Result<Option<User>, AppError> {
-    let cache_key = profile_cache_key(user_id);
-    let cached = match prefetched {
-        Some(json) => Some(json),
-        None => match state.backend.cache_get(&cache_key).await {
-            Ok(cached) => cached,
-            Err(e) => {
-                tracing::debug!(error = %e, "profile cache unavailable");
-                None
-            }
-        },
+/// The signed-in user's profile, through the Redis cache.
+pub async fn profile(state: &AppState, user_id: i64) -> Result<Option<User>, AppError> {
+    let cached = match state.backend.cache_get(&profile_cache_key(user_id)).await {
+        Ok(cached) => cached,
+        Err(e) => {
+            tracing::debug!(error = %e, "profile cache unavailable");
+            None
+        }
     };
-    if let Some(user) = cached.and_then(|json| serde_json::from_str::<User>(&json).ok()) {
+    profile_from(state, user_id, cached).await
+}
+
+/// [`profile`] with the cache already read (`cached`, `None` on a miss).
+pub async fn profile_from(state: &AppState, user_id: i64, cached: Option<String>) -> Result<Option<User>, AppError> {
+    if let Some(user) = cached.and_then(|json| parse_profile(&json, user_id)) {
         state.metrics.profile_cache_hits.fetch_add(1, Relaxed);
         return Ok(Some(user));
     }
@@ -399,15 +400,43 @@ pub async fn profile(state: &AppState, user_id: i64, prefetched: Option<String>)
     };
     let user = to_user(&row);
     if let Ok(json) = serde_json::to_string(&user) {
-        let _ = state.backend.cache_set(&cache_key, &json, PROFILE_CACHE_TTL_MS).await;
+        let _ = state
+            .backend
+            .cache_set(&profile_cache_key(user_id), &json, PROFILE_CACHE_TTL_MS)
+            .await;
     }
     Ok(Some(user))
+}
+
+/// A cached profile, if it is readable and `user_id`'s.
+pub fn parse_profile(json: &str, user_id: i64) -> Option<User> {
+    serde_json::from_str::<User>(json).ok().filter(|u| u.id == user_id)
+}
+
+/// Invalidates the copies of `user_id`'s preferences and profile that their sessions keep
+/// (after the database changed): their next pages read them afresh.
+pub async fn forget_user_views(state: &AppState, user_id: i64) {
+    let forgotten = match state.backend.user_sessions(user_id).await {
+        Ok(entries) => {
+            let ids: Vec<String> = entries.into_iter().map(|(_, id)| id).collect();
+            state.backend.forget_user_views(&ids).await
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = forgotten {
+        // The copies expire on their own (USER_VIEW_TTL_MS), like the caches they copy.
+        tracing::warn!(error = %e, user_id, "sessions' copies of the user not invalidated");
+    }
 }
 
 /// The current user, or `None` for guests.
 pub async fn current_user(state: &AppState, session: &AppSession) -> Result<Option<User>, AppError> {
     match session.signed_in().await {
-        Ok(Some(me)) => profile(state, me.user_id, session.prefetched_profile(me.user_id)).await,
+        // Read earlier in this request (with the preferences, before the page rendered).
+        Ok(Some(me)) => match session.prefetched_profile(me.user_id) {
+            Some(user) => Ok(Some(user)),
+            None => profile(state, me.user_id).await,
+        },
         Ok(None) => Ok(None),
         Err(_) => Err(AppError::unavailable()),
     }
@@ -422,6 +451,7 @@ pub async fn update_name(state: &AppState, session: &AppSession, name: &str) -> 
         .ok_or_else(AppError::not_found)?;
     // Invalidate, then the next read fills the cache from the database.
     let _ = state.backend.cache_delete(&profile_cache_key(me.user_id)).await;
+    forget_user_views(state, me.user_id).await;
     Ok(to_user(&row))
 }
 

@@ -38,6 +38,12 @@ impl Keys {
         format!("{}s:{{{id}}}:f", self.prefix)
     }
 
+    /// Hash `p` (preferences JSON), `u` (profile JSON), `e` (invalidations): the session's
+    /// copy of what its pages show of its user. Expires on its own.
+    pub fn user_view(&self, id: &str) -> String {
+        format!("{}s:{{{id}}}:v", self.prefix)
+    }
+
     /// A lock, e.g. `sweeper`.
     pub fn lock(&self, name: &str) -> String {
         format!("{}lock:{name}", self.prefix)
@@ -90,5 +96,6 @@ mod tests {
         assert_eq!(k.activity("abc"), "t1:s:{abc}:a");
         assert_eq!(k.pages("abc"), "t1:s:{abc}:p");
         assert_eq!(k.first_pages("abc"), "t1:s:{abc}:f");
+        assert_eq!(k.user_view("abc"), "t1:s:{abc}:v");
     }
 }

@@ -11,7 +11,7 @@ use parking_lot::Mutex;
 
 use super::{
     Activity as StoredActivity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, Creation, EndMark,
-    LoadedSession, Millis, NewSession, PageVisit, RateCount, SessionStats,
+    LoadedSession, Millis, NewSession, PageVisit, RateCount, SessionStats, UserView, USER_VIEW_TTL_MS,
 };
 
 #[derive(Debug, Clone)]
@@ -48,6 +48,8 @@ struct State {
     /// token hash → (session id, kept until).
     tokens: HashMap<String, (String, Millis)>,
     cache: HashMap<String, (String, Millis)>,
+    /// Session id → (its copy of the user's preferences and profile, kept until).
+    user_views: HashMap<String, (UserView, Millis)>,
     /// When sessions were revoked, oldest first.
     revoked: VecDeque<Millis>,
     /// Rate counters: name → (count, window end).
@@ -85,6 +87,7 @@ impl State {
         self.user_sessions.retain(|_, (_, until)| *until > now);
         self.tokens.retain(|_, (_, until)| *until > now);
         self.cache.retain(|_, (_, until)| *until > now);
+        self.user_views.retain(|_, (_, until)| *until > now);
         self.rates.retain(|_, (_, until)| *until > now);
         let gone: Vec<String> = self
             .expiry_scores
@@ -95,6 +98,13 @@ impl State {
         for id in gone {
             self.unschedule_expiry(&id);
         }
+    }
+
+    fn live_user_view(&mut self, id: &str, now: Millis) -> Option<&mut UserView> {
+        if self.user_views.get(id).is_some_and(|(_, until)| *until <= now) {
+            self.user_views.remove(id);
+        }
+        self.user_views.get_mut(id).map(|(view, _)| view)
     }
 
     fn live_activity(&mut self, id: &str, now: Millis) -> Option<&mut Activity> {
@@ -236,11 +246,43 @@ impl Backend for MemoryBackend {
         if let Some(r) = state.records.get_mut(id) {
             r.expires_at = expires_at;
         }
+        let view = state.live_user_view(id, now).cloned().unwrap_or_default();
         Ok(Some(LoadedSession {
             record,
             activity: summary,
             expires_at,
+            view,
         }))
+    }
+
+    async fn store_user_view(&self, id: &str, view: &UserView) -> Result<bool, BackendError> {
+        let now = super::now_ms();
+        let mut state = self.state.lock();
+        if state.live_record(id, now).is_none() {
+            return Ok(false);
+        }
+        let epoch = state.live_user_view(id, now).map_or(0, |v| v.epoch);
+        if epoch != view.epoch {
+            return Ok(false);
+        }
+        state
+            .user_views
+            .insert(id.to_owned(), (view.clone(), now + USER_VIEW_TTL_MS));
+        Ok(true)
+    }
+
+    async fn forget_user_views(&self, ids: &[String]) -> Result<(), BackendError> {
+        let now = super::now_ms();
+        let mut state = self.state.lock();
+        for id in ids {
+            let epoch = state.live_user_view(id, now).map_or(0, |v| v.epoch) + 1;
+            let forgotten = UserView {
+                epoch,
+                ..UserView::default()
+            };
+            state.user_views.insert(id.clone(), (forgotten, now + USER_VIEW_TTL_MS));
+        }
+        Ok(())
     }
 
     async fn save_session(&self, id: &str, record: &str) -> Result<bool, BackendError> {
@@ -257,6 +299,7 @@ impl Backend for MemoryBackend {
     async fn end_session(&self, id: &str, reason: &str, now: Millis) -> Result<(), BackendError> {
         let mut state = self.state.lock();
         state.records.remove(id);
+        state.user_views.remove(id);
         if let Some(activity) = state.live_activity(id, now) {
             activity.ended.get_or_insert_with(|| EndMark {
                 reason: reason.to_owned(),
@@ -360,6 +403,7 @@ impl Backend for MemoryBackend {
                     record: record.0,
                     activity,
                     expires_at: record.1,
+                    view: UserView::default(),
                 })
             })
             .collect())

@@ -106,6 +106,32 @@ pub struct LoadedSession {
     pub record: String,
     pub activity: ActivitySummary,
     pub expires_at: Millis,
+    /// The session's copy of its user's preferences and profile (signed-in sessions).
+    pub view: UserView,
+}
+
+/// How long a session's [`UserView`] is trusted, like the per-user caches it copies: a change
+/// whose invalidation was lost (Redis blipped) shows everywhere within this time.
+pub const USER_VIEW_TTL_MS: i64 = 30 * 60 * 1000;
+
+/// What a signed-in session's pages show of its user (the preferences and profile as cached
+/// JSON), kept in the session's own cluster slot so that a page view reads it in the same round
+/// trip that loads the session. Changing the user's preferences or profile invalidates every
+/// session's copy; [`Self::epoch`] makes a copy read before an invalidation impossible to store
+/// after it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserView {
+    pub prefs: Option<String>,
+    pub profile: Option<String>,
+    /// Invalidations so far (within the copy's lifetime), as read with the session.
+    pub epoch: i64,
+}
+
+impl UserView {
+    /// Both parts present: the page needs nothing else from Redis.
+    pub fn complete(&self) -> Option<(&str, &str)> {
+        Some((self.prefs.as_deref()?, self.profile.as_deref()?))
+    }
 }
 
 /// One recorded page view.
@@ -219,6 +245,15 @@ pub trait Backend: Send + Sync + 'static {
         now: Millis,
         page: Option<&str>,
     ) -> Result<Option<LoadedSession>, BackendError>;
+
+    /// Stores a signed-in session's copy of its user's preferences and profile, unless the
+    /// session has ended or the copy was invalidated since `view.epoch` was read. `true` when
+    /// stored.
+    async fn store_user_view(&self, id: &str, view: &UserView) -> Result<bool, BackendError>;
+
+    /// Invalidates these sessions' copies of their user's preferences and profile (the user
+    /// changed them), in one round trip.
+    async fn forget_user_views(&self, ids: &[String]) -> Result<(), BackendError>;
 
     /// Replaces the record of an existing session, keeping its expiry. `false` if it is gone
     /// (a session ended meanwhile is never brought back).

@@ -18,7 +18,8 @@ use fred::{
 
 use super::{
     keys::Keys, parse_visit, Activity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, Creation,
-    EndMark, ExpiryPolicy, LoadedSession, Millis, NewSession, PageVisit, RateCount, SessionStats,
+    EndMark, ExpiryPolicy, LoadedSession, Millis, NewSession, PageVisit, RateCount, SessionStats, UserView,
+    USER_VIEW_TTL_MS,
 };
 use crate::server::config::RedisConfig;
 
@@ -26,6 +27,7 @@ const CREATE_SESSION: &str = include_str!("lua/create_session.lua");
 const LOAD_SESSION: &str = include_str!("lua/load_session.lua");
 const END_SESSION: &str = include_str!("lua/end_session.lua");
 const RATE: &str = include_str!("lua/rate.lua");
+const STORE_USER_VIEW: &str = include_str!("lua/store_user_view.lua");
 /// Deletes a key only if it still holds the caller's token (releasing a lock never frees
 /// someone else's after ours timed out).
 const UNLOCK: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
@@ -39,6 +41,7 @@ pub struct RedisBackend {
     load_session: Script,
     end_session: Script,
     rate: Script,
+    store_user_view: Script,
     unlock: Script,
 }
 
@@ -117,6 +120,7 @@ impl RedisBackend {
             load_session: Script::from_lua(LOAD_SESSION),
             end_session: Script::from_lua(END_SESSION),
             rate: Script::from_lua(RATE),
+            store_user_view: Script::from_lua(STORE_USER_VIEW),
             unlock: Script::from_lua(UNLOCK),
         })
     }
@@ -249,6 +253,7 @@ impl Backend for RedisBackend {
             self.keys.activity(id),
             self.keys.pages(id),
             self.keys.first_pages(id),
+            self.keys.user_view(id),
         ];
         let args: Vec<Value> = vec![
             now.into(),
@@ -258,18 +263,57 @@ impl Backend for RedisBackend {
             self.fallback_idle_ms.into(),
             (super::FIRST_PAGES_KEPT as i64).into(),
         ];
-        let reply: Option<(String, i64, i64, i64, i64)> = self.eval(&self.load_session, keys, args).await?;
-        Ok(reply.map(
-            |(record, started_at, last_seen, page_count, expires_at)| LoadedSession {
-                record,
-                activity: ActivitySummary {
-                    started_at,
-                    last_seen,
-                    page_count,
-                },
-                expires_at,
+        let reply: Option<Vec<Value>> = self.eval(&self.load_session, keys, args).await?;
+        let Some(reply) = reply else {
+            return Ok(None);
+        };
+        let [record, started_at, last_seen, page_count, expires_at, prefs, profile, epoch] =
+            <[Value; 8]>::try_from(reply).map_err(|_| BackendError::Other("load_session: unexpected reply".into()))?;
+        Ok(Some(LoadedSession {
+            record: record.convert()?,
+            activity: ActivitySummary {
+                started_at: started_at.convert()?,
+                last_seen: last_seen.convert()?,
+                page_count: page_count.convert()?,
             },
-        ))
+            expires_at: expires_at.convert()?,
+            view: UserView {
+                prefs: prefs.convert()?,
+                profile: profile.convert()?,
+                epoch: epoch.convert()?,
+            },
+        }))
+    }
+
+    async fn store_user_view(&self, id: &str, view: &UserView) -> Result<bool, BackendError> {
+        let keys = vec![self.keys.session(id), self.keys.user_view(id)];
+        let args: Vec<Value> = vec![
+            view.epoch.into(),
+            view.prefs.as_deref().unwrap_or("").into(),
+            view.profile.as_deref().unwrap_or("").into(),
+            USER_VIEW_TTL_MS.into(),
+        ];
+        let stored: i64 = self.eval(&self.store_user_view, keys, args).await?;
+        Ok(stored == 1)
+    }
+
+    async fn forget_user_views(&self, ids: &[String]) -> Result<(), BackendError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let client = self.client()?;
+        let pipeline = client.pipeline();
+        for id in ids {
+            let key = self.keys.user_view(id);
+            // The epoch moves before the copy goes: a store racing in between sees the new
+            // epoch and gives up, and one that ran before is deleted here. The key expires
+            // like a copy would, so a session that has ended leaves nothing behind for long.
+            let _: () = pipeline.hincrby(&key, "e", 1).await?;
+            let _: () = pipeline.hdel(&key, vec!["p", "u"]).await?;
+            let _: () = pipeline.pexpire(&key, USER_VIEW_TTL_MS, None).await?;
+        }
+        let _: Vec<Value> = pipeline.all().await?;
+        Ok(())
     }
 
     async fn save_session(&self, id: &str, record: &str) -> Result<bool, BackendError> {
@@ -287,7 +331,7 @@ impl Backend for RedisBackend {
     }
 
     async fn end_session(&self, id: &str, reason: &str, now: Millis) -> Result<(), BackendError> {
-        let keys = vec![self.keys.session(id), self.keys.activity(id)];
+        let keys = vec![self.keys.session(id), self.keys.activity(id), self.keys.user_view(id)];
         let args: Vec<Value> = vec![reason.into(), now.into()];
         let _: i64 = self.eval(&self.end_session, keys, args).await?;
         // Due now: if archiving right after this fails, the sweeper picks it up.
@@ -425,6 +469,7 @@ impl Backend for RedisBackend {
                     page_count: field(2),
                 },
                 expires_at: now + ttl.max(0),
+                view: UserView::default(),
             }));
         }
         Ok(out)

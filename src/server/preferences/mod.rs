@@ -4,16 +4,17 @@
 pub mod cookie;
 pub mod layer;
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::atomic::Ordering::Relaxed};
 
 use http::{header, HeaderMap, HeaderValue};
 use serde::Serialize;
 
 use crate::{
     error::{AppError, ErrorCode},
-    model::{Language, Msg, Preferences, Theme},
+    model::{Language, Msg, Preferences, Theme, User},
     server::{
-        backend::now_ms,
+        auth::accounts,
+        backend::{now_ms, UserView},
         repo::{db_error, preferences as repo},
         session::{cookie::cookie_values, AppSession},
         state::AppState,
@@ -110,6 +111,7 @@ async fn of_user_from(state: &AppState, user_id: i64, cached: Option<String>) ->
 pub async fn store_for_user(state: &AppState, user_id: i64, prefs: &Preferences) -> Result<(), AppError> {
     repo::put(&state.db, user_id, prefs, now_ms()).await.map_err(db_error)?;
     let _ = state.backend.cache_delete(&cache_key(user_id)).await;
+    accounts::forget_user_views(state, user_id).await;
     Ok(())
 }
 
@@ -119,23 +121,25 @@ pub async fn resolve(state: &AppState, session: &AppSession, headers: &HeaderMap
     let Ok(Some(me)) = session.signed_in().await else {
         return Ok(guest(state, headers));
     };
-    // One round trip for both things a signed-in page needs from the cache: the preferences
-    // now, the profile for the header later in this request.
-    let names = [
-        cache_key(me.user_id),
-        crate::server::auth::accounts::profile_cache_key(me.user_id),
-    ];
-    let (cached_prefs, cached_profile) = match state.backend.cache_get_many(&names).await {
-        Ok(mut values) if values.len() == 2 => {
-            let profile = values.pop().flatten();
-            (values.pop().flatten(), profile)
+    let prefs = match session.user_view().and_then(|view| read_copy(&view, me.user_id)) {
+        // The session's own copy came with it: nothing more to ask Redis.
+        Some((prefs, user)) => {
+            state.metrics.profile_cache_hits.fetch_add(1, Relaxed);
+            session.remember_profile(user);
+            prefs
         }
-        _ => (None, None),
+        None => {
+            let (prefs, profile) = read_user(state, me.user_id).await?;
+            if let (Ok(prefs_json), Some(user)) = (serde_json::to_string(&prefs), profile) {
+                if let Ok(profile_json) = serde_json::to_string(&user) {
+                    session.keep_user_view(prefs_json, profile_json);
+                }
+                session.remember_profile(user);
+            }
+            prefs
+        }
     };
-    if let Some(json) = cached_profile {
-        session.remember_profile(me.user_id, json);
-    }
-    match of_user_from(state, me.user_id, cached_prefs).await? {
+    match prefs {
         Some(prefs) => Ok(Resolved {
             prefs,
             source: Source::Account,
@@ -147,6 +151,30 @@ pub async fn resolve(state: &AppState, session: &AppSession, headers: &HeaderMap
             ..guest(state, headers)
         }),
     }
+}
+
+/// A session's copy of its user, if complete and readable (written by this version, for this
+/// user); anything else is read afresh and replaced.
+fn read_copy(view: &UserView, user_id: i64) -> Option<(Option<Preferences>, User)> {
+    let (prefs, profile) = view.complete()?;
+    let prefs = serde_json::from_str::<Option<Preferences>>(prefs).ok()?;
+    Some((prefs, accounts::parse_profile(profile, user_id)?))
+}
+
+/// A user's preferences and profile from the per-user caches (one round trip for both), then
+/// the database for whatever was not cached.
+async fn read_user(state: &AppState, user_id: i64) -> Result<(Option<Preferences>, Option<User>), AppError> {
+    let names = [cache_key(user_id), accounts::profile_cache_key(user_id)];
+    let (cached_prefs, cached_profile) = match state.backend.cache_get_many(&names).await {
+        Ok(mut values) if values.len() == 2 => {
+            let profile = values.pop().flatten();
+            (values.pop().flatten(), profile)
+        }
+        _ => (None, None),
+    };
+    let prefs = of_user_from(state, user_id, cached_prefs).await?;
+    let profile = accounts::profile_from(state, user_id, cached_profile).await?;
+    Ok((prefs, profile))
 }
 
 /// A partial update, validated field by field.

@@ -142,14 +142,27 @@ impl AppSession {
         self.store.unavailable().is_some()
     }
 
-    /// Keeps the signed-in user's cached profile for the rest of this request.
-    pub fn remember_profile(&self, user_id: i64, json: String) {
-        self.store.remember_profile(user_id, json);
+    /// Keeps the signed-in user's profile for the rest of this request.
+    pub fn remember_profile(&self, user: crate::model::User) {
+        self.store.remember_profile(user);
     }
 
     /// The profile kept by [`Self::remember_profile`], if it is this user's.
-    pub fn prefetched_profile(&self, user_id: i64) -> Option<String> {
+    pub fn prefetched_profile(&self, user_id: i64) -> Option<crate::model::User> {
         self.store.prefetched_profile(user_id)
+    }
+
+    /// The copy of the signed-in user's preferences and profile loaded with this session, if
+    /// the session is still the one loaded (not renewed since) and has a copy.
+    pub fn user_view(&self) -> Option<crate::server::backend::UserView> {
+        self.store.loaded_view(self.session.id()?)
+    }
+
+    /// Keeps `prefs` and `profile` (cached JSON) as this session's copy for its next pages.
+    pub fn keep_user_view(&self, prefs: String, profile: String) {
+        if let Some(id) = self.session.id() {
+            self.store.keep_view(id, prefs, profile);
+        }
     }
 
     /// Says why this session is about to be deleted (flushed), for its history entry.

@@ -16,9 +16,12 @@ use tower_sessions::{
 use super::{policy_for, signed_in_user, SessionSettings};
 use crate::{
     model::EndReason,
+    model::User,
     server::{
         activity::Archiver,
-        backend::{now_ms, ActivitySummary, Admission, Backend, BackendError, Creation, LoadedSession, NewSession},
+        backend::{
+            now_ms, ActivitySummary, Admission, Backend, BackendError, Creation, LoadedSession, NewSession, UserView,
+        },
     },
 };
 
@@ -40,9 +43,11 @@ pub struct RequestStore {
     /// Set when the backend could not be reached: the session's state is unknown, which is not
     /// the same as "no session" (its cookie must be kept, and nobody may be signed in by it).
     unavailable: Mutex<Option<String>>,
-    /// The signed-in user's cached profile (JSON), fetched with their preferences before the
-    /// page renders, so rendering does not ask again.
-    prefetched_profile: Mutex<Option<(i64, String)>>,
+    /// The signed-in user's profile, read with their preferences before the page renders, so
+    /// rendering does not ask again.
+    prefetched_profile: Mutex<Option<User>>,
+    /// The session's copy of its user's preferences and profile, as loaded with it.
+    loaded_view: Mutex<Option<(Id, UserView)>>,
 }
 
 impl std::fmt::Debug for RequestStore {
@@ -62,19 +67,48 @@ impl RequestStore {
             info: Mutex::new(None),
             unavailable: Mutex::new(None),
             prefetched_profile: Mutex::new(None),
+            loaded_view: Mutex::new(None),
         }
     }
 
-    pub fn remember_profile(&self, user_id: i64, json: String) {
-        *self.prefetched_profile.lock() = Some((user_id, json));
+    /// The user view loaded with session `id` in this request (empty if none was).
+    pub fn loaded_view(&self, id: Id) -> Option<UserView> {
+        self.loaded_view
+            .lock()
+            .as_ref()
+            .filter(|(loaded, _)| *loaded == id)
+            .map(|(_, view)| view.clone())
     }
 
-    pub fn prefetched_profile(&self, user_id: i64) -> Option<String> {
+    /// Stores `view` as session `id`'s copy, in the background (the page does not wait for
+    /// it), unless it was invalidated after this request loaded the session.
+    pub fn keep_view(&self, id: Id, prefs: String, profile: String) {
+        let Some(epoch) = self.loaded_view(id).map(|v| v.epoch) else {
+            return;
+        };
+        let backend = self.backend.clone();
+        let view = UserView {
+            prefs: Some(prefs),
+            profile: Some(profile),
+            epoch,
+        };
+        tokio::spawn(async move {
+            if let Err(e) = backend.store_user_view(&id.to_string(), &view).await {
+                tracing::debug!(error = %e, "user view not stored");
+            }
+        });
+    }
+
+    pub fn remember_profile(&self, user: User) {
+        *self.prefetched_profile.lock() = Some(user);
+    }
+
+    pub fn prefetched_profile(&self, user_id: i64) -> Option<User> {
         self.prefetched_profile
             .lock()
             .as_ref()
-            .filter(|(id, _)| *id == user_id)
-            .map(|(_, json)| json.clone())
+            .filter(|u| u.id == user_id)
+            .cloned()
     }
 
     /// Loads (and touches) a session before `Session` exists, optionally recording a page view.
@@ -141,6 +175,7 @@ impl RequestStore {
         match serde_json::from_str::<Record>(&loaded.record) {
             Ok(mut record) => {
                 record.expiry_date = super::to_datetime(loaded.expires_at);
+                *self.loaded_view.lock() = Some((record.id, loaded.view));
                 *self.info.lock() = Some(SessionInfo {
                     activity: loaded.activity,
                     expires_at: loaded.expires_at,
