@@ -1,16 +1,20 @@
 //! Password hashing with argon2id, off the async runtime.
 //!
 //! Hashing is deliberately slow (tens of milliseconds of CPU and 19 MiB each). It runs on
-//! tokio's blocking pool behind a semaphore as wide as the machine has cores, so a burst of
-//! sign-ins queues here instead of stalling the threads that serve page views.
+//! threads of its own, as many as the machine has cores, at a lower CPU priority than the
+//! threads that serve requests: a burst of sign-ins queues here and uses what the cores have
+//! left, instead of doubling the latency of every page view (bench/RESULTS.md, issue 7).
 
-use std::sync::Arc;
+use std::{
+    panic::{catch_unwind, AssertUnwindSafe},
+    sync::{mpsc, Arc},
+};
 
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Algorithm, Argon2, Params, Version,
 };
-use tokio::sync::Semaphore;
+use parking_lot::Mutex;
 
 use crate::{error::AppError, model::Password};
 
@@ -19,10 +23,53 @@ pub fn default_params() -> Params {
     Params::new(19_456, 2, 1, None).expect("valid argon2 parameters")
 }
 
+/// How much lower than the request threads the hashing threads run (`nice` steps). At 10 the
+/// Linux scheduler gives them about a tenth of a busy core's time against a page-serving thread,
+/// and all of it when the core is otherwise idle.
+const HASHING_NICENESS: i32 = 10;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Starts `count` hashing threads fed by the returned queue; they end when it is dropped.
+fn start_hashing_threads(count: usize) -> mpsc::Sender<Job> {
+    let (jobs, queue) = mpsc::channel::<Job>();
+    let queue = Arc::new(Mutex::new(queue));
+    for n in 0..count {
+        let queue = queue.clone();
+        let spawned = std::thread::Builder::new().name(format!("argon2-{n}")).spawn(move || {
+            lower_this_threads_priority();
+            loop {
+                // The lock is held only while waiting; the job runs after it is released.
+                let next = queue.lock().recv();
+                let Ok(job) = next else { return };
+                // A panicking job drops its reply (the caller gets an error); the thread lives on.
+                let _ = catch_unwind(AssertUnwindSafe(job));
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "hashing thread not started");
+        }
+    }
+    jobs
+}
+
+#[cfg(target_os = "linux")]
+fn lower_this_threads_priority() {
+    // SAFETY: setpriority takes no pointers; on Linux, PRIO_PROCESS with id 0 names the
+    // calling thread only. Raising niceness needs no privilege; failure just leaves it as is.
+    let result = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, HASHING_NICENESS) };
+    if result != 0 {
+        tracing::debug!("hashing thread priority unchanged");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_this_threads_priority() {}
+
 #[derive(Clone)]
 pub struct PasswordHasherPool {
     params: Params,
-    permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     /// Verified against when the account does not exist, so that answer takes as long as a
     /// wrong password does.
     dummy_hash: Arc<str>,
@@ -63,14 +110,19 @@ impl PasswordHasherPool {
         let dummy = hash_now(&params, "dummy password never matched").expect("hash the dummy password");
         Self {
             params,
-            permits: Arc::new(Semaphore::new(cores)),
+            jobs: start_hashing_threads(cores),
             dummy_hash: dummy.into(),
         }
     }
 
     async fn run_blocking<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
-        let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
-        tokio::task::spawn_blocking(job).await.map_err(AppError::internal)
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = reply.send(job());
+            }))
+            .map_err(|_| AppError::internal("hashing threads gone"))?;
+        answer.await.map_err(AppError::internal)
     }
 
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
