@@ -66,7 +66,8 @@ def post(path, body, cookie=None):
     if cookie: headers["cookie"] = cookie
     req = urllib.request.Request(base + path, json.dumps(body).encode(), headers, method="POST")
     with urllib.request.urlopen(req) as r:
-        return r.headers.get("set-cookie", "").split(";")[0]
+        cookies = [c.split(";")[0] for c in r.headers.get_all("set-cookie") or []]
+        return next(c for c in cookies if c.startswith("session="))
 post("/api/auth/register", {"name": "Bench", "email": email, "password": password})
 def device(_):
     cookie = post("/api/auth/login", {"email": email, "password": password})
@@ -82,6 +83,17 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 RSS2=$(rss_kib) REDIS2=$(redis_bytes) KEYS2=$(redis-cli -p "$REDIS_PORT" dbsize)
+
+step "One signed-in session's keys (MEMORY USAGE, bytes)"
+VIEW_KEY="$(redis-cli -p "$REDIS_PORT" --scan --pattern '*:v' | head -1)"
+SESSION_KEY="${VIEW_KEY%:v}"
+for key in "$SESSION_KEY" "$SESSION_KEY:a" "$SESSION_KEY:p" "$SESSION_KEY:f" "$VIEW_KEY"; do
+  printf '%6s  %s\n' "$(redis-cli -p "$REDIS_PORT" memory usage "$key")" "$key"
+done
+for key in $(redis-cli -p "$REDIS_PORT" --scan --pattern '*expiries*'; redis-cli -p "$REDIS_PORT" --scan --pattern '*u:*'); do
+  printf '%6s  %s (%s entries)\n' "$(redis-cli -p "$REDIS_PORT" memory usage "$key" samples 0)" "$key" \
+    "$(redis-cli -p "$REDIS_PORT" type "$key" | sed 's/zset/zcard/;s/hash/hlen/' | xargs -I{} redis-cli -p "$REDIS_PORT" {} "$key")"
+done
 
 step "Results"
 awk -v g="$GUESTS" -v u="$USERS" -v r0="$RSS0" -v r1="$RSS1" -v r2="$RSS2" -v hwm="$(hwm_kib)" \

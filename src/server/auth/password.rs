@@ -174,6 +174,37 @@ mod tests {
         Password::parse_existing(s).unwrap()
     }
 
+    /// A thread's niceness from its `/proc/…/stat`: `pid (comm) state …`, the 19th field.
+    #[cfg(target_os = "linux")]
+    fn niceness(task: &std::path::Path) -> i32 {
+        let stat = std::fs::read_to_string(task.join("stat")).unwrap();
+        let after_name = &stat[stat.rfind(')').unwrap() + 1..];
+        after_name.split_whitespace().nth(16).unwrap().parse().unwrap()
+    }
+
+    /// The niceness of each of this process's threads whose name starts with `prefix`.
+    #[cfg(target_os = "linux")]
+    fn niceness_of_threads(prefix: &str) -> Vec<i32> {
+        std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .flatten()
+            .filter(|task| std::fs::read_to_string(task.path().join("comm")).is_ok_and(|name| name.starts_with(prefix)))
+            .map(|task| niceness(&task.path()))
+            .collect()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_threads_run_below_the_request_threads_priority() {
+        let pool = PasswordHasherPool::new(Params::new(8, 1, 1, None).unwrap());
+        pool.hash(&pw("correct horse")).await.unwrap();
+        let hashing = niceness_of_threads("argon2-");
+        assert!(!hashing.is_empty(), "hashing threads exist");
+        assert!(hashing.iter().all(|&n| n == HASHING_NICENESS), "{hashing:?}");
+        // Only they were lowered: this thread (the runtime's) keeps the process's priority.
+        assert_eq!(niceness(std::path::Path::new("/proc/thread-self")), 0);
+    }
+
     #[tokio::test]
     async fn hashes_are_argon2id_phc_strings_that_verify() {
         let pool = PasswordHasherPool::new(default_params());

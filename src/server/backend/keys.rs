@@ -22,8 +22,8 @@ impl Keys {
         format!("{}s:{{{id}}}", self.prefix)
     }
 
-    /// Hash: `start`, `last`, `count`, `idle`, `deadline`, `user`, and once ended on purpose
-    /// `ended` (reason) and `ended_at`.
+    /// Hash: `start`, `last`, `count`, `idle`, `deadline`, `user`, `first` (the first paths,
+    /// newline-separated), and once ended on purpose `ended` (reason) and `ended_at`.
     pub fn activity(&self, id: &str) -> String {
         format!("{}s:{{{id}}}:a", self.prefix)
     }
@@ -31,11 +31,6 @@ impl Keys {
     /// List of `"<millis> <path>"`, newest last, capped.
     pub fn pages(&self, id: &str) -> String {
         format!("{}s:{{{id}}}:p", self.prefix)
-    }
-
-    /// List of the session's first paths (capped), for its history entry.
-    pub fn first_pages(&self, id: &str) -> String {
-        format!("{}s:{{{id}}}:f", self.prefix)
     }
 
     /// Hash `p` (preferences JSON), `u` (profile JSON), `e` (invalidations): the session's
@@ -95,7 +90,6 @@ mod tests {
         assert_eq!(k.session("abc"), "t1:s:{abc}");
         assert_eq!(k.activity("abc"), "t1:s:{abc}:a");
         assert_eq!(k.pages("abc"), "t1:s:{abc}:p");
-        assert_eq!(k.first_pages("abc"), "t1:s:{abc}:f");
         assert_eq!(k.user_view("abc"), "t1:s:{abc}:v");
     }
 }

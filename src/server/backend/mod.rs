@@ -5,10 +5,11 @@
 //! default when `REDIS_URL` is unset, one mutex, same semantics). `tests/backend.rs` runs one
 //! suite against both so they cannot drift apart.
 //!
-//! Per session, three keys share the session id as Redis Cluster hash tag (see [`keys`]):
-//! the tower-sessions record, an activity hash and a list of visited pages. The record's TTL is
-//! the session's expiry; activity outlives it by a grace period so an expired session can still
-//! be archived.
+//! Per session, up to four keys share the session id as Redis Cluster hash tag (see [`keys`]):
+//! the tower-sessions record, an activity hash (with the first paths, for the history), a list
+//! of visited pages and, once signed in, its copy of the user ([`UserView`]). The record's TTL
+//! is the session's expiry; activity outlives it by a grace period so an expired session can
+//! still be archived. `bench/memory.sh` measures what a session costs.
 
 pub mod keys;
 pub mod memory;

@@ -164,7 +164,6 @@ impl Backend for RedisBackend {
             self.keys.session(new.id),
             self.keys.activity(new.id),
             self.keys.pages(new.id),
-            self.keys.first_pages(new.id),
         ];
         let args: Vec<Value> = vec![
             new.record.into(),
@@ -252,7 +251,6 @@ impl Backend for RedisBackend {
             self.keys.session(id),
             self.keys.activity(id),
             self.keys.pages(id),
-            self.keys.first_pages(id),
             self.keys.user_view(id),
         ];
         let args: Vec<Value> = vec![
@@ -346,16 +344,14 @@ impl Backend for RedisBackend {
             .hmget(
                 self.keys.activity(id),
                 vec![
-                    "start", "last", "count", "idle", "deadline", "user", "ended", "ended_at",
+                    "start", "last", "count", "idle", "deadline", "user", "ended", "ended_at", "first",
                 ],
             )
             .await?;
         // Newest last in Redis: the slice [-(offset+limit), -(offset+1)], reversed below.
         let (from, to) = (-((offset + limit) as i64), -(offset as i64) - 1);
         let _: () = pipeline.lrange(self.keys.pages(id), from, to).await?;
-        let _: () = pipeline.lrange(self.keys.first_pages(id), 0, -1).await?;
-        let (alive, fields, pages, first_pages): (i64, Vec<Option<String>>, Vec<String>, Vec<String>) =
-            pipeline.all().await?;
+        let (alive, fields, pages): (i64, Vec<Option<String>>, Vec<String>) = pipeline.all().await?;
         let field = |i: usize| fields.get(i).cloned().flatten();
         let number = |i: usize| field(i).and_then(|v| v.parse::<i64>().ok());
         let Some(started_at) = number(0) else {
@@ -380,7 +376,7 @@ impl Backend for RedisBackend {
                 at: number(7).unwrap_or(started_at),
             }),
             pages,
-            first_pages,
+            first_pages: field(8).map_or_else(Vec::new, |f| f.split('\n').map(str::to_owned).collect()),
         }))
     }
 
@@ -402,13 +398,7 @@ impl Backend for RedisBackend {
     async fn forget_activity(&self, id: &str) -> Result<(), BackendError> {
         let client = self.client()?;
         let pipeline = client.pipeline();
-        let _: () = pipeline
-            .del(vec![
-                self.keys.activity(id),
-                self.keys.pages(id),
-                self.keys.first_pages(id),
-            ])
-            .await?;
+        let _: () = pipeline.del(vec![self.keys.activity(id), self.keys.pages(id)]).await?;
         let _: () = pipeline.zrem(self.keys.expiries(), id).await?;
         let _: Vec<Value> = pipeline.all().await?;
         Ok(())

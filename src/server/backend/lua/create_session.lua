@@ -1,6 +1,6 @@
 -- Creates a session unless its id is taken. One atomic step, so a half-created session is
 -- never visible.
--- KEYS: 1 record, 2 activity hash, 3 pages list, 4 first pages list
+-- KEYS: 1 record, 2 activity hash, 3 pages list
 -- ARGV: 1 record, 2 now (ms), 3 expires at (ms), 4 idle (ms), 5 deadline (ms or ''),
 --       6 archive grace (ms), 7 first page ('' for none), 8 user id ('' for a guest)
 if not redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[3], 'NX') then
@@ -12,8 +12,7 @@ if ARGV[7] ~= '' then
   count = 1
   redis.call('RPUSH', KEYS[3], ARGV[2] .. ' ' .. ARGV[7])
   redis.call('PEXPIREAT', KEYS[3], keep_until)
-  redis.call('RPUSH', KEYS[4], ARGV[7])
-  redis.call('PEXPIREAT', KEYS[4], keep_until)
+  redis.call('HSET', KEYS[2], 'first', ARGV[7])
 end
 redis.call('HSET', KEYS[2], 'start', ARGV[2], 'last', ARGV[2], 'count', count, 'idle', ARGV[4])
 if ARGV[5] ~= '' then

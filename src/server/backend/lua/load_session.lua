@@ -1,7 +1,7 @@
 -- Loads a session and touches it in one atomic step: marks it seen, records a page view when
 -- one is given, and slides its expiry by its idle timeout, never past its deadline.
 -- Counting with HINCRBY here (not in the record) is what makes concurrent views all count.
--- KEYS: 1 record, 2 activity hash, 3 pages list, 4 first pages list, 5 user view hash
+-- KEYS: 1 record, 2 activity hash, 3 pages list, 4 user view hash
 -- ARGV: 1 now (ms), 2 page ('' for none), 3 pages kept, 4 archive grace (ms),
 --       5 idle (ms) to assume when the hash lacks one, 6 first pages kept
 -- Returns false, or {record, started at, last seen, page count, expires at, view preferences,
@@ -41,12 +41,14 @@ if ARGV[2] ~= '' then
   redis.call('RPUSH', KEYS[3], ARGV[1] .. ' ' .. ARGV[2])
   redis.call('LTRIM', KEYS[3], -tonumber(ARGV[3]), -1)
   if count <= tonumber(ARGV[6]) then
-    redis.call('RPUSH', KEYS[4], ARGV[2])
+    -- The first paths, newline-separated in the hash (paths never hold control characters):
+    -- one key less per session than a list of their own.
+    local first = redis.call('HGET', KEYS[2], 'first')
+    redis.call('HSET', KEYS[2], 'first', first and (first .. '\n' .. ARGV[2]) or ARGV[2])
   end
 end
 redis.call('PEXPIREAT', KEYS[1], expires)
 redis.call('PEXPIREAT', KEYS[2], keep_until)
 redis.call('PEXPIREAT', KEYS[3], keep_until)
-redis.call('PEXPIREAT', KEYS[4], keep_until)
-local view = redis.call('HMGET', KEYS[5], 'p', 'u', 'e')
+local view = redis.call('HMGET', KEYS[4], 'p', 'u', 'e')
 return {record, start, last, count, expires, view[1], view[2], tonumber(view[3]) or 0}

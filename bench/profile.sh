@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Where a page view's CPU goes: perf profile of the release server under wrk.
+#   bench/profile.sh [guest|signed-in]     (SKIP_BUILD=1 reuses target/release)
+# Prints the hottest functions (self time) and the share of time per crate, from
+# `perf record -g` over 10 s of wrk -t1 -c20 on `GET /` with an existing session.
+source "$(dirname "$0")/../scripts/lib.sh"
+apt_install_missing wrk:wrk redis-server:redis-server perf:linux-perf curl:curl
+
+KIND=${1:-signed-in}
+APP_PORT=${APP_PORT:-3106}
+REDIS_PORT=${REDIS_PORT:-6396}
+BASE="http://127.0.0.1:$APP_PORT"
+OUT="$(mktemp -d -t porch-profile.XXXXXX)"
+
+if [ "${SKIP_BUILD:-}" != 1 ]; then
+  step "Building the release (cargo leptos build --release)"
+  cargo leptos build --release
+fi
+
+SERVER=
+cleanup() {
+  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
+  redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  rm -rf "$OUT"
+}
+trap cleanup EXIT
+
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes >/dev/null
+for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
+REDIS_URL="redis://127.0.0.1:$REDIS_PORT" DATABASE_URL="sqlite://$OUT/porch.db" \
+  LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR="127.0.0.1:$APP_PORT" RUST_LOG=error target/release/porch &
+SERVER=$!
+for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+
+session_of() { tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(session=[^;]*\).*/\1/p'; }
+if [ "$KIND" = guest ]; then
+  COOKIE="$(curl -s -D - -o /dev/null "$BASE/" | session_of)"
+else
+  COOKIE="$(curl -s -D - -o /dev/null -X POST "$BASE/api/auth/register" -H 'content-type: application/json' \
+    -d '{"name":"Bench","email":"profile@example.com","password":"correct horse battery"}' | session_of)"
+fi
+wrk -t1 -c20 -d3s -H "Cookie: $COOKIE" "$BASE/" >/dev/null
+wrk -t1 -c20 -d12s -H "Cookie: $COOKIE" "$BASE/" >"$OUT/wrk.txt" &
+WRK=$!
+sleep 1
+perf record -F 999 -g -p "$SERVER" -o "$OUT/perf.data" -- sleep 10 2>/dev/null >/dev/null
+wait "$WRK"
+grep -E "Requests/sec|Latency " "$OUT/wrk.txt"
+
+step "Hottest functions (self time)"
+perf report -i "$OUT/perf.data" --no-children --sort sym --stdio 2>/dev/null \
+  | grep -E '^ +[0-9.]+%' | head -40
+
+step "Share of samples by crate (self time)"
+perf report -i "$OUT/perf.data" --no-children --sort sym --stdio -g none 2>/dev/null \
+  | grep -E '^ +[0-9.]+%' \
+  | python3 -c '
+import re, sys, collections
+share = collections.Counter()
+for line in sys.stdin:
+    pct, _, sym = line.strip().partition("%")
+    sym = re.sub(r"^\s*\[[.kK]\]\s*", "", sym)
+    m = re.match(r"(?:<|_<)?([a-z_][a-z0-9_]*)::", sym)
+    crate = m.group(1) if m else ("kernel" if "[k]" in line else sym.split("(")[0].split("@")[0][:28] or "?")
+    share[crate] += float(pct)
+for crate, pct in share.most_common(25):
+    print(f"{pct:6.2f}%  {crate}")
+'
