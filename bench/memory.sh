@@ -85,9 +85,9 @@ done
 RSS2=$(rss_kib) REDIS2=$(redis_bytes) KEYS2=$(redis-cli -p "$REDIS_PORT" dbsize)
 
 step "One signed-in session's keys (MEMORY USAGE, bytes)"
-VIEW_KEY="$(redis-cli -p "$REDIS_PORT" --scan --pattern '*:v' | head -1)"
+VIEW_KEY="$(redis-cli -p "$REDIS_PORT" --scan --pattern '*:v' | awk 'NR == 1')"
 SESSION_KEY="${VIEW_KEY%:v}"
-for key in "$SESSION_KEY" "$SESSION_KEY:a" "$SESSION_KEY:p" "$SESSION_KEY:f" "$VIEW_KEY"; do
+for key in "$SESSION_KEY" "$SESSION_KEY:a" "$SESSION_KEY:p" "$VIEW_KEY"; do
   printf '%6s  %s\n' "$(redis-cli -p "$REDIS_PORT" memory usage "$key")" "$key"
 done
 for key in $(redis-cli -p "$REDIS_PORT" --scan --pattern '*expiries*'; redis-cli -p "$REDIS_PORT" --scan --pattern '*u:*'); do

@@ -49,7 +49,7 @@ grep -E "Requests/sec|Latency " "$OUT/wrk.txt"
 
 step "Hottest functions (self time)"
 perf report -i "$OUT/perf.data" --no-children --sort sym --stdio 2>/dev/null \
-  | grep -E '^ +[0-9.]+%' | head -40
+  | grep -E '^ +[0-9.]+%' | awk 'NR <= 40'
 
 step "Share of samples by crate (self time)"
 perf report -i "$OUT/perf.data" --no-children --sort sym --stdio -g none 2>/dev/null \
@@ -59,10 +59,21 @@ import re, sys, collections
 share = collections.Counter()
 for line in sys.stdin:
     pct, _, sym = line.strip().partition("%")
+    kernel = "[k]" in sym
     sym = re.sub(r"^\s*\[[.kK]\]\s*", "", sym)
-    m = re.match(r"(?:<|_<)?([a-z_][a-z0-9_]*)::", sym)
-    crate = m.group(1) if m else ("kernel" if "[k]" in line else sym.split("(")[0].split("@")[0][:28] or "?")
+    crates = re.findall(r"(?:^|[<\s(&,])([a-z_][a-z0-9_]*)::", sym)
+    if kernel:
+        crate = "kernel (network, scheduling)"
+    elif re.match(r"_?mi_", sym):
+        crate = "mimalloc (allocation)"
+    elif sym.startswith("__mem"):
+        crate = "libc mem* (copies)"
+    elif crates:
+        # A generic (drop_in_place<X>, <T as Trait>) is charged to the first crate not core/alloc/std.
+        crate = next((c for c in crates if c not in ("core", "alloc", "std")), crates[0])
+    else:
+        crate = sym.split("(")[0][:30] or "?"
     share[crate] += float(pct)
-for crate, pct in share.most_common(25):
+for crate, pct in share.most_common(20):
     print(f"{pct:6.2f}%  {crate}")
 '

@@ -26,7 +26,7 @@ use super::{
     ratelimit::rate_limit_layer,
     rest,
     session::{layer::session_middleware, layer::PageRoutes, SessionSettings},
-    state::AppState,
+    state::{AppState, SharedState},
 };
 use crate::{
     app::{shell, App},
@@ -93,7 +93,7 @@ impl Application {
         let addr = leptos_options.site_addr;
         let routes = route_list();
         let page_routes = Arc::new(PageRoutes::new(routes.iter().map(|r| r.path())));
-        let state = AppState {
+        let state = AppState::new(SharedState {
             leptos_options: leptos_options.clone(),
             config: Arc::new(config),
             db,
@@ -103,7 +103,7 @@ impl Application {
             hasher: PasswordHasherPool::new(default_params()),
             preferences_cookie,
             metrics: Arc::new(Metrics::default()),
-        };
+        });
 
         let context = {
             let state = state.clone();
