@@ -15,6 +15,10 @@ async fn main() -> std::process::ExitCode {
         }
     };
     telemetry::init(config.is_production());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(command) = args.first() {
+        return run_command(config, command, &args[1..]).await;
+    }
     let app = match startup::Application::build(config).await {
         Ok(app) => app,
         Err(e) => {
@@ -32,6 +36,57 @@ async fn main() -> std::process::ExitCode {
         Err(e) => {
             tracing::error!("server error: {e}");
             std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// `porch make-admin <email>`: the one command besides serving (README, "Admins").
+#[cfg(feature = "ssr")]
+async fn run_command(
+    mut config: porch::server::config::Config,
+    command: &str,
+    args: &[String],
+) -> std::process::ExitCode {
+    use porch::server::{
+        auth::admin::{make_admin_by_email, MadeAdmin},
+        startup,
+    };
+    use std::process::ExitCode;
+
+    let [email] = args else {
+        eprintln!("usage: porch make-admin <email>   (no arguments: serve the site)");
+        return ExitCode::from(2);
+    };
+    if command != "make-admin" {
+        eprintln!("unknown command {command:?}; usage: porch make-admin <email>");
+        return ExitCode::from(2);
+    }
+    // The same start-up as the server (migrations, Redis for the caches), on a port nobody uses.
+    config.leptos.site_addr.set_port(0);
+    config.metrics_addr = None;
+    let app = match startup::Application::build(config).await {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("start-up failed: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match make_admin_by_email(app.state(), email).await {
+        Ok(MadeAdmin::Promoted(user)) => {
+            println!("{} <{}> is now an admin.", user.name, user.email);
+            ExitCode::SUCCESS
+        }
+        Ok(MadeAdmin::AlreadyAdmin) => {
+            println!("{email} is already an admin.");
+            ExitCode::SUCCESS
+        }
+        Ok(MadeAdmin::NoSuchAccount) => {
+            eprintln!("No account is registered with {email}; register it on the site first.");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("{email}: {e}");
+            ExitCode::FAILURE
         }
     }
 }

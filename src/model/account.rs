@@ -13,6 +13,29 @@ pub struct User {
     pub email: String,
     /// RFC 3339.
     pub created_at: String,
+    pub role: Role,
+}
+
+/// What a user may do: admins also see `/admin` and change others' roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    #[default]
+    User,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Role::User, Role::Admin].into_iter().find(|r| r.as_str() == value)
+    }
 }
 
 /// One signed-in session of a user, as the devices page and `GET /api/auth/sessions` show it.

@@ -72,6 +72,8 @@ messages! {
     RateLimited => rate_limited,
     CrossSite => cross_site,
     TimedOut => timed_out,
+    RoleChoice => role_choice,
+    LastAdmin => last_admin,
 }
 
 /// English, for logs and `Display`.

@@ -103,6 +103,8 @@ pub struct RateLimits {
     pub register: Limit,
     /// New sessions per client address.
     pub sessions: Limit,
+    /// Role changes (promotions, demotions) per admin.
+    pub role_change: Limit,
 }
 
 impl Default for RateLimits {
@@ -112,6 +114,7 @@ impl Default for RateLimits {
             sign_in_ip: Limit::new(50, 15 * 60),
             register: Limit::new(10, 3600),
             sessions: Limit::new(300, 10 * 60),
+            role_change: Limit::new(30, 3600),
         }
     }
 }
@@ -311,6 +314,11 @@ impl Config {
             )?,
             register: parse_limit("RATE_LIMIT_REGISTER", get("RATE_LIMIT_REGISTER"), defaults.register)?,
             sessions: parse_limit("RATE_LIMIT_SESSIONS", get("RATE_LIMIT_SESSIONS"), defaults.sessions)?,
+            role_change: parse_limit(
+                "RATE_LIMIT_ROLE_CHANGE",
+                get("RATE_LIMIT_ROLE_CHANGE"),
+                defaults.role_change,
+            )?,
         };
 
         Ok(Config {

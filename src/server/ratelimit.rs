@@ -36,6 +36,8 @@ pub enum Rule {
     Register,
     /// New sessions from one address.
     Sessions,
+    /// Role changes by one admin.
+    RoleChange,
 }
 
 impl Rule {
@@ -45,6 +47,7 @@ impl Rule {
             Rule::SignInIp => "sign_in_ip",
             Rule::Register => "register",
             Rule::Sessions => "sessions",
+            Rule::RoleChange => "role_change",
         }
     }
 
@@ -54,6 +57,7 @@ impl Rule {
             Rule::SignInIp => limits.sign_in_ip,
             Rule::Register => limits.register,
             Rule::Sessions => limits.sessions,
+            Rule::RoleChange => limits.role_change,
         }
     }
 }

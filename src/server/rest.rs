@@ -13,7 +13,10 @@ use serde_json::json;
 
 use super::{
     activity,
-    auth::accounts::{self, Registration},
+    auth::{
+        accounts::{self, Registration},
+        admin,
+    },
     client::ClientInfo,
     preferences::{self, Patch, Resolved},
     session::AppSession,
@@ -45,6 +48,7 @@ pub fn endpoints() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/api/session", Method::DELETE, delete(end_session)),
         ("/api/session/page", Method::POST, post(track_page)),
         ("/api/auth/history", Method::GET, get(get_history)),
+        ("/api/admin/users/{id}/role", Method::PUT, put(put_user_role)),
     ]
 }
 
@@ -207,6 +211,30 @@ async fn revoke_session(
 ) -> Result<StatusCode, AppError> {
     accounts::revoke(&state, &session, &handle).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct RoleBody {
+    #[serde(default)]
+    role: String,
+}
+
+/// `PUT /api/admin/users/{id}/role` `{"role": "admin" | "user"}` → `{"user": …}`. Nothing about
+/// the request is looked at before the caller is known to be an admin: to anyone else it is a
+/// 404 like any unknown path.
+async fn put_user_role(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+    Client(client): Client,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let admin = admin::require_admin(&state, &session).await?;
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let body: RoleBody =
+        serde_json::from_slice(&body).map_err(|_| AppError::new(ErrorCode::BadRequest, Msg::BodyInvalid))?;
+    let user = admin::set_role(&state, &admin, &client, id, &body.role).await?;
+    Ok(Json(json!({ "user": user })).into_response())
 }
 
 fn preferences_response(resolved: Resolved) -> Response {

@@ -113,6 +113,19 @@ pub async fn fresh_database_url() -> String {
     }
 }
 
+/// A database more than one process can open: a fresh PostgreSQL database when the run has
+/// one, else a SQLite file.
+pub async fn shared_database_url() -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => fresh_database_url().await,
+        _ => {
+            let dir = std::env::temp_dir().join(unique("porch-shared"));
+            std::fs::create_dir_all(&dir).unwrap();
+            format!("sqlite://{}/shared.db?mode=rwc", dir.display())
+        }
+    }
+}
+
 pub fn build_config(options: &TestOptions, database_url: &str) -> Result<Config, porch::server::config::ConfigError> {
     let mut leptos = leptos::config::get_configuration(Some("Leptos.toml"))
         .expect("Leptos.toml")

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod activity;
+mod admin;
 mod backend;
 mod config_files;
 mod faults;

@@ -7,14 +7,7 @@ use crate::harness::*;
 /// Both instances' options: one Redis prefix, one database (PostgreSQL when the run has one,
 /// else a SQLite file both open).
 async fn shared_options() -> (TestOptions, TestOptions) {
-    let database_url = match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => fresh_database_url().await,
-        _ => {
-            let dir = std::env::temp_dir().join(unique("porch-scale"));
-            std::fs::create_dir_all(&dir).unwrap();
-            format!("sqlite://{}/shared.db?mode=rwc", dir.display())
-        }
-    };
+    let database_url = shared_database_url().await;
     let a = TestOptions {
         database_url: Some(database_url),
         ..TestOptions::default()

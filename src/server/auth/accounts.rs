@@ -11,7 +11,7 @@ use tower_sessions::session::Id;
 use super::password::Verification;
 use crate::{
     error::{AppError, ErrorCode},
-    model::{DeviceSession, Email, EndReason, Msg, Name, Password, User},
+    model::{DeviceSession, Email, EndReason, Msg, Name, Password, Role, User},
     server::{
         backend::{now_ms, BackendError},
         client::ClientInfo,
@@ -41,6 +41,8 @@ pub fn to_user(row: &UserRow) -> User {
         name: row.name.clone(),
         email: row.email.clone(),
         created_at: rfc3339(row.created_at),
+        // An unknown value (written by a newer version) grants nothing.
+        role: Role::parse(&row.role).unwrap_or(Role::User),
     }
 }
 

@@ -1,4 +1,5 @@
 //! Authentication: password hashing and the account operations built on it.
 
 pub mod accounts;
+pub mod admin;
 pub mod password;

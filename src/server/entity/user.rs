@@ -9,6 +9,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub email: String,
     pub password_hash: String,
+    /// `user` or `admin` ([`crate::model::Role`]).
+    pub role: String,
     /// Unix milliseconds.
     pub created_at: i64,
     /// Unix milliseconds.

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261101_000001_create_users;
 mod m20261102_000001_create_preferences;
 mod m20261123_000001_create_session_history;
+mod m20261123_000002_add_user_role;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261101_000001_create_users::Migration),
             Box::new(m20261102_000001_create_preferences::Migration),
             Box::new(m20261123_000001_create_session_history::Migration),
+            Box::new(m20261123_000002_add_user_role::Migration),
         ]
     }
 }

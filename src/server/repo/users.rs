@@ -1,6 +1,12 @@
 //! The `users` table.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait},
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
+};
 
 use crate::server::entity::user::{self, Entity as Users, Model};
 
@@ -23,6 +29,7 @@ pub async fn insert(
         name: Set(name.to_owned()),
         email: Set(email.to_owned()),
         password_hash: Set(password_hash.to_owned()),
+        role: Set(crate::model::Role::User.as_str().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -56,6 +63,66 @@ pub async fn set_password_hash(
     now: i64,
 ) -> Result<Option<Model>, DbErr> {
     update(db, id, |row| row.password_hash = Set(hash.to_owned()), now).await
+}
+
+pub async fn make_admin(db: &impl ConnectionTrait, id: i64, now: i64) -> Result<Option<Model>, DbErr> {
+    update(
+        db,
+        id,
+        |row| row.role = Set(crate::model::Role::Admin.as_str().to_owned()),
+        now,
+    )
+    .await
+}
+
+/// What [`demote_admin`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Demotion {
+    Demoted(Model),
+    /// No such user.
+    NotFound,
+    /// They are the only admin left: nobody could promote anyone again.
+    LastAdmin,
+}
+
+/// Makes `id` a plain user unless that would leave no admin, atomically: two admins demoting
+/// each other at the same moment cannot both succeed.
+pub async fn demote_admin(db: &DatabaseConnection, id: i64, now: i64) -> Result<Demotion, DbErr> {
+    let admin = crate::model::Role::Admin.as_str();
+    let demote = Users::update_many()
+        .col_expr(user::Column::Role, Expr::value(crate::model::Role::User.as_str()))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(id))
+        // Someone who is not an admin loses nothing, whatever the count. The subquery is a
+        // constant ('admin' is `Role::Admin`'s name, never input): no placeholder to translate.
+        .filter(
+            user::Column::Role
+                .ne(admin)
+                .or(Expr::cust("(SELECT COUNT(*) FROM users WHERE role = 'admin') > 1")),
+        );
+    let updated = match db.get_database_backend() {
+        // One statement is atomic on SQLite (writers are serialised); a transaction that read
+        // first could fail to upgrade to a write under WAL instead of waiting.
+        DatabaseBackend::Sqlite => demote.exec(db).await?.rows_affected,
+        // PostgreSQL evaluates the count in the statement's snapshot: lock the admin rows
+        // first so a concurrent demotion waits and then sees this one.
+        _ => {
+            let txn = db.begin().await?;
+            Users::find()
+                .filter(user::Column::Role.eq(admin))
+                .lock_exclusive()
+                .all(&txn)
+                .await?;
+            let rows = demote.exec(&txn).await?.rows_affected;
+            txn.commit().await?;
+            rows
+        }
+    };
+    match (updated, by_id(db, id).await?) {
+        (_, None) => Ok(Demotion::NotFound),
+        (0, Some(_)) => Ok(Demotion::LastAdmin),
+        (_, Some(row)) => Ok(Demotion::Demoted(row)),
+    }
 }
 
 async fn update(

@@ -1,0 +1,89 @@
+//! Roles. Admins see `/admin` and change others' roles; to everyone else every admin route
+//! answers 404, as if it did not exist. The first admin is made from the command line
+//! (`porch make-admin <email>`), never by a default account or password.
+
+use crate::{
+    error::{AppError, ErrorCode},
+    model::{Email, Msg, Role, User},
+    server::{
+        auth::accounts::{self, forget_user_views, profile_cache_key, to_user},
+        backend::now_ms,
+        client::ClientInfo,
+        ratelimit::Rule,
+        repo::{
+            db_error,
+            users::{self, Demotion},
+        },
+        session::AppSession,
+        state::AppState,
+    },
+};
+
+/// The signed-in admin, read through the profile cache (which a role change invalidates).
+/// Guests, users and an unreachable session store all get the same 404.
+pub async fn require_admin(state: &AppState, session: &AppSession) -> Result<User, AppError> {
+    match accounts::current_user(state, session).await {
+        Ok(Some(user)) if user.role == Role::Admin => Ok(user),
+        _ => Err(AppError::not_found()),
+    }
+}
+
+/// Gives `user_id` the role `role` (a string from the client) on behalf of `admin` (from
+/// [`require_admin`]). Counted against the admin's role-change limit; demoting the last admin
+/// is refused (409).
+pub async fn set_role(
+    state: &AppState,
+    admin: &User,
+    client: &ClientInfo,
+    user_id: i64,
+    role: &str,
+) -> Result<User, AppError> {
+    let role = Role::parse(role).ok_or_else(|| AppError::fields([("role".to_owned(), Msg::RoleChoice)].into()))?;
+    state
+        .limiter()
+        .hit(&client.rate, Rule::RoleChange, &admin.id.to_string())
+        .await?;
+    let now = now_ms();
+    let row = match role {
+        Role::Admin => users::make_admin(&state.db, user_id, now).await.map_err(db_error)?,
+        Role::User => match users::demote_admin(&state.db, user_id, now).await.map_err(db_error)? {
+            Demotion::Demoted(row) => Some(row),
+            Demotion::NotFound => None,
+            Demotion::LastAdmin => return Err(AppError::new(ErrorCode::Conflict, Msg::LastAdmin)),
+        },
+    };
+    let row = row.ok_or_else(AppError::not_found)?;
+    // Their pages show (or hide) the admin link from their next request, on every device.
+    let _ = state.backend.cache_delete(&profile_cache_key(user_id)).await;
+    forget_user_views(state, user_id).await;
+    tracing::info!(admin = admin.id, user = user_id, role = role.as_str(), "role changed");
+    Ok(to_user(&row))
+}
+
+/// What `porch make-admin` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum MadeAdmin {
+    Promoted(User),
+    AlreadyAdmin,
+    NoSuchAccount,
+}
+
+/// Makes the account registered with `email` an admin: the command line's way to the first
+/// admin. Their cached profile and their sessions' copies are invalidated (best effort: if Redis
+/// is unreachable they expire within 30 minutes), so `/admin` opens on their next page.
+pub async fn make_admin_by_email(state: &AppState, email: &str) -> Result<MadeAdmin, AppError> {
+    let email = Email::parse(email).map_err(|m| AppError::fields([("email".to_owned(), m)].into()))?;
+    let Some(row) = users::by_email(&state.db, email.as_str()).await.map_err(db_error)? else {
+        return Ok(MadeAdmin::NoSuchAccount);
+    };
+    if row.role == Role::Admin.as_str() {
+        return Ok(MadeAdmin::AlreadyAdmin);
+    }
+    let row = users::make_admin(&state.db, row.id, now_ms())
+        .await
+        .map_err(db_error)?
+        .ok_or_else(AppError::not_found)?;
+    let _ = state.backend.cache_delete(&profile_cache_key(row.id)).await;
+    forget_user_views(state, row.id).await;
+    Ok(MadeAdmin::Promoted(to_user(&row)))
+}
