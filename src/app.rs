@@ -27,8 +27,8 @@ use crate::{
 /// The full HTML document the server sends. `<html>`'s attributes come from [`Html`] in
 /// [`App`], so they can depend on the request (language, theme) and are right in the first byte.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    set_page_csp();
+    // The page's Content-Security-Policy allows the nonce Leptos puts on these scripts; the
+    // server sets it from the rendered head (`server::protection`).
     view! {
         <!DOCTYPE html>
         <html>
@@ -45,21 +45,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
-    }
-}
-
-/// Sends the page's Content-Security-Policy, allowing the scripts that carry this response's
-/// nonce (Leptos puts it on the hydration scripts).
-#[cfg(feature = "ssr")]
-fn set_page_csp() {
-    let nonce = leptos::nonce::use_nonce();
-    let response = use_context::<leptos_axum::ResponseOptions>();
-    let state = use_context::<crate::server::state::AppState>();
-    if let (Some(nonce), Some(response), Some(state)) = (nonce, response, state) {
-        let policy = crate::server::protection::page_csp(&nonce.to_string(), !state.config.is_production());
-        if let Ok(value) = http::HeaderValue::from_str(&policy) {
-            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
-        }
     }
 }
 
@@ -139,11 +124,17 @@ fn initial_preferences() -> Preferences {
     }
 }
 
+/// The page's locale, made once by [`App`]: owned by the app's root, it lives as long as the
+/// page. (A signal made per component died with its component, and the `<Title>` text that
+/// read it was still called after that while the server wrote the `<head>`: a panic, seen under
+/// concurrent requests.)
+#[derive(Clone, Copy)]
+struct PageLocale(Signal<Locale>);
+
 /// The locale every translated text on the page follows (see [`tr!`](crate::tr)): the
 /// preferences' language, so a saved change re-renders the page in place.
 pub fn use_locale() -> Signal<Locale> {
-    let current = expect_context::<CurrentPreferences>();
-    Signal::derive(move || current.0.get().language.locale())
+    expect_context::<PageLocale>().0
 }
 
 /// Loads `path` as a new document: after signing in or out everything on the page depends on
@@ -163,7 +154,8 @@ pub fn App() -> impl IntoView {
     provide_context(Auth::new());
     let prefs = RwSignal::new(initial_preferences());
     provide_context(CurrentPreferences(prefs));
-    let i18n = use_locale();
+    let i18n = Signal::derive(move || prefs.get().language.locale());
+    provide_context(PageLocale(i18n));
 
     // Effects run only in the browser: this attribute says the WASM client has taken over,
     // which end-to-end tests check so that a broken hydration cannot pass unnoticed.

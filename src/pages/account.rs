@@ -14,7 +14,7 @@ use crate::{
     components::form::{Field, FormMessage, FormState},
     error::{AppError, ErrorCode},
     model::{format, DeviceSession, Msg, User},
-    tr,
+    title, tr,
 };
 
 /// Renders `children` with the signed-in user; guests are sent to the sign-in page (and come
@@ -98,7 +98,7 @@ pub fn AccountPage() -> impl IntoView {
     let i18n = use_locale();
     let current = expect_context::<CurrentPreferences>();
     view! {
-        <Title text=tr!(i18n, account.title)/>
+        <Title text=title!(i18n, account.title)/>
         <RequireUser children=move |user: User| {
             let name = state.value("name");
             let current_name = user.name.clone();
@@ -136,7 +136,7 @@ pub fn PasswordPage() -> impl IntoView {
     let state = FormState::new(auth.change_password, feedback, Some(Msg::PasswordChanged));
     let i18n = use_locale();
     view! {
-        <Title text=tr!(i18n, password.title)/>
+        <Title text=title!(i18n, password.title)/>
         <RequireUser children=move |_user: User| view! {
             <h1>{tr!(i18n, password.title)}</h1>
             <AccountNav/>
@@ -177,7 +177,7 @@ pub fn SessionsPage() -> impl IntoView {
     let others_state = FormState::new(auth.sign_out_others, no_feedback, Some(Msg::OthersSignedOut));
     let i18n = use_locale();
     view! {
-        <Title text=tr!(i18n, sessions.title)/>
+        <Title text=title!(i18n, sessions.title)/>
         <RequireUser children=move |_user: User| view! {
             <h1>{tr!(i18n, sessions.title)}</h1>
             <AccountNav/>

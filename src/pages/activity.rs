@@ -10,7 +10,7 @@ use crate::{
     i18n::td_string,
     model::{activity::PAGES_KEPT, format, EndReason, HistoryEntry, HistoryPage, Language, SessionActivity, User},
     pages::account::{AccountNav, ErrorNotice, RequireUser},
-    tr,
+    title, tr,
 };
 
 /// The "This session" page's path. It records its own client-side visits (see
@@ -52,7 +52,7 @@ pub fn ThisSessionPage() -> impl IntoView {
     }
     let i18n = use_locale();
     view! {
-        <Title text=tr!(i18n, activity.title)/>
+        <Title text=title!(i18n, activity.title)/>
         <h1>{tr!(i18n, activity.title)}</h1>
         <p class="lead">{tr!(i18n, activity.lead)}</p>
         <Transition fallback=|| ()>
@@ -191,7 +191,7 @@ pub fn SessionHistoryPage() -> impl IntoView {
     let cursor = Memo::new(move |_| query.read().get("cursor").filter(|c| !c.is_empty()));
     let i18n = use_locale();
     view! {
-        <Title text=tr!(i18n, history.title)/>
+        <Title text=title!(i18n, history.title)/>
         // Created for a signed-in user only: a guest is sent to sign in without a query.
         <RequireUser children=move |_user: User| {
             let history = Resource::new(move || cursor.get(), session_history);

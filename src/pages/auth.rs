@@ -10,7 +10,7 @@ use crate::{
     app::{full_page_load, Auth},
     components::form::{Field, FormMessage, FormState},
     model::safe_next,
-    tr,
+    title, tr,
 };
 
 #[component]
@@ -27,7 +27,7 @@ pub fn LoginPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text=tr!(i18n, login.title)/>
+        <Title text=title!(i18n, login.title)/>
         <section class="form-page">
             <h1>{tr!(i18n, login.title)}</h1>
             <Transition fallback=|| ()>
@@ -56,7 +56,7 @@ pub fn RegisterPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text=tr!(i18n, register.title)/>
+        <Title text=title!(i18n, register.title)/>
         <section class="form-page">
             <h1>{tr!(i18n, register.title)}</h1>
             <Transition fallback=|| ()>

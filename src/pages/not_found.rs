@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::{app::use_locale, tr};
+use crate::{app::use_locale, title, tr};
 
 /// Rendered for any path no route matches, with status 404.
 #[component]
@@ -13,7 +13,7 @@ pub fn NotFound() -> impl IntoView {
     }
     let i18n = use_locale();
     view! {
-        <Title text=tr!(i18n, not_found.title)/>
+        <Title text=title!(i18n, not_found.title)/>
         <section class="notice">
             <h1>{tr!(i18n, not_found.title)}</h1>
             <p>{tr!(i18n, not_found.body)}</p>

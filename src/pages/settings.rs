@@ -9,7 +9,7 @@ use crate::{
     app::CurrentPreferences,
     components::form::{FormMessage, FormState},
     model::{Language, Msg, Theme},
-    tr,
+    title, tr,
 };
 
 #[component]
@@ -27,7 +27,7 @@ pub fn SettingsPage() -> impl IntoView {
     });
     let prefs = move || current.0.get();
     view! {
-        <Title text=tr!(i18n, settings.title)/>
+        <Title text=title!(i18n, settings.title)/>
         <h1>{tr!(i18n, settings.title)}</h1>
         <Transition fallback=|| ()>
             <FormMessage state/>

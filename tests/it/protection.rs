@@ -174,3 +174,48 @@ async fn a_client_that_never_finishes_its_headers_is_cut_off() {
     // Meanwhile and after, others are served.
     assert_eq!(app.get("/healthz").await.status(), 200);
 }
+
+/// Under concurrent requests every page still arrives whole, with the policy for the nonce its
+/// scripts carry (a page without it cannot hydrate). Both once failed now and then: the policy
+/// went missing, and the `<title>` read a signal outside the request's reactive arena and
+/// panicked, dropping the connection.
+#[tokio::test]
+async fn concurrent_pages_all_arrive_with_the_policy_for_their_nonce() {
+    let app = spawn_app().await;
+    let mut browsers = Vec::new();
+    for _ in 0..8 {
+        let browser = client();
+        sign_up(&app, &browser).await;
+        browsers.push(browser);
+    }
+    let mut pages = Vec::new();
+    for round in 0..40 {
+        for (n, browser) in browsers.iter().enumerate() {
+            let path = ["/account/sessions", "/account", "/", "/settings"][(round + n) % 4];
+            let request = browser.get(app.url(path)).header("accept", "text/html").send();
+            pages.push(async move {
+                let res = request.await.expect("an answer, not a dropped connection");
+                let policy = res
+                    .headers()
+                    .get("content-security-policy")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                (path, res.status(), policy, res.text().await.unwrap())
+            });
+        }
+    }
+    for (path, status, policy, html) in futures::future::join_all(pages).await {
+        assert_eq!(status, 200, "{path}");
+        let nonce = html
+            .split(" nonce=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the page's scripts carry a nonce");
+        let policy = policy.unwrap_or_default();
+        assert!(policy.contains(&format!("'nonce-{nonce}'")), "{path}: {policy}");
+        assert!(
+            html.contains("</title>") && html.contains("</html>"),
+            "{path}: whole page"
+        );
+    }
+    app.stop().await;
+}
