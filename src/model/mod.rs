@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod admin;
 pub mod format;
 pub mod message;
 pub mod preferences;

@@ -25,6 +25,7 @@ use crate::{
         },
         session::AppSession,
         state::AppState,
+        stats::{Counter, Tally},
     },
 };
 
@@ -66,6 +67,7 @@ pub struct SweepReport {
 pub struct Archiver {
     backend: Arc<dyn Backend>,
     db: DatabaseConnection,
+    tally: Arc<Tally>,
 }
 
 impl std::fmt::Debug for Archiver {
@@ -83,8 +85,8 @@ pub fn session_key(id: &str) -> String {
 }
 
 impl Archiver {
-    pub fn new(backend: Arc<dyn Backend>, db: DatabaseConnection) -> Self {
-        Self { backend, db }
+    pub fn new(backend: Arc<dyn Backend>, db: DatabaseConnection, tally: Arc<Tally>) -> Self {
+        Self { backend, db, tally }
     }
 
     /// Ends a session now and archives it. The session is over once this returns `Ok`, even
@@ -135,6 +137,10 @@ impl Archiver {
             end_reason: reason.as_str().to_owned(),
         };
         let written = session_history::insert_once(&self.db, &entry).await?;
+        if written {
+            // Counted by whoever wrote the row, so once across instances and racing sweepers.
+            self.tally.add_at(Counter::SessionsEnded, entry.ended_at);
+        }
         self.backend.forget_activity(id).await?;
         Ok(if written {
             Archived::Written
@@ -294,6 +300,7 @@ pub async fn track(
                 .ok_or_else(|| AppError::new(ErrorCode::NotFound, Msg::NoSession))?
         }
     };
+    state.metrics.tally.page_view(page);
     let s = loaded.activity;
     Ok((s.page_count, (s.last_seen - s.started_at).max(0) / 1000))
 }

@@ -149,6 +149,8 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// How long a request may take in all before it is answered with 503.
     pub request_timeout: Duration,
+    /// How often this instance adds its counts to the admin page's figures in Redis.
+    pub stats_flush_interval: Duration,
     /// How long a client has to send a request's headers before the connection is closed.
     pub header_read_timeout: Duration,
     /// A private listener for `/metrics` (and the health routes), e.g. `127.0.0.1:9898`.
@@ -331,6 +333,14 @@ impl Config {
             trusted_proxies,
             rate_limits,
             request_timeout: parse_duration_var("REQUEST_TIMEOUT", get("REQUEST_TIMEOUT"), Duration::from_secs(15))?,
+            stats_flush_interval: match parse_duration_var(
+                "STATS_FLUSH_INTERVAL",
+                get("STATS_FLUSH_INTERVAL"),
+                crate::server::stats::FLUSH_EVERY,
+            )? {
+                d if d.is_zero() => return Err(err("STATS_FLUSH_INTERVAL", "must be more than zero")),
+                d => d,
+            },
             header_read_timeout: parse_duration_var(
                 "HEADER_READ_TIMEOUT",
                 get("HEADER_READ_TIMEOUT"),

@@ -74,6 +74,8 @@ pub struct Metrics {
     pub profile_cache_hits: AtomicU64,
     pub profile_cache_misses: AtomicU64,
     rate_limited: Mutex<BTreeMap<&'static str, u64>>,
+    /// The admin page's hourly figures, gathered here and flushed to Redis (`server::stats`).
+    pub tally: std::sync::Arc<super::stats::Tally>,
 }
 
 impl Metrics {
@@ -91,6 +93,7 @@ impl Metrics {
 
     pub fn count_rate_limited(&self, rule: &'static str) {
         *self.rate_limited.lock().entry(rule).or_default() += 1;
+        self.tally.add(super::stats::Counter::RateLimited);
     }
 
     pub fn render(&self, live_sessions: Option<u64>) -> String {

@@ -20,4 +20,5 @@ pub mod serve;
 pub mod session;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod telemetry;

@@ -49,6 +49,7 @@ pub fn endpoints() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/api/session/page", Method::POST, post(track_page)),
         ("/api/auth/history", Method::GET, get(get_history)),
         ("/api/admin/users/{id}/role", Method::PUT, put(put_user_role)),
+        ("/api/admin/stats", Method::GET, get(get_admin_stats)),
     ]
 }
 
@@ -235,6 +236,15 @@ async fn put_user_role(
         serde_json::from_slice(&body).map_err(|_| AppError::new(ErrorCode::BadRequest, Msg::BodyInvalid))?;
     let user = admin::set_role(&state, &admin, &client, id, &body.role).await?;
     Ok(Json(json!({ "user": user })).into_response())
+}
+
+/// `GET /api/admin/stats`: the figures of the admin page (a 404 to anyone but an admin).
+async fn get_admin_stats(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+) -> Result<Response, AppError> {
+    admin::require_admin(&state, &session).await?;
+    Ok(Json(admin::stats(&state).await?).into_response())
 }
 
 fn preferences_response(resolved: Resolved) -> Response {

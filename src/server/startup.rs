@@ -184,6 +184,12 @@ impl Application {
             .state
             .archiver()
             .spawn_sweeper(self.state.config.session.sweep_interval);
+        let flusher = self
+            .state
+            .metrics
+            .tally
+            .clone()
+            .spawn_flusher(self.state.backend.clone(), self.state.config.stats_flush_interval);
         let private = self.private.map(|(listener, router)| {
             tokio::spawn(async move {
                 if let Err(e) = axum::serve(listener, router).await {
@@ -194,6 +200,11 @@ impl Application {
         let header_read_timeout = self.state.config.header_read_timeout;
         let served = super::serve::serve(self.listener, self.router, header_read_timeout, shutdown).await;
         sweeper.abort();
+        flusher.abort();
+        // What was counted since the last flush still reaches the figures.
+        if let Err(e) = self.state.metrics.tally.flush(self.state.backend.as_ref()).await {
+            tracing::warn!(error = %e, "last figures not saved: session store unavailable");
+        }
         if let Some(private) = private {
             private.abort();
         }

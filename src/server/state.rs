@@ -43,7 +43,7 @@ impl AppState {
 
     /// Ends and archives sessions (see [`super::activity`]).
     pub fn archiver(&self) -> super::activity::Archiver {
-        super::activity::Archiver::new(self.backend.clone(), self.db.clone())
+        super::activity::Archiver::new(self.backend.clone(), self.db.clone(), self.metrics.tally.clone())
     }
 }
 

@@ -69,6 +69,11 @@ async fn everyone_but_admins_gets_the_unknown_path_404() {
         }
     }
     assert_eq!(role_of(&app, &user).await, "user", "nothing changed");
+    for who in [client(), user] {
+        let res = who.get(app.url("/api/admin/stats")).send().await.unwrap();
+        assert_eq!(res.status(), 404);
+        assert_eq!(res.json::<Value>().await.unwrap(), unknown);
+    }
 }
 
 #[tokio::test]
@@ -216,4 +221,103 @@ async fn the_make_admin_command_promotes_an_account_at_once() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("usage: porch make-admin <email>"));
     }
     app.stop().await;
+}
+
+/// Known traffic gives exact figures, on Redis and in memory.
+#[tokio::test]
+async fn stats_count_known_traffic_exactly() {
+    for options in [TestOptions::default(), TestOptions::memory()] {
+        let redis = options.redis_url.is_some();
+        // One failed sign-in per email and address, so the second attempt is refused.
+        let app = spawn_app_with(options.var("RATE_LIMIT_SIGN_IN", "1/1h")).await;
+        let (admin, _, _) = admin(&app).await; // a session started
+
+        for _ in 0..3 {
+            // A guest: a session started by its first page, then a second page.
+            let guest = client();
+            for path in ["/", "/settings"] {
+                let res = guest
+                    .get(app.url(path))
+                    .header("accept", "text/html")
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 200);
+            }
+        }
+        let first = client();
+        let (email, _) = sign_up(&app, &first).await; // a session started
+        for _ in 0..2 {
+            assert_eq!(sign_in(&app, &client(), &email, PASSWORD).await.status(), 200);
+        }
+        assert_eq!(sign_in(&app, &client(), &email, "not the password").await.status(), 401);
+        assert_eq!(sign_in(&app, &client(), &email, "not the password").await.status(), 429);
+        let res = first.post(app.url("/api/auth/logout")).send().await.unwrap();
+        assert!(res.status().is_success(), "{}", res.status());
+
+        let stats = get_json(&app, &admin, "/api/admin/stats").await;
+        let hourly = stats["hourly"].as_array().unwrap();
+        assert_eq!(hourly.len(), 24);
+        // Summed over the day, so a test running across the hour still adds up.
+        let total = |field: &str| hourly.iter().map(|h| h[field].as_i64().unwrap()).sum::<i64>();
+        assert_eq!(total("sessionsStarted"), 1 + 3 + 1 + 2, "{stats}");
+        assert_eq!(total("pageViews"), 6);
+        assert_eq!(total("signIns"), 2);
+        assert_eq!(total("signInFailures"), 1);
+        assert_eq!(total("rateLimited"), 1);
+        assert_eq!(total("sessionsEnded"), 1, "the signed-out session");
+        assert_eq!(
+            stats["topPages"],
+            json!([{"path": "/", "views": 3}, {"path": "/settings", "views": 3}])
+        );
+        assert_eq!(stats["liveSessions"], 6, "{stats}");
+        assert!(stats["generatedAt"].as_str().unwrap().ends_with('Z'));
+        if redis {
+            assert!(stats["store"]["keys"].as_u64().unwrap() > 0);
+            assert!(stats["store"]["usedMemoryBytes"].as_u64().unwrap() > 0);
+        } else {
+            assert_eq!(stats["store"], Value::Null);
+        }
+        app.stop().await;
+    }
+}
+
+/// Each instance adds its counts to the same per-hour figures in Redis.
+#[tokio::test]
+async fn stats_add_up_across_instances() {
+    let database_url = shared_database_url().await;
+    let a = spawn_app_with(TestOptions {
+        database_url: Some(database_url.clone()),
+        ..TestOptions::default()
+    })
+    .await;
+    let b = spawn_app_with(TestOptions {
+        prefix: a.options.prefix.clone(),
+        database_url: Some(database_url),
+        ..TestOptions::default()
+    })
+    .await;
+    let (admin_client, _, _) = admin(&b).await;
+    for app in [&a, &a, &b] {
+        let res = client()
+            .get(app.url("/"))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    // What the periodic flush does on instance A (B flushes its own when asked for figures).
+    a.state.metrics.tally.flush(a.state.backend.as_ref()).await.unwrap();
+    let stats = get_json(&b, &admin_client, "/api/admin/stats").await;
+    let views: i64 = stats["hourly"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["pageViews"].as_i64().unwrap())
+        .sum();
+    assert_eq!(views, 3, "{stats}");
+    assert_eq!(stats["topPages"], json!([{"path": "/", "views": 3}]));
+    a.stop().await;
+    b.stop().await;
 }

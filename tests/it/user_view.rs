@@ -118,14 +118,15 @@ async fn a_page_view_is_one_redis_command_and_a_static_asset_none() {
     std::fs::create_dir_all(site.join("pkg")).unwrap();
     std::fs::write(site.join("pkg/porch.css"), "body{}").unwrap();
     std::fs::write(site.join("favicon.svg"), "<svg/>").unwrap();
-    // No sweeper run in the middle of a count.
+    // No sweeper run or figures flush in the middle of a count.
     let app = spawn_app_with(
         TestOptions {
             redis_url: Some(redis.url()),
             site_root: Some(site.to_string_lossy().into_owned()),
             ..TestOptions::default()
         }
-        .var("SESSION_SWEEP_INTERVAL", "1h"),
+        .var("SESSION_SWEEP_INTERVAL", "1h")
+        .var("STATS_FLUSH_INTERVAL", "1h"),
     )
     .await;
     let client = client();

@@ -21,6 +21,7 @@ use crate::{
         repo::{db_error, users},
         session::{keys, AppSession, SignedIn},
         state::AppState,
+        stats::Counter,
     },
 };
 
@@ -147,6 +148,7 @@ pub async fn sign_in(
     limiter.check(&client.rate, Rule::SignIn, &pair).await?;
     limiter.check(&client.rate, Rule::SignInIp, &address).await?;
     let invalid = || async {
+        state.metrics.tally.add(Counter::SignInFailures);
         limiter.record_failure(&client.rate, Rule::SignIn, &pair).await;
         limiter.record_failure(&client.rate, Rule::SignInIp, &address).await;
         AppError::new(ErrorCode::Unauthorized, Msg::InvalidCredentials)
@@ -186,6 +188,7 @@ pub async fn sign_in(
                 }
             };
             let token = start_user_session(state, session, client, &row).await?;
+            state.metrics.tally.add(Counter::SignIns);
             Ok(SignedInOutcome {
                 user: to_user(&row),
                 token,

@@ -2,11 +2,16 @@
 //! answers 404, as if it did not exist. The first admin is made from the command line
 //! (`porch make-admin <email>`), never by a default account or password.
 
+use std::sync::atomic::Ordering::Relaxed;
+
 use crate::{
     error::{AppError, ErrorCode},
-    model::{Email, Msg, Role, User},
+    model::{
+        admin::{AdminStats, CacheUse, HourStats, PageViews},
+        Email, Msg, Role, User,
+    },
     server::{
-        auth::accounts::{self, forget_user_views, profile_cache_key, to_user},
+        auth::accounts::{self, forget_user_views, profile_cache_key, rfc3339, to_user, unavailable},
         backend::now_ms,
         client::ClientInfo,
         ratelimit::Rule,
@@ -16,6 +21,7 @@ use crate::{
         },
         session::AppSession,
         state::AppState,
+        stats::{self, Counter},
     },
 };
 
@@ -87,3 +93,44 @@ pub async fn make_admin_by_email(state: &AppState, email: &str) -> Result<MadeAd
     forget_user_views(state, row.id).await;
     Ok(MadeAdmin::Promoted(to_user(&row)))
 }
+
+/// The admin page's figures (`GET /api/admin/stats`). This instance's counts since its last
+/// flush are added first, so they are included; other instances' lag by at most one flush.
+pub async fn stats(state: &AppState) -> Result<AdminStats, AppError> {
+    let now = now_ms();
+    let day = stats::last_day(&state.metrics.tally, state.backend.as_ref(), TOP_PAGES)
+        .await
+        .map_err(unavailable)?;
+    let live = state.backend.stats(now).await.map_err(unavailable)?;
+    let store = state.backend.store_use().await.map_err(unavailable)?;
+    Ok(AdminStats {
+        generated_at: rfc3339(now),
+        live_sessions: live.active_sessions,
+        hourly: day
+            .hours
+            .into_iter()
+            .map(|(hour, figures)| HourStats {
+                hour: rfc3339(hour),
+                sessions_started: figures.get(Counter::SessionsStarted),
+                sessions_ended: figures.get(Counter::SessionsEnded),
+                page_views: figures.get(Counter::PageViews),
+                sign_ins: figures.get(Counter::SignIns),
+                sign_in_failures: figures.get(Counter::SignInFailures),
+                rate_limited: figures.get(Counter::RateLimited),
+            })
+            .collect(),
+        top_pages: day
+            .top_pages
+            .into_iter()
+            .map(|(path, views)| PageViews { path, views })
+            .collect(),
+        profile_cache: CacheUse {
+            hits: state.metrics.profile_cache_hits.load(Relaxed),
+            misses: state.metrics.profile_cache_misses.load(Relaxed),
+        },
+        store,
+    })
+}
+
+/// Paths listed under "most visited".
+const TOP_PAGES: usize = 10;

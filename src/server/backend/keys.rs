@@ -74,6 +74,17 @@ impl Keys {
         format!("{}revoked", self.prefix)
     }
 
+    /// Hash of one hour's figures (`sessions_started`, `page_views`, …). All figures share the
+    /// `{stats}` hash tag, so one cluster node holds them together.
+    pub fn stats_hour(&self, hour: i64) -> String {
+        format!("{}stats:{{stats}}:{hour}", self.prefix)
+    }
+
+    /// Sorted set of one hour's viewed paths, scored by views.
+    pub fn stats_pages(&self, hour: i64) -> String {
+        format!("{}stats:{{stats}}:{hour}:p", self.prefix)
+    }
+
     /// Sorted set of session ids scored by the expiry they had when last scheduled.
     pub fn expiries(&self) -> String {
         format!("{}expiries", self.prefix)

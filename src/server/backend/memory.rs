@@ -9,6 +9,8 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use async_trait::async_trait;
 use parking_lot::Mutex;
 
+use crate::server::stats::{Counter, HourFigures, KEPT_MS, PATHS_KEPT_PER_HOUR};
+
 use super::{
     Activity as StoredActivity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, Creation, EndMark,
     LoadedSession, Millis, NewSession, PageVisit, RateCount, SessionStats, UserView, USER_VIEW_TTL_MS,
@@ -54,6 +56,8 @@ struct State {
     revoked: VecDeque<Millis>,
     /// Rate counters: name → (count, window end).
     rates: HashMap<String, (i64, Millis)>,
+    /// Hour start → that hour's figures (dropped [`KEPT_MS`] after the hour starts).
+    stats: std::collections::BTreeMap<Millis, HourFigures>,
     /// lock name → (holder's token, held until).
     locks: HashMap<String, (String, Millis)>,
 }
@@ -582,5 +586,48 @@ impl Backend for MemoryBackend {
             state.revoked.pop_front();
         }
         Ok(())
+    }
+
+    async fn add_stats(&self, hours: &std::collections::BTreeMap<Millis, HourFigures>) -> Result<(), BackendError> {
+        let now = super::now_ms();
+        let mut state = self.state.lock();
+        state.stats.retain(|hour, _| hour + KEPT_MS > now);
+        for (&hour, figures) in hours {
+            let kept = state.stats.entry(hour).or_default();
+            for counter in Counter::ALL {
+                kept.counts[counter as usize] += figures.get(counter);
+            }
+            for (path, views) in &figures.pages {
+                *kept.pages.entry(path.clone()).or_default() += views;
+            }
+            // The most viewed only, as in Redis.
+            if kept.pages.len() > PATHS_KEPT_PER_HOUR as usize {
+                let mut pages: Vec<(String, i64)> = kept.pages.drain().collect();
+                pages.sort_by(|a, b| b.1.cmp(&a.1));
+                pages.truncate(PATHS_KEPT_PER_HOUR as usize);
+                kept.pages = pages.into_iter().collect();
+            }
+        }
+        Ok(())
+    }
+
+    async fn store_use(&self) -> Result<Option<crate::model::admin::StoreUse>, BackendError> {
+        Ok(None)
+    }
+
+    async fn hourly_stats(&self, hours: &[Millis]) -> Result<Vec<HourFigures>, BackendError> {
+        let now = super::now_ms();
+        let state = self.state.lock();
+        Ok(hours
+            .iter()
+            .map(|hour| {
+                state
+                    .stats
+                    .get(hour)
+                    .filter(|_| hour + KEPT_MS > now)
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect())
     }
 }

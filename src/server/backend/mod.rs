@@ -329,4 +329,19 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Drops index entries that have expired (run by the sweeper; never a keyspace scan).
     async fn trim_indexes(&self, now: Millis) -> Result<(), BackendError>;
+
+    /// Adds to the per-hour figures (one round trip); each hour's keys expire
+    /// [`crate::server::stats::KEPT_MS`] after the hour starts.
+    async fn add_stats(
+        &self,
+        hours: &std::collections::BTreeMap<Millis, crate::server::stats::HourFigures>,
+    ) -> Result<(), BackendError>;
+
+    /// Memory used and keys held, when the backend is Redis (`INFO memory`, `DBSIZE`; in a
+    /// cluster, the node this connection asks).
+    async fn store_use(&self) -> Result<Option<crate::model::admin::StoreUse>, BackendError>;
+
+    /// The figures of each of `hours` (hour starts), in order; the most viewed paths only
+    /// ([`crate::server::stats::PATHS_KEPT_PER_HOUR`]).
+    async fn hourly_stats(&self, hours: &[Millis]) -> Result<Vec<crate::server::stats::HourFigures>, BackendError>;
 }

@@ -4,7 +4,10 @@
 //! exponential reconnect policy (so the app heals by itself after a Redis restart), and a
 //! start-up that never waits for Redis longer than the connect timeout.
 
-use std::time::Duration;
+use std::{
+    collections::{BTreeMap, HashMap},
+    time::Duration,
+};
 
 use async_trait::async_trait;
 use fred::{
@@ -21,7 +24,10 @@ use super::{
     EndMark, ExpiryPolicy, LoadedSession, Millis, NewSession, PageVisit, RateCount, SessionStats, UserView,
     USER_VIEW_TTL_MS,
 };
-use crate::server::config::RedisConfig;
+use crate::server::{
+    config::RedisConfig,
+    stats::{Counter, HourFigures, KEPT_MS, PATHS_KEPT_PER_HOUR},
+};
 
 const CREATE_SESSION: &str = include_str!("lua/create_session.lua");
 const LOAD_SESSION: &str = include_str!("lua/load_session.lua");
@@ -631,6 +637,77 @@ impl Backend for RedisBackend {
             .await?;
         let _: Vec<Value> = pipeline.all().await?;
         Ok(())
+    }
+
+    async fn add_stats(&self, hours: &BTreeMap<Millis, HourFigures>) -> Result<(), BackendError> {
+        let client = self.client()?;
+        let pipeline = client.pipeline();
+        for (&hour, figures) in hours {
+            let (counts, pages) = (self.keys.stats_hour(hour), self.keys.stats_pages(hour));
+            for counter in Counter::ALL {
+                let n = figures.get(counter);
+                if n != 0 {
+                    let _: () = pipeline.hincrby(&counts, counter.field(), n).await?;
+                }
+            }
+            for (path, views) in &figures.pages {
+                let _: () = pipeline.zincrby(&pages, *views as f64, path.as_str()).await?;
+            }
+            if !figures.pages.is_empty() {
+                // Keep the most viewed only (ranks are ascending: drop from the bottom).
+                let _: () = pipeline.zremrangebyrank(&pages, 0, -(PATHS_KEPT_PER_HOUR + 1)).await?;
+            }
+            for key in [&counts, &pages] {
+                let _: () = pipeline.pexpire_at(key, hour + KEPT_MS, None).await?;
+            }
+        }
+        let _: Vec<Value> = pipeline.all().await?;
+        Ok(())
+    }
+
+    async fn store_use(&self) -> Result<Option<crate::model::admin::StoreUse>, BackendError> {
+        let client = self.client()?;
+        let info: String = client.info(Some(fred::types::InfoKind::Memory)).await?;
+        let keys: u64 = client.dbsize().await?;
+        let used_memory_bytes = info
+            .lines()
+            .find_map(|line| line.strip_prefix("used_memory:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        Ok(Some(crate::model::admin::StoreUse {
+            used_memory_bytes,
+            keys,
+        }))
+    }
+
+    async fn hourly_stats(&self, hours: &[Millis]) -> Result<Vec<HourFigures>, BackendError> {
+        if hours.is_empty() {
+            return Ok(Vec::new());
+        }
+        let client = self.client()?;
+        let pipeline = client.pipeline();
+        for &hour in hours {
+            let _: () = pipeline.hgetall(self.keys.stats_hour(hour)).await?;
+            let _: () = pipeline
+                .zrange(self.keys.stats_pages(hour), 0, -1, None, false, None, true)
+                .await?;
+        }
+        let replies: Vec<Value> = pipeline.all().await?;
+        let mut out = Vec::with_capacity(hours.len());
+        for pair in replies.chunks(2) {
+            let [counts, pages] = pair else {
+                return Err(BackendError::Other("short pipeline reply".into()));
+            };
+            let counts: HashMap<String, i64> = counts.clone().convert()?;
+            let pages: Vec<(String, f64)> = pages.clone().convert()?;
+            let mut figures = HourFigures::default();
+            for counter in Counter::ALL {
+                figures.counts[counter as usize] = counts.get(counter.field()).copied().unwrap_or(0);
+            }
+            figures.pages = pages.into_iter().map(|(path, views)| (path, views as i64)).collect();
+            out.push(figures);
+        }
+        Ok(out)
     }
 }
 

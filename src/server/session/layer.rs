@@ -136,6 +136,7 @@ pub async fn session_middleware(State(state): State<AppState>, mut request: Requ
         state.backend.clone(),
         state.archiver(),
         settings.clone(),
+        state.metrics.tally.clone(),
     ));
     let cookie_present = settings.cookie.present(request.headers());
     // The id the client already holds: from its cookie or, for API clients without one, from

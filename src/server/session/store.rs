@@ -15,13 +15,13 @@ use tower_sessions::{
 
 use super::{policy_for, signed_in_user, SessionSettings};
 use crate::{
-    model::EndReason,
-    model::User,
+    model::{EndReason, User},
     server::{
         activity::Archiver,
         backend::{
             now_ms, ActivitySummary, Admission, Backend, BackendError, Creation, LoadedSession, NewSession, UserView,
         },
+        stats::{Counter, Tally},
     },
 };
 
@@ -48,6 +48,8 @@ pub struct RequestStore {
     prefetched_profile: Mutex<Option<User>>,
     /// The session's copy of its user's preferences and profile, as loaded with it.
     loaded_view: Mutex<Option<(Id, UserView)>>,
+    /// Where sessions started and page views are counted for the admin page.
+    tally: Arc<Tally>,
 }
 
 impl std::fmt::Debug for RequestStore {
@@ -57,7 +59,12 @@ impl std::fmt::Debug for RequestStore {
 }
 
 impl RequestStore {
-    pub fn new(backend: Arc<dyn Backend>, archiver: Archiver, settings: Arc<SessionSettings>) -> Self {
+    pub fn new(
+        backend: Arc<dyn Backend>,
+        archiver: Archiver,
+        settings: Arc<SessionSettings>,
+        tally: Arc<Tally>,
+    ) -> Self {
         Self {
             backend,
             archiver,
@@ -68,6 +75,7 @@ impl RequestStore {
             unavailable: Mutex::new(None),
             prefetched_profile: Mutex::new(None),
             loaded_view: Mutex::new(None),
+            tally,
         }
     }
 
@@ -116,6 +124,9 @@ impl RequestStore {
         match self.backend.load_session(&id.to_string(), now_ms(), page).await {
             Ok(Some(loaded)) => match self.accept(loaded) {
                 Some(record) => {
+                    if let Some(page) = page {
+                        self.tally.page_view(page);
+                    }
                     let id = record.id;
                     *self.preloaded.lock() = Some((id, record));
                     Ok(Some(id))
@@ -213,7 +224,13 @@ impl RequestStore {
                 admission: admission.take(),
             };
             match self.backend.create_session(&new).await {
-                Ok(Creation::Created) => break,
+                Ok(Creation::Created) => {
+                    self.tally.add(Counter::SessionsStarted);
+                    if let Some(page) = page {
+                        self.tally.page_view(page);
+                    }
+                    break;
+                }
                 Ok(Creation::Refused) => return Ok(false),
                 // 128 random bits collided: astronomically unlikely, but never overwrite.
                 Ok(Creation::IdTaken) => record.id = Id::default(),

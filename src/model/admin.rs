@@ -1,0 +1,53 @@
+//! What the admin page and `GET /api/admin/stats` show. Shared by server and client.
+
+use serde::{Deserialize, Serialize};
+
+/// The figures of the last 24 hours and the system now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminStats {
+    /// RFC 3339.
+    pub generated_at: String,
+    /// Sessions alive now, guests and signed-in.
+    pub live_sessions: u64,
+    /// The 24 hours up to and including the current one, oldest first.
+    pub hourly: Vec<HourStats>,
+    /// The most viewed paths over those hours, most viewed first.
+    pub top_pages: Vec<PageViews>,
+    /// This instance's profile cache since it started.
+    pub profile_cache: CacheUse,
+    /// Redis memory and keys; `None` when sessions are kept in process memory.
+    pub store: Option<StoreUse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HourStats {
+    /// The hour's start, RFC 3339.
+    pub hour: String,
+    pub sessions_started: i64,
+    pub sessions_ended: i64,
+    pub page_views: i64,
+    pub sign_ins: i64,
+    pub sign_in_failures: i64,
+    pub rate_limited: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageViews {
+    pub path: String,
+    pub views: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheUse {
+    pub hits: u64,
+    pub misses: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreUse {
+    pub used_memory_bytes: u64,
+    pub keys: u64,
+}

@@ -1,0 +1,224 @@
+//! Hourly figures for the admin page: sessions started and ended, page views (and by path),
+//! sign-ins, failed sign-ins and rate-limit refusals.
+//!
+//! Counting costs nothing on the request path: each instance adds to an in-process [`Tally`]
+//! (one short lock), and a background task adds what it gathered to per-hour keys in Redis
+//! with atomic increments every few seconds (`STATS_FLUSH_INTERVAL`), so the figures of all
+//! instances add up. The keys expire on their own ([`KEPT_MS`]); nothing ever scans. Reading
+//! flushes this instance's tally first, so a single instance's figures are exact at once and
+//! others' lag by at most one flush.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+    time::Duration,
+};
+
+use parking_lot::Mutex;
+
+use super::backend::{now_ms, Backend, BackendError, Millis};
+
+pub const HOUR_MS: i64 = 3_600_000;
+
+/// How long per-hour figures stay in Redis: the admin page shows the last 24 hours.
+pub const KEPT_MS: i64 = 49 * HOUR_MS;
+
+/// How often each instance adds its tally to Redis, unless `STATS_FLUSH_INTERVAL` says.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(5);
+
+/// Distinct paths kept per hour (the most visited); the rest are dropped, so a client making
+/// up paths cannot grow the key without bound.
+pub const PATHS_KEPT_PER_HOUR: i64 = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter {
+    SessionsStarted,
+    SessionsEnded,
+    PageViews,
+    SignIns,
+    SignInFailures,
+    RateLimited,
+}
+
+impl Counter {
+    pub const ALL: [Counter; 6] = [
+        Counter::SessionsStarted,
+        Counter::SessionsEnded,
+        Counter::PageViews,
+        Counter::SignIns,
+        Counter::SignInFailures,
+        Counter::RateLimited,
+    ];
+
+    /// The field name in the per-hour hash.
+    pub fn field(self) -> &'static str {
+        match self {
+            Counter::SessionsStarted => "sessions_started",
+            Counter::SessionsEnded => "sessions_ended",
+            Counter::PageViews => "page_views",
+            Counter::SignIns => "sign_ins",
+            Counter::SignInFailures => "sign_in_failures",
+            Counter::RateLimited => "rate_limited",
+        }
+    }
+}
+
+/// The start of the hour `at` falls in.
+pub fn hour_of(at: Millis) -> Millis {
+    at - at.rem_euclid(HOUR_MS)
+}
+
+/// One hour's figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HourFigures {
+    pub counts: [i64; Counter::ALL.len()],
+    /// Path → views.
+    pub pages: HashMap<String, i64>,
+}
+
+impl HourFigures {
+    pub fn get(&self, counter: Counter) -> i64 {
+        self.counts[counter as usize]
+    }
+
+    fn is_empty(&self) -> bool {
+        self.counts.iter().all(|&c| c == 0) && self.pages.is_empty()
+    }
+
+    fn merge(&mut self, other: HourFigures) {
+        for (mine, theirs) in self.counts.iter_mut().zip(other.counts) {
+            *mine += theirs;
+        }
+        for (path, views) in other.pages {
+            *self.pages.entry(path).or_default() += views;
+        }
+    }
+}
+
+/// What this instance counted since its last flush, by hour.
+#[derive(Debug, Default)]
+pub struct Tally(Mutex<BTreeMap<Millis, HourFigures>>);
+
+impl Tally {
+    pub fn add(&self, counter: Counter) {
+        self.add_at(counter, now_ms());
+    }
+
+    pub fn add_at(&self, counter: Counter, at: Millis) {
+        self.0.lock().entry(hour_of(at)).or_default().counts[counter as usize] += 1;
+    }
+
+    /// A page view of `path`.
+    pub fn page_view(&self, path: &str) {
+        let mut hours = self.0.lock();
+        let hour = hours.entry(hour_of(now_ms())).or_default();
+        hour.counts[Counter::PageViews as usize] += 1;
+        match hour.pages.get_mut(path) {
+            Some(views) => *views += 1,
+            None => {
+                hour.pages.insert(path.to_owned(), 1);
+            }
+        }
+    }
+
+    fn take(&self) -> BTreeMap<Millis, HourFigures> {
+        std::mem::take(&mut *self.0.lock())
+    }
+
+    fn put_back(&self, taken: BTreeMap<Millis, HourFigures>) {
+        let mut hours = self.0.lock();
+        for (hour, figures) in taken {
+            hours.entry(hour).or_default().merge(figures);
+        }
+    }
+
+    /// Adds the tally to the backend's per-hour figures; on failure it is kept for next time.
+    pub async fn flush(&self, backend: &dyn Backend) -> Result<(), BackendError> {
+        let taken: BTreeMap<Millis, HourFigures> = self
+            .take()
+            .into_iter()
+            .filter(|(_, figures)| !figures.is_empty())
+            .collect();
+        if taken.is_empty() {
+            return Ok(());
+        }
+        match backend.add_stats(&taken).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.put_back(taken);
+                Err(e)
+            }
+        }
+    }
+
+    /// Flushes `every` so often until the process ends.
+    pub fn spawn_flusher(self: Arc<Self>, backend: Arc<dyn Backend>, every: Duration) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = self.flush(backend.as_ref()).await {
+                    tracing::debug!(error = %e, "figures kept for the next flush: session store unavailable");
+                }
+            }
+        })
+    }
+}
+
+/// The figures of the 24 hours up to and including the current one, oldest first, with the
+/// most viewed paths over them.
+pub struct LastDay {
+    /// (hour start, figures).
+    pub hours: Vec<(Millis, HourFigures)>,
+    /// (path, views), most viewed first.
+    pub top_pages: Vec<(String, i64)>,
+}
+
+/// Reads the last 24 hours, after adding this instance's tally.
+pub async fn last_day(tally: &Tally, backend: &dyn Backend, top: usize) -> Result<LastDay, BackendError> {
+    tally.flush(backend).await?;
+    let current = hour_of(now_ms());
+    let hours: Vec<Millis> = (0..24).rev().map(|back| current - back * HOUR_MS).collect();
+    let figures = backend.hourly_stats(&hours).await?;
+    let mut pages: HashMap<String, i64> = HashMap::new();
+    for hour in &figures {
+        for (path, views) in &hour.pages {
+            *pages.entry(path.clone()).or_default() += views;
+        }
+    }
+    let mut top_pages: Vec<(String, i64)> = pages.into_iter().collect();
+    top_pages.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    top_pages.truncate(top);
+    Ok(LastDay {
+        hours: hours.into_iter().zip(figures).collect(),
+        top_pages,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hours_start_on_the_hour() {
+        assert_eq!(hour_of(HOUR_MS * 5 + 1), HOUR_MS * 5);
+        assert_eq!(hour_of(HOUR_MS * 5), HOUR_MS * 5);
+        assert_eq!(hour_of(HOUR_MS * 5 - 1), HOUR_MS * 4);
+    }
+
+    #[test]
+    fn a_failed_flush_keeps_the_counts_for_the_next() {
+        let tally = Tally::default();
+        tally.page_view("/");
+        tally.add(Counter::SignIns);
+        let taken = tally.take();
+        tally.page_view("/");
+        tally.put_back(taken);
+        let hours = tally.take();
+        let figures = hours.values().next().unwrap();
+        assert_eq!(figures.get(Counter::PageViews), 2);
+        assert_eq!(figures.get(Counter::SignIns), 1);
+        assert_eq!(figures.pages["/"], 2);
+    }
+}
