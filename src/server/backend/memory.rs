@@ -603,7 +603,7 @@ impl Backend for MemoryBackend {
             // The most viewed only, as in Redis.
             if kept.pages.len() > PATHS_KEPT_PER_HOUR as usize {
                 let mut pages: Vec<(String, i64)> = kept.pages.drain().collect();
-                pages.sort_by(|a, b| b.1.cmp(&a.1));
+                pages.sort_by_key(|(_, views)| std::cmp::Reverse(*views));
                 pages.truncate(PATHS_KEPT_PER_HOUR as usize);
                 kept.pages = pages.into_iter().collect();
             }
