@@ -14,6 +14,8 @@ pub struct AdminStats {
     pub hourly: Vec<HourStats>,
     /// The most viewed paths over those hours, most viewed first.
     pub top_pages: Vec<PageViews>,
+    /// How long the sessions that ended in the last 30 days lasted.
+    pub session_duration: DurationStats,
     /// This instance's profile cache since it started.
     pub profile_cache: CacheUse,
     /// Redis memory and keys; `None` when sessions are kept in process memory.
@@ -37,6 +39,16 @@ pub struct HourStats {
 pub struct PageViews {
     pub path: String,
     pub views: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DurationStats {
+    /// Sessions counted (the most recent 100,000 at most).
+    pub sessions: u64,
+    /// `None` when there were none.
+    pub median_seconds: Option<i64>,
+    pub p90_seconds: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -196,9 +196,30 @@ pub async fn last_day(tally: &Tally, backend: &dyn Backend, top: usize) -> Resul
     })
 }
 
+/// The `p`-th percentile (nearest rank) of `sorted` (ascending); `None` when empty.
+pub fn percentile(sorted: &[i64], p: u32) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (u64::from(p) * sorted.len() as u64).div_ceil(100).max(1) as usize;
+    sorted.get(rank.min(sorted.len()) - 1).copied()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentiles_are_by_nearest_rank() {
+        let ten: Vec<i64> = (1..=10).collect();
+        assert_eq!(percentile(&ten, 50), Some(5));
+        assert_eq!(percentile(&ten, 90), Some(9));
+        assert_eq!(percentile(&ten, 100), Some(10));
+        assert_eq!(percentile(&[7], 50), Some(7));
+        assert_eq!(percentile(&[7], 90), Some(7));
+        assert_eq!(percentile(&[], 50), None);
+        assert_eq!(percentile(&[1, 2, 3], 50), Some(2));
+    }
 
     #[test]
     fn hours_start_on_the_hour() {

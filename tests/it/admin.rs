@@ -3,7 +3,10 @@
 
 use std::process::Command;
 
-use porch::server::auth::admin::{make_admin_by_email, MadeAdmin};
+use porch::server::{
+    auth::admin::{make_admin_by_email, MadeAdmin},
+    repo::session_history::{insert_once, NewEntry},
+};
 use serde_json::{json, Value};
 
 use crate::harness::*;
@@ -255,6 +258,22 @@ async fn stats_count_known_traffic_exactly() {
         let res = first.post(app.url("/api/auth/logout")).send().await.unwrap();
         assert!(res.status().is_success(), "{}", res.status());
 
+        // Ten sessions of 1 to 10 minutes ended lately, and one long one too old to count.
+        let now = porch::server::backend::now_ms();
+        for (n, minutes, ended_ago_days) in (1..=10).map(|m| (m, m, 1)).chain([(11, 999, 31)]) {
+            let ended_at = now - ended_ago_days * 24 * 3_600_000;
+            let entry = NewEntry {
+                session_key: unique(&format!("k{n}")),
+                user_id: None,
+                started_at: ended_at - minutes * 60_000,
+                ended_at,
+                page_count: 1,
+                first_pages: vec!["/".into()],
+                end_reason: "expired".into(),
+            };
+            assert!(insert_once(&app.state.db, &entry).await.unwrap());
+        }
+
         let stats = get_json(&app, &admin, "/api/admin/stats").await;
         let hourly = stats["hourly"].as_array().unwrap();
         assert_eq!(hourly.len(), 24);
@@ -271,6 +290,12 @@ async fn stats_count_known_traffic_exactly() {
             json!([{"path": "/", "views": 3}, {"path": "/settings", "views": 3}])
         );
         assert_eq!(stats["liveSessions"], 6, "{stats}");
+        // The signed-out session (under a few seconds) and the ten: 11 values, nearest rank.
+        assert_eq!(
+            stats["sessionDuration"],
+            json!({"sessions": 11, "medianSeconds": 300, "p90Seconds": 540}),
+            "{stats}"
+        );
         assert!(stats["generatedAt"].as_str().unwrap().ends_with('Z'));
         if redis {
             assert!(stats["store"]["keys"].as_u64().unwrap() > 0);

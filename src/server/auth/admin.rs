@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use crate::{
     error::{AppError, ErrorCode},
     model::{
-        admin::{AdminStats, CacheUse, HourStats, PageViews},
+        admin::{AdminStats, CacheUse, DurationStats, HourStats, PageViews},
         Email, Msg, Role, User,
     },
     server::{
@@ -16,7 +16,7 @@ use crate::{
         client::ClientInfo,
         ratelimit::Rule,
         repo::{
-            db_error,
+            db_error, session_history,
             users::{self, Demotion},
         },
         session::AppSession,
@@ -103,6 +103,10 @@ pub async fn stats(state: &AppState) -> Result<AdminStats, AppError> {
         .map_err(unavailable)?;
     let live = state.backend.stats(now).await.map_err(unavailable)?;
     let store = state.backend.store_use().await.map_err(unavailable)?;
+    let mut durations = session_history::recent_durations(&state.db, now - DURATION_WINDOW_MS, DURATIONS_READ)
+        .await
+        .map_err(db_error)?;
+    durations.sort_unstable();
     Ok(AdminStats {
         generated_at: rfc3339(now),
         live_sessions: live.active_sessions,
@@ -124,6 +128,11 @@ pub async fn stats(state: &AppState) -> Result<AdminStats, AppError> {
             .into_iter()
             .map(|(path, views)| PageViews { path, views })
             .collect(),
+        session_duration: DurationStats {
+            sessions: durations.len() as u64,
+            median_seconds: stats::percentile(&durations, 50),
+            p90_seconds: stats::percentile(&durations, 90),
+        },
         profile_cache: CacheUse {
             hits: state.metrics.profile_cache_hits.load(Relaxed),
             misses: state.metrics.profile_cache_misses.load(Relaxed),
@@ -134,3 +143,8 @@ pub async fn stats(state: &AppState) -> Result<AdminStats, AppError> {
 
 /// Paths listed under "most visited".
 const TOP_PAGES: usize = 10;
+
+/// Session durations are over the sessions that ended in the last 30 days…
+const DURATION_WINDOW_MS: i64 = 30 * 24 * stats::HOUR_MS;
+/// …the most recent this many of them (enough for stable percentiles, bounded work).
+const DURATIONS_READ: u64 = 100_000;

@@ -6,6 +6,7 @@ mod m20261101_000001_create_users;
 mod m20261102_000001_create_preferences;
 mod m20261123_000001_create_session_history;
 mod m20261123_000002_add_user_role;
+mod m20261123_000003_index_history_ended_at;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261102_000001_create_preferences::Migration),
             Box::new(m20261123_000001_create_session_history::Migration),
             Box::new(m20261123_000002_add_user_role::Migration),
+            Box::new(m20261123_000003_index_history_ended_at::Migration),
         ]
     }
 }

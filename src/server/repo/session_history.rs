@@ -39,6 +39,20 @@ pub async fn insert_once(db: &impl ConnectionTrait, entry: &NewEntry) -> Result<
     Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(_)))
 }
 
+/// Durations in seconds of the sessions (anyone's) that ended at or after `since`, the
+/// `limit` most recent.
+pub async fn recent_durations(db: &impl ConnectionTrait, since: i64, limit: u64) -> Result<Vec<i64>, DbErr> {
+    HistoryTable::find()
+        .select_only()
+        .column(Column::DurationSecs)
+        .filter(Column::EndedAt.gte(since))
+        .order_by_desc(Column::EndedAt)
+        .limit(limit)
+        .into_tuple::<i64>()
+        .all(db)
+        .await
+}
+
 /// Where a page of history starts: after the row (ended_at, id), newest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
