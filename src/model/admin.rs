@@ -63,3 +63,12 @@ pub struct StoreUse {
     pub used_memory_bytes: u64,
     pub keys: u64,
 }
+
+/// A page of accounts for the admin page, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserPage {
+    pub items: Vec<super::User>,
+    /// Pass as `cursor` for the next (older) page; `None` on the last.
+    pub next_cursor: Option<String>,
+}

@@ -50,6 +50,7 @@ pub fn endpoints() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/api/auth/history", Method::GET, get(get_history)),
         ("/api/admin/users/{id}/role", Method::PUT, put(put_user_role)),
         ("/api/admin/stats", Method::GET, get(get_admin_stats)),
+        ("/api/admin/users", Method::GET, get(get_admin_users)),
     ]
 }
 
@@ -245,6 +246,18 @@ async fn get_admin_stats(
 ) -> Result<Response, AppError> {
     admin::require_admin(&state, &session).await?;
     Ok(Json(admin::stats(&state).await?).into_response())
+}
+
+/// `GET /api/admin/users?cursor=&limit=`: accounts with their roles, newest first.
+async fn get_admin_users(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+    axum::extract::Query(query): Query,
+) -> Result<Response, AppError> {
+    admin::require_admin(&state, &session).await?;
+    let limit = query_number(&query, "limit", 50)?;
+    let page = admin::users(&state, query.get("cursor").map(String::as_str), limit).await?;
+    Ok(Json(page).into_response())
 }
 
 fn preferences_response(resolved: Resolved) -> Response {

@@ -346,3 +346,48 @@ async fn stats_add_up_across_instances() {
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test]
+async fn admins_page_through_accounts_with_their_roles() {
+    let app = spawn_app().await;
+    let (admin_client, admin_email, admin_id) = admin(&app).await;
+    let mut ids = vec![admin_id];
+    for _ in 0..4 {
+        ids.push(sign_up(&app, &client()).await.1);
+    }
+    ids.reverse(); // newest first
+
+    let mut seen = Vec::new();
+    let mut path = "/api/admin/users?limit=2".to_owned();
+    loop {
+        let page = get_json(&app, &admin_client, &path).await;
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        for user in items {
+            seen.push(user["id"].as_i64().unwrap());
+            let expected = if user["email"] == admin_email.as_str() {
+                "admin"
+            } else {
+                "user"
+            };
+            assert_eq!(user["role"], expected);
+            assert!(user.get("passwordHash").is_none());
+        }
+        match page["nextCursor"].as_str() {
+            Some(cursor) => path = format!("/api/admin/users?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids, "every account once, newest first");
+
+    for bad in [
+        "/api/admin/users?cursor=abc",
+        "/api/admin/users?limit=0",
+        "/api/admin/users?limit=101",
+    ] {
+        let res = admin_client.get(app.url(bad)).send().await.unwrap();
+        assert_eq!(res.status(), 400, "{bad}");
+    }
+    let res = client().get(app.url("/api/admin/users")).send().await.unwrap();
+    assert_eq!(res.status(), 404, "not an admin");
+}

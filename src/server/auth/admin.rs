@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use crate::{
     error::{AppError, ErrorCode},
     model::{
-        admin::{AdminStats, CacheUse, DurationStats, HourStats, PageViews},
+        admin::{AdminStats, CacheUse, DurationStats, HourStats, PageViews, UserPage},
         Email, Msg, Role, User,
     },
     server::{
@@ -138,6 +138,26 @@ pub async fn stats(state: &AppState) -> Result<AdminStats, AppError> {
             misses: state.metrics.profile_cache_misses.load(Relaxed),
         },
         store,
+    })
+}
+
+/// Accounts, newest first, `limit` (1 to 100) at a time from `cursor` (an account id, from the
+/// previous page's `next_cursor`).
+pub async fn users(state: &AppState, cursor: Option<&str>, limit: u64) -> Result<UserPage, AppError> {
+    if limit == 0 || limit > 100 {
+        return Err(AppError::new(ErrorCode::BadRequest, Msg::LimitInvalid));
+    }
+    let before = match cursor.filter(|c| !c.is_empty()) {
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| AppError::new(ErrorCode::BadRequest, Msg::CursorInvalid))?,
+        ),
+        None => None,
+    };
+    let (rows, next) = users::page(&state.db, before, limit).await.map_err(db_error)?;
+    Ok(UserPage {
+        items: rows.iter().map(to_user).collect(),
+        next_cursor: next.map(|id| id.to_string()),
     })
 }
 

@@ -4,8 +4,8 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 
 use crate::server::entity::user::{self, Entity as Users, Model};
@@ -63,6 +63,25 @@ pub async fn set_password_hash(
     now: i64,
 ) -> Result<Option<Model>, DbErr> {
     update(db, id, |row| row.password_hash = Set(hash.to_owned()), now).await
+}
+
+/// Up to `limit` accounts with ids below `before` (all when `None`), newest first, and the id to
+/// continue from when there are more.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<(Vec<Model>, Option<i64>), DbErr> {
+    let mut query = Users::find().order_by_desc(user::Column::Id).limit(limit + 1);
+    if let Some(before) = before {
+        query = query.filter(user::Column::Id.lt(before));
+    }
+    let mut rows = query.all(db).await?;
+    let next = (rows.len() as u64 > limit).then(|| {
+        rows.truncate(limit as usize);
+        rows.last().map(|row| row.id)
+    });
+    Ok((rows, next.flatten()))
 }
 
 pub async fn make_admin(db: &impl ConnectionTrait, id: i64, now: i64) -> Result<Option<Model>, DbErr> {
