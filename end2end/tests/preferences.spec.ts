@@ -1,4 +1,4 @@
-import { test, expect, settled, newContext, register, signIn, uniqueEmail, withJs } from './fixtures';
+import { test, expect, settled, newContext, register, signIn, twoDevices, uniqueEmail, withJs } from './fixtures';
 
 test('dark theme is in the first byte after a reload', async ({ page, browser, problems }) => {
   await page.goto('/settings');
@@ -110,4 +110,24 @@ test('home page in each theme (screenshots attached to the report)', async ({ br
     await testInfo.attach(`home-${theme}.png`, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
     await context.close();
   }
+});
+
+test('a theme chosen on one device is the theme of the other device on its next page', async ({ browser }) => {
+  const { pageA, pageB, close } = await twoDevices(browser, 'Grace');
+  // B has viewed a page already, so its session holds its copy of the account's preferences.
+  await pageB.goto('/');
+  await settled(pageB);
+  await expect(pageB.locator('html')).toHaveAttribute('data-theme', 'system');
+
+  await pageA.goto('/');
+  await settled(pageA);
+  // With JavaScript the switch saves through a server function: wait for its answer.
+  const saved = withJs(pageA) ? pageA.waitForResponse((r) => r.url().includes('/api/fn/set_theme')) : null;
+  await pageA.getByRole('group', { name: 'Theme' }).getByRole('button', { name: 'Dark' }).click();
+  if (saved) expect((await saved).status()).toBeLessThan(400);
+  await expect(pageA.locator('html')).toHaveAttribute('data-theme', 'dark');
+
+  await pageB.goto('/settings');
+  await expect(pageB.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await close();
 });

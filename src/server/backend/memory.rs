@@ -104,6 +104,17 @@ impl State {
         }
     }
 
+    /// Drops revocations older than the window [`SessionStats`] counts.
+    fn trim_revoked(&mut self, now: Millis) {
+        while self
+            .revoked
+            .front()
+            .is_some_and(|at| *at <= now - super::REVOKED_WINDOW_MS)
+        {
+            self.revoked.pop_front();
+        }
+    }
+
     fn live_user_view(&mut self, id: &str, now: Millis) -> Option<&mut UserView> {
         if self.user_views.get(id).is_some_and(|(_, until)| *until <= now) {
             self.user_views.remove(id);
@@ -548,13 +559,7 @@ impl Backend for MemoryBackend {
     async fn note_revoked(&self, _id: &str, now: Millis) -> Result<(), BackendError> {
         let mut state = self.state.lock();
         state.revoked.push_back(now);
-        while state
-            .revoked
-            .front()
-            .is_some_and(|at| *at <= now - super::REVOKED_WINDOW_MS)
-        {
-            state.revoked.pop_front();
-        }
+        state.trim_revoked(now);
         Ok(())
     }
 
@@ -578,13 +583,7 @@ impl Backend for MemoryBackend {
     async fn trim_indexes(&self, now: Millis) -> Result<(), BackendError> {
         let mut state = self.state.lock();
         state.purge(now);
-        while state
-            .revoked
-            .front()
-            .is_some_and(|at| *at <= now - super::REVOKED_WINDOW_MS)
-        {
-            state.revoked.pop_front();
-        }
+        state.trim_revoked(now);
         Ok(())
     }
 
