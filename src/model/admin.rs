@@ -12,6 +12,8 @@ pub struct AdminStats {
     pub live_sessions: u64,
     /// The 24 hours up to and including the current one, oldest first.
     pub hourly: Vec<HourStats>,
+    /// The 30 days up to and including today (UTC), oldest first.
+    pub daily: Vec<DayStats>,
     /// The most viewed paths over those hours, most viewed first.
     pub top_pages: Vec<PageViews>,
     /// How long the sessions that ended in the last 30 days lasted.
@@ -27,6 +29,19 @@ pub struct AdminStats {
 pub struct HourStats {
     /// The hour's start, RFC 3339.
     pub hour: String,
+    pub sessions_started: i64,
+    pub sessions_ended: i64,
+    pub page_views: i64,
+    pub sign_ins: i64,
+    pub sign_in_failures: i64,
+    pub rate_limited: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DayStats {
+    /// The day's start (UTC midnight), RFC 3339.
+    pub day: String,
     pub sessions_started: i64,
     pub sessions_ended: i64,
     pub page_views: i64,

@@ -20,12 +20,12 @@ use crate::{
         client::ClientInfo,
         ratelimit::Rule,
         repo::{
-            db_error,
+            daily_stats, db_error,
             session_history::{self, Cursor, NewEntry},
         },
         session::AppSession,
         state::AppState,
-        stats::{Counter, Tally},
+        stats::{self, Counter, Tally},
     },
 };
 
@@ -171,11 +171,29 @@ impl Archiver {
             }
             // Expired cache and revocation index entries go too: indexes never need a scan.
             self.backend.trim_indexes(now).await?;
+            if let Err(e) = self.roll_up(now).await {
+                tracing::warn!(error = %e, "rolling up the daily figures failed; will retry");
+            }
             Ok::<_, BackendError>(())
         }
         .await;
         let _ = self.backend.unlock("sweeper", &token).await;
         result.map(|()| report)
+    }
+
+    /// Writes the daily figures still summable from the per-hour counters into the database
+    /// (today's so far, yesterday's whole), so the 30-day view outlives their two-day expiry.
+    /// Run by every sweep, so a day is written whole as long as one sweep runs in the 25 hours
+    /// after it ends. This instance's tally is added first.
+    pub async fn roll_up(&self, now: Millis) -> Result<(), ArchiveError> {
+        self.tally.flush(self.backend.as_ref()).await?;
+        let days = stats::days_to_roll_up(self.backend.as_ref(), now).await?;
+        let days: Vec<_> = days
+            .into_iter()
+            .filter(|(_, counts)| counts.iter().any(|&n| n != 0))
+            .collect();
+        daily_stats::raise(&self.db, &days).await?;
+        Ok(())
     }
 
     /// Sweeps every `every` until the process ends. Each instance runs one; the lock lets one

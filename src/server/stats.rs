@@ -19,6 +19,7 @@ use parking_lot::Mutex;
 use super::backend::{now_ms, Backend, BackendError, Millis};
 
 pub const HOUR_MS: i64 = 3_600_000;
+pub const DAY_MS: i64 = 24 * HOUR_MS;
 
 /// How long per-hour figures stay in Redis: the admin page shows the last 24 hours.
 pub const KEPT_MS: i64 = 49 * HOUR_MS;
@@ -68,10 +69,18 @@ pub fn hour_of(at: Millis) -> Millis {
     at - at.rem_euclid(HOUR_MS)
 }
 
+/// The start of the UTC day `at` falls in.
+pub fn day_of(at: Millis) -> Millis {
+    at - at.rem_euclid(DAY_MS)
+}
+
+/// A figure per [`Counter`], indexed by `counter as usize`.
+pub type Counts = [i64; Counter::ALL.len()];
+
 /// One hour's figures.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HourFigures {
-    pub counts: [i64; Counter::ALL.len()],
+    pub counts: Counts,
     /// Path → views.
     pub pages: HashMap<String, i64>,
 }
@@ -167,20 +176,54 @@ impl Tally {
 }
 
 /// The figures of the 24 hours up to and including the current one, oldest first, with the
-/// most viewed paths over them.
-pub struct LastDay {
+/// most viewed paths over them, and the days those figures and the day before's fall on.
+pub struct Recent {
     /// (hour start, figures).
     pub hours: Vec<(Millis, HourFigures)>,
     /// (path, views), most viewed first.
     pub top_pages: Vec<(String, i64)>,
+    /// (day start, the sums of its hours still kept), oldest first: today and yesterday whole,
+    /// the day before in part.
+    pub days: Vec<(Millis, Counts)>,
 }
 
-/// Reads the last 24 hours, after adding this instance's tally.
-pub async fn last_day(tally: &Tally, backend: &dyn Backend, top: usize) -> Result<LastDay, BackendError> {
+/// Hours read for the daily sums: the current one and the 47 before it, which covers
+/// yesterday whole whatever the hour now. All are still kept ([`KEPT_MS`] is 49 hours).
+const HOURS_FOR_DAYS: i64 = 48;
+
+/// The hour starts from `HOURS_FOR_DAYS - 1` hours before `now`'s hour to it, oldest first.
+fn hours_for_days(now: Millis) -> Vec<Millis> {
+    let current = hour_of(now);
+    (0..HOURS_FOR_DAYS).rev().map(|back| current - back * HOUR_MS).collect()
+}
+
+/// Sums hours by the UTC day they fall on, oldest first.
+fn sum_by_day<'a>(hours: impl IntoIterator<Item = (Millis, &'a HourFigures)>) -> Vec<(Millis, Counts)> {
+    let mut days: BTreeMap<Millis, Counts> = BTreeMap::new();
+    for (hour, figures) in hours {
+        let day = days.entry(day_of(hour)).or_default();
+        for (sum, n) in day.iter_mut().zip(figures.counts) {
+            *sum += n;
+        }
+    }
+    days.into_iter().collect()
+}
+
+/// Reads the recent figures, after adding this instance's tally.
+pub async fn recent(tally: &Tally, backend: &dyn Backend, top: usize) -> Result<Recent, BackendError> {
     tally.flush(backend).await?;
-    let current = hour_of(now_ms());
-    let hours: Vec<Millis> = (0..24).rev().map(|back| current - back * HOUR_MS).collect();
-    let figures = backend.hourly_stats(&hours).await?;
+    let hours = hours_for_days(now_ms());
+    let (older, last_day) = hours.split_at(hours.len() - 24);
+    // Paths are only needed for the last 24 hours.
+    let older_figures = backend.hourly_stats(older, false).await?;
+    let figures = backend.hourly_stats(last_day, true).await?;
+    let days = sum_by_day(
+        older
+            .iter()
+            .copied()
+            .zip(&older_figures)
+            .chain(last_day.iter().copied().zip(&figures)),
+    );
     let mut pages: HashMap<String, i64> = HashMap::new();
     for hour in &figures {
         for (path, views) in &hour.pages {
@@ -190,10 +233,41 @@ pub async fn last_day(tally: &Tally, backend: &dyn Backend, top: usize) -> Resul
     let mut top_pages: Vec<(String, i64)> = pages.into_iter().collect();
     top_pages.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     top_pages.truncate(top);
-    Ok(LastDay {
-        hours: hours.into_iter().zip(figures).collect(),
+    Ok(Recent {
+        hours: last_day.iter().copied().zip(figures).collect(),
         top_pages,
+        days,
     })
+}
+
+/// The days still summable from the per-hour figures (see [`Recent::days`]), for the
+/// sweeper's roll-up into the database.
+pub async fn days_to_roll_up(backend: &dyn Backend, now: Millis) -> Result<Vec<(Millis, Counts)>, BackendError> {
+    let hours = hours_for_days(now);
+    let figures = backend.hourly_stats(&hours, false).await?;
+    Ok(sum_by_day(hours.iter().copied().zip(&figures)))
+}
+
+/// `count` days up to and including `now`'s, oldest first, each the larger per figure of the
+/// database's row (`stored`) and the sums from Redis (`recent`), zero where neither has it.
+pub fn day_series(
+    now: Millis,
+    count: i64,
+    stored: &[(Millis, Counts)],
+    recent: &[(Millis, Counts)],
+) -> Vec<(Millis, Counts)> {
+    let today = day_of(now);
+    let mut days: BTreeMap<Millis, Counts> = (0..count)
+        .map(|back| (today - back * DAY_MS, Counts::default()))
+        .collect();
+    for (day, counts) in stored.iter().chain(recent) {
+        if let Some(kept) = days.get_mut(day) {
+            for (mine, &theirs) in kept.iter_mut().zip(counts) {
+                *mine = (*mine).max(theirs);
+            }
+        }
+    }
+    days.into_iter().collect()
 }
 
 /// The `p`-th percentile (nearest rank) of `sorted` (ascending); `None` when empty.
@@ -219,6 +293,53 @@ mod tests {
         assert_eq!(percentile(&[7], 90), Some(7));
         assert_eq!(percentile(&[], 50), None);
         assert_eq!(percentile(&[1, 2, 3], 50), Some(2));
+    }
+
+    #[test]
+    fn hours_are_summed_by_utc_day() {
+        let mut one = HourFigures::default();
+        one.counts[Counter::PageViews as usize] = 2;
+        let mut two = HourFigures::default();
+        two.counts[Counter::PageViews as usize] = 3;
+        two.counts[Counter::SignIns as usize] = 1;
+        let day = 20_000 * DAY_MS;
+        let sums = sum_by_day([
+            (day + 23 * HOUR_MS, &one),
+            (day + DAY_MS, &two),
+            (day + DAY_MS + HOUR_MS, &one),
+        ]);
+        assert_eq!(sums.len(), 2);
+        assert_eq!((sums[0].0, sums[0].1[Counter::PageViews as usize]), (day, 2));
+        assert_eq!((sums[1].0, sums[1].1[Counter::PageViews as usize]), (day + DAY_MS, 5));
+        assert_eq!(sums[1].1[Counter::SignIns as usize], 1);
+        // 48 hours always reach back over the whole of yesterday.
+        for offset in [0, HOUR_MS - 1, 12 * HOUR_MS, DAY_MS - 1] {
+            let hours = hours_for_days(day + offset);
+            assert!(hours[0] <= day - DAY_MS, "{offset}");
+            assert_eq!(*hours.last().unwrap(), hour_of(day + offset));
+        }
+    }
+
+    #[test]
+    fn the_day_series_takes_the_larger_of_each_figure() {
+        let today = day_of(20_000 * DAY_MS + 5 * HOUR_MS);
+        let mut stored = Counts::default();
+        stored[0] = 7;
+        stored[1] = 1;
+        let mut recent = Counts::default();
+        recent[0] = 3;
+        recent[1] = 4;
+        let series = day_series(
+            today + 5 * HOUR_MS,
+            30,
+            &[(today - DAY_MS, stored), (today - 40 * DAY_MS, stored)],
+            &[(today - DAY_MS, recent)],
+        );
+        assert_eq!(series.len(), 30);
+        assert_eq!(series[0].0, today - 29 * DAY_MS);
+        assert_eq!(series[29].0, today);
+        assert_eq!(&series[28].1[..2], &[7, 4]);
+        assert_eq!(series[29].1, Counts::default());
     }
 
     #[test]

@@ -297,6 +297,22 @@ async fn stats_count_known_traffic_exactly() {
             "{stats}"
         );
         assert!(stats["generatedAt"].as_str().unwrap().ends_with('Z'));
+        // The daily view has the same counts (the last two days, in case midnight passed).
+        let daily = stats["daily"].as_array().unwrap();
+        assert_eq!(daily.len(), 30);
+        assert!(daily[29]["day"].as_str().unwrap().ends_with("T00:00:00Z"));
+        let recent = |field: &str| daily[28..].iter().map(|d| d[field].as_i64().unwrap()).sum::<i64>();
+        for field in [
+            "sessionsStarted",
+            "sessionsEnded",
+            "pageViews",
+            "signIns",
+            "signInFailures",
+            "rateLimited",
+        ] {
+            assert_eq!(recent(field), total(field), "{field}: {stats}");
+        }
+        assert!(daily[..28].iter().all(|d| d["pageViews"] == 0));
         if redis {
             assert!(stats["store"]["keys"].as_u64().unwrap() > 0);
             assert!(stats["store"]["usedMemoryBytes"].as_u64().unwrap() > 0);
@@ -305,6 +321,70 @@ async fn stats_count_known_traffic_exactly() {
         }
         app.stop().await;
     }
+}
+
+/// The sweeper writes each day's figures to the database, where the 30-day view finds them
+/// after the per-hour keys have expired; a later, partial roll-up never lowers them.
+#[tokio::test]
+async fn the_daily_view_is_rolled_up_into_the_database() {
+    use porch::server::{
+        repo::daily_stats,
+        stats::{day_of, Counter, Counts, DAY_MS},
+    };
+    let app = spawn_app().await;
+    let (admin, _, _) = admin(&app).await;
+    for _ in 0..4 {
+        let res = client()
+            .get(app.url("/settings"))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let now = porch::server::backend::now_ms();
+    app.state.archiver().roll_up(now).await.unwrap();
+    let today = day_of(now);
+    let rows = daily_stats::between(&app.state.db, today - DAY_MS, today)
+        .await
+        .unwrap();
+    let views: i64 = rows.iter().map(|(_, c)| c[Counter::PageViews as usize]).sum();
+    let started: i64 = rows.iter().map(|(_, c)| c[Counter::SessionsStarted as usize]).sum();
+    assert_eq!((views, started), (4, 5), "{rows:?}");
+
+    // Days gone from Redis come from the database; a smaller figure for a day never lowers it.
+    let mut old = Counts::default();
+    old[Counter::SessionsStarted as usize] = 40;
+    old[Counter::SessionsEnded as usize] = 38;
+    let mut lower = old;
+    lower[Counter::SessionsStarted as usize] = 12;
+    lower[Counter::SignIns as usize] = 3;
+    let ten_days_ago = today - 10 * DAY_MS;
+    daily_stats::raise(&app.state.db, &[(ten_days_ago, old)]).await.unwrap();
+    daily_stats::raise(&app.state.db, &[(ten_days_ago, lower)])
+        .await
+        .unwrap();
+    // And a day too old for the view.
+    daily_stats::raise(&app.state.db, &[(today - 30 * DAY_MS, old)])
+        .await
+        .unwrap();
+
+    let stats = get_json(&app, &admin, "/api/admin/stats").await;
+    let daily = stats["daily"].as_array().unwrap();
+    assert_eq!(daily.len(), 30);
+    let day = &daily[29 - 10];
+    assert_eq!(
+        (
+            day["sessionsStarted"].as_i64(),
+            day["sessionsEnded"].as_i64(),
+            day["signIns"].as_i64()
+        ),
+        (Some(40), Some(38), Some(3)),
+        "{day}"
+    );
+    let started: i64 = daily.iter().map(|d| d["sessionsStarted"].as_i64().unwrap()).sum();
+    assert_eq!(started, 40 + 5, "{stats}");
+    app.stop().await;
 }
 
 /// Each instance adds its counts to the same per-hour figures in Redis.

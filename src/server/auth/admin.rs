@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use crate::{
     error::{AppError, ErrorCode},
     model::{
-        admin::{AdminStats, CacheUse, DurationStats, HourStats, PageViews, UserPage},
+        admin::{AdminStats, CacheUse, DayStats, DurationStats, HourStats, PageViews, UserPage},
         Email, Msg, Role, User,
     },
     server::{
@@ -16,7 +16,7 @@ use crate::{
         client::ClientInfo,
         ratelimit::Rule,
         repo::{
-            db_error, session_history,
+            daily_stats, db_error, session_history,
             users::{self, Demotion},
         },
         session::AppSession,
@@ -98,9 +98,14 @@ pub async fn make_admin_by_email(state: &AppState, email: &str) -> Result<MadeAd
 /// flush are added first, so they are included; other instances' lag by at most one flush.
 pub async fn stats(state: &AppState) -> Result<AdminStats, AppError> {
     let now = now_ms();
-    let day = stats::last_day(&state.metrics.tally, state.backend.as_ref(), TOP_PAGES)
+    let recent = stats::recent(&state.metrics.tally, state.backend.as_ref(), TOP_PAGES)
         .await
         .map_err(unavailable)?;
+    let first_day = stats::day_of(now) - (DAYS_SHOWN - 1) * stats::DAY_MS;
+    let stored = daily_stats::between(&state.db, first_day, now)
+        .await
+        .map_err(db_error)?;
+    let daily = stats::day_series(now, DAYS_SHOWN, &stored, &recent.days);
     let live = state.backend.stats(now).await.map_err(unavailable)?;
     let store = state.backend.store_use().await.map_err(unavailable)?;
     let mut durations = session_history::recent_durations(&state.db, now - DURATION_WINDOW_MS, DURATIONS_READ)
@@ -110,7 +115,7 @@ pub async fn stats(state: &AppState) -> Result<AdminStats, AppError> {
     Ok(AdminStats {
         generated_at: rfc3339(now),
         live_sessions: live.active_sessions,
-        hourly: day
+        hourly: recent
             .hours
             .into_iter()
             .map(|(hour, figures)| HourStats {
@@ -123,7 +128,22 @@ pub async fn stats(state: &AppState) -> Result<AdminStats, AppError> {
                 rate_limited: figures.get(Counter::RateLimited),
             })
             .collect(),
-        top_pages: day
+        daily: daily
+            .into_iter()
+            .map(|(day, counts)| {
+                let get = |counter: Counter| counts[counter as usize];
+                DayStats {
+                    day: rfc3339(day),
+                    sessions_started: get(Counter::SessionsStarted),
+                    sessions_ended: get(Counter::SessionsEnded),
+                    page_views: get(Counter::PageViews),
+                    sign_ins: get(Counter::SignIns),
+                    sign_in_failures: get(Counter::SignInFailures),
+                    rate_limited: get(Counter::RateLimited),
+                }
+            })
+            .collect(),
+        top_pages: recent
             .top_pages
             .into_iter()
             .map(|(path, views)| PageViews { path, views })
@@ -160,6 +180,9 @@ pub async fn users(state: &AppState, cursor: Option<&str>, limit: u64) -> Result
         next_cursor: next.map(|id| id.to_string()),
     })
 }
+
+/// Days in the daily view, today included.
+const DAYS_SHOWN: i64 = 30;
 
 /// Paths listed under "most visited".
 const TOP_PAGES: usize = 10;

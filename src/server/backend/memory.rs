@@ -614,18 +614,18 @@ impl Backend for MemoryBackend {
         Ok(None)
     }
 
-    async fn hourly_stats(&self, hours: &[Millis]) -> Result<Vec<HourFigures>, BackendError> {
+    async fn hourly_stats(&self, hours: &[Millis], pages: bool) -> Result<Vec<HourFigures>, BackendError> {
         let now = super::now_ms();
         let state = self.state.lock();
         Ok(hours
             .iter()
-            .map(|hour| {
-                state
-                    .stats
-                    .get(hour)
-                    .filter(|_| hour + KEPT_MS > now)
-                    .cloned()
-                    .unwrap_or_default()
+            .map(|hour| match state.stats.get(hour).filter(|_| hour + KEPT_MS > now) {
+                Some(kept) if pages => kept.clone(),
+                Some(kept) => HourFigures {
+                    counts: kept.counts,
+                    ..HourFigures::default()
+                },
+                None => HourFigures::default(),
             })
             .collect())
     }

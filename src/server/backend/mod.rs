@@ -341,7 +341,11 @@ pub trait Backend: Send + Sync + 'static {
     /// cluster, the node this connection asks).
     async fn store_use(&self) -> Result<Option<crate::model::admin::StoreUse>, BackendError>;
 
-    /// The figures of each of `hours` (hour starts), in order; the most viewed paths only
-    /// ([`crate::server::stats::PATHS_KEPT_PER_HOUR`]).
-    async fn hourly_stats(&self, hours: &[Millis]) -> Result<Vec<crate::server::stats::HourFigures>, BackendError>;
+    /// The figures of each of `hours` (hour starts), in order; with `pages`, the most viewed
+    /// paths too ([`crate::server::stats::PATHS_KEPT_PER_HOUR`]).
+    async fn hourly_stats(
+        &self,
+        hours: &[Millis],
+        pages: bool,
+    ) -> Result<Vec<crate::server::stats::HourFigures>, BackendError>;
 }

@@ -680,7 +680,7 @@ impl Backend for RedisBackend {
         }))
     }
 
-    async fn hourly_stats(&self, hours: &[Millis]) -> Result<Vec<HourFigures>, BackendError> {
+    async fn hourly_stats(&self, hours: &[Millis], pages: bool) -> Result<Vec<HourFigures>, BackendError> {
         if hours.is_empty() {
             return Ok(Vec::new());
         }
@@ -688,23 +688,28 @@ impl Backend for RedisBackend {
         let pipeline = client.pipeline();
         for &hour in hours {
             let _: () = pipeline.hgetall(self.keys.stats_hour(hour)).await?;
-            let _: () = pipeline
-                .zrange(self.keys.stats_pages(hour), 0, -1, None, false, None, true)
-                .await?;
+            if pages {
+                let _: () = pipeline
+                    .zrange(self.keys.stats_pages(hour), 0, -1, None, false, None, true)
+                    .await?;
+            }
         }
         let replies: Vec<Value> = pipeline.all().await?;
+        let per_hour = if pages { 2 } else { 1 };
+        if replies.len() != hours.len() * per_hour {
+            return Err(BackendError::Other("short pipeline reply".into()));
+        }
         let mut out = Vec::with_capacity(hours.len());
-        for pair in replies.chunks(2) {
-            let [counts, pages] = pair else {
-                return Err(BackendError::Other("short pipeline reply".into()));
-            };
-            let counts: HashMap<String, i64> = counts.clone().convert()?;
-            let pages: Vec<(String, f64)> = pages.clone().convert()?;
+        for replies in replies.chunks(per_hour) {
+            let counts: HashMap<String, i64> = replies[0].clone().convert()?;
             let mut figures = HourFigures::default();
             for counter in Counter::ALL {
                 figures.counts[counter as usize] = counts.get(counter.field()).copied().unwrap_or(0);
             }
-            figures.pages = pages.into_iter().map(|(path, views)| (path, views as i64)).collect();
+            if let Some(paths) = replies.get(1) {
+                let paths: Vec<(String, f64)> = paths.clone().convert()?;
+                figures.pages = paths.into_iter().map(|(path, views)| (path, views as i64)).collect();
+            }
             out.push(figures);
         }
         Ok(out)
