@@ -16,6 +16,7 @@ use crate::{
     pages::{
         account::{AccountPage, PasswordPage, SessionsPage},
         activity::{SessionHistoryPage, ThisSessionPage},
+        admin::AdminPage,
         auth::{LoginPage, RegisterPage},
         home::HomePage,
         not_found::NotFound,
@@ -192,6 +193,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/history") view=SessionHistoryPage ssr=SsrMode::Async/>
                     <Route path=path!("/session") view=ThisSessionPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

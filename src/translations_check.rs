@@ -18,6 +18,10 @@ const LOCALES: [(&str, &str); 4] = [
 /// Strings that are rightly the same as in English in some language (names, units, loanwords).
 const SAME_AS_ENGLISH: &[&str] = &[
     "account.tab_sessions",
+    "admin.page",
+    "format.bytes",
+    "format.megabytes",
+    "format.gigabytes",
     "format.minutes",
     "format.hours",
     "format.seconds",

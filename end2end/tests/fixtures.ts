@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 /** Whether this project runs with JavaScript on. */
@@ -87,4 +88,27 @@ export async function twoDevices(browser: Browser, name: string) {
     await b.close();
   };
   return { email, pageA, pageB, close };
+}
+
+/**
+ * Makes the account an admin with the documented command (`porch make-admin <email>`), run with
+ * the server's own settings: those of E2E_SERVER_CMD (`env K=V … binary`) when the tests started
+ * the server, else this process's environment (`cargo leptos end-to-end`).
+ */
+export function makeAdmin(email: string): void {
+  const env: Record<string, string | undefined> = { ...process.env, RUST_LOG: 'error' };
+  let binary = 'target/debug/porch';
+  const words = (process.env.E2E_SERVER_CMD ?? '').split(/\s+/).filter(Boolean);
+  if (words[0] === 'env') {
+    for (const word of words.slice(1)) {
+      const eq = word.indexOf('=');
+      if (eq > 0) {
+        env[word.slice(0, eq)] = word.slice(eq + 1);
+      } else {
+        binary = word;
+        break;
+      }
+    }
+  }
+  execFileSync(binary, ['make-admin', email], { cwd: '..', env, stdio: 'pipe' });
 }

@@ -3,5 +3,6 @@
 //! for JavaScript and no-JavaScript clients alike (`server::forms`).
 
 pub mod activity;
+pub mod admin;
 pub mod auth;
 pub mod preferences;

@@ -7,7 +7,7 @@ use crate::{
     api::preferences::SetTheme,
     app::use_locale,
     app::{full_page_load, Auth, CurrentPreferences},
-    model::Theme,
+    model::{Role, Theme},
     tr,
 };
 
@@ -64,6 +64,7 @@ pub fn Header() -> impl IntoView {
     let account = move || {
         auth.user.get().map(|user| match user {
             Ok(Some(user)) => view! {
+                {(user.role == Role::Admin).then(|| view! { <A href="/admin">{tr!(i18n, nav.admin)}</A> })}
                 <A href="/account" attr:class="user-name">{user.name}</A>
                 <ActionForm action=auth.logout attr:class="inline-form">
                     <button type="submit" class="button secondary">{tr!(i18n, nav.sign_out)}</button>

@@ -74,6 +74,7 @@ messages! {
     TimedOut => timed_out,
     RoleChoice => role_choice,
     LastAdmin => last_admin,
+    RoleChanged => role_changed,
 }
 
 /// English, for logs and `Display`.

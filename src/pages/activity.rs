@@ -152,7 +152,7 @@ fn SessionFacts(activity: SessionActivity, ticks: RwSignal<i64>) -> impl IntoVie
 
 /// "Newer" and "Older" links, each shown only where there is something to go to.
 #[component]
-fn Pager(
+pub fn Pager(
     #[prop(into)] label: Signal<&'static str>,
     newer: Option<String>,
     #[prop(into)] newer_text: Signal<&'static str>,

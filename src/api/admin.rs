@@ -1,0 +1,62 @@
+//! Server functions behind `/admin`. Each answers 404 to anyone but an admin, as the JSON
+//! admin API does.
+
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::server::{
+    auth::admin,
+    forms::{finish, request_context, with_status, Outcome},
+};
+use crate::{
+    error::AppError,
+    model::{
+        admin::{AdminStats, UserPage},
+        User,
+    },
+};
+
+/// Accounts listed per page of the admin page.
+pub const USERS_PER_PAGE: u64 = 20;
+
+/// The admin page's figures (those of `GET /api/admin/stats`).
+#[server(prefix = "/api/fn", endpoint = "admin_figures")]
+pub async fn admin_figures() -> Result<AdminStats, AppError> {
+    let (state, session, _) = request_context()?;
+    let result = async {
+        admin::require_admin(&state, &session).await?;
+        admin::stats(&state).await
+    };
+    with_status(result.await)
+}
+
+/// A page of accounts, newest first, from `cursor`.
+#[server(prefix = "/api/fn", endpoint = "admin_users")]
+pub async fn admin_users(cursor: Option<String>) -> Result<UserPage, AppError> {
+    let (state, session, _) = request_context()?;
+    let result = async {
+        admin::require_admin(&state, &session).await?;
+        admin::users(&state, cursor.as_deref(), USERS_PER_PAGE).await
+    };
+    with_status(result.await)
+}
+
+/// Gives the account `user` (its id) the role `role` (`admin` or `user`).
+#[server(prefix = "/api/fn", endpoint = "set_user_role")]
+pub async fn set_user_role(user: String, role: String) -> Result<User, AppError> {
+    let (state, session, client) = request_context()?;
+    // Anyone but an admin gets the 404 itself, not a form round trip that would tell more.
+    let acting = with_status(admin::require_admin(&state, &session).await)?;
+    let result = match user.parse::<i64>() {
+        Ok(id) => admin::set_role(&state, &acting, &client, id, &role).await,
+        Err(_) => Err(AppError::not_found()),
+    };
+    let outcome = Outcome {
+        form: "roles",
+        success_to: None,
+        notice: Some(crate::model::Msg::RoleChanged),
+        back: "/admin",
+        values: vec![],
+    };
+    finish(Some(&session), result, outcome).await
+}
