@@ -50,7 +50,15 @@ pub async fn set_user_role(user: String, role: String) -> Result<User, AppError>
     let result = match user.parse::<i64>() {
         Ok(id) => admin::set_role(&state, &acting, &client, id, &role).await,
         Err(_) => Err(AppError::not_found()),
-    };
+    }
+    // The role is a button's hidden value, not a field the page could highlight: say what
+    // is wrong in the form's message itself.
+    .map_err(|mut e| {
+        if let Some(msg) = e.fields.remove("role") {
+            e.message = msg;
+        }
+        e
+    });
     let outcome = Outcome {
         form: "roles",
         success_to: None,

@@ -471,3 +471,78 @@ async fn admins_page_through_accounts_with_their_roles() {
     let res = client().get(app.url("/api/admin/users")).send().await.unwrap();
     assert_eq!(res.status(), 404, "not an admin");
 }
+
+/// The page's own forms: a plain post changes the role and comes back to `/admin` with a
+/// notice; a non-admin posting the same form gets the 404 and changes nothing. The page itself
+/// is a 404 to them, with no figure in it.
+#[tokio::test]
+async fn the_admin_page_and_its_role_form() {
+    let app = spawn_app().await;
+    let (admin, _, _) = admin(&app).await;
+    let user = client();
+    let (user_email, user_id) = sign_up(&app, &user).await;
+    let form = |client: &reqwest::Client, role: &str| {
+        client
+            .post(app.url("/api/fn/set_user_role"))
+            .header("accept", "text/html")
+            .form(&[("user", user_id.to_string()), ("role", role.to_owned())])
+            .send()
+    };
+
+    for who in [client(), user.clone()] {
+        let page = who
+            .get(app.url("/admin"))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 404);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Page not found") && !html.contains("Live sessions"));
+        let res = form(&who, "admin").await.unwrap();
+        assert_eq!(res.status(), 404);
+    }
+    assert_eq!(role_of(&app, &user).await, "user");
+
+    let page = admin
+        .get(app.url("/admin"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    for part in [
+        "Live sessions",
+        "role=\"img\"",
+        "Sessions per day, last 30 days",
+        &user_email,
+    ] {
+        assert!(html.contains(part), "{part}");
+    }
+
+    let res = form(&admin, "admin").await.unwrap();
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], "/admin");
+    assert_eq!(role_of(&app, &user).await, "admin");
+    let html = admin.get(app.url("/admin")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Role changed."), "the notice shows once");
+    let html = admin.get(app.url("/admin")).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("Role changed."));
+    // The promoted user's next page opens the admin page for them.
+    let page = user
+        .get(app.url("/admin"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+
+    // An unknown role comes back as the form's error, not as a change.
+    let res = form(&admin, "emperor").await.unwrap();
+    assert_eq!(res.status(), 302);
+    let html = admin.get(app.url("/admin")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Choose a role: user or admin."), "{html}");
+    assert_eq!(role_of(&app, &user).await, "admin");
+    app.stop().await;
+}
