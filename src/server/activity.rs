@@ -200,7 +200,9 @@ impl Archiver {
     /// of them work at a time, and the schedule lives in the backend, so restarts lose nothing.
     pub fn spawn_sweeper(self, every: Duration) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
+            // The first sweep one interval after start-up, not at once: instances starting
+            // together (or a test driving its own sweeps) do not all reach for the lock at once.
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
