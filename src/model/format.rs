@@ -115,7 +115,7 @@ pub fn number(language: Language, n: i64) -> String {
         return out;
     }
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push_str(group);
         }
         out.push(digit);
