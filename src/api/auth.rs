@@ -4,7 +4,10 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::server::{
-    auth::accounts::{self, Registration},
+    auth::{
+        account_data,
+        accounts::{self, Registration},
+    },
     forms::{finish, request_context, take_feedback, with_status, Outcome},
 };
 use crate::{
@@ -161,5 +164,27 @@ pub async fn sign_out_others() -> Result<usize, AppError> {
         back: "/account/sessions",
         values: vec![],
     };
+    finish(Some(&session), result, outcome).await
+}
+
+/// Deletes the account (the password confirms it); the browser is a guest afterwards.
+#[server(prefix = "/api/fn", endpoint = "delete_account")]
+pub async fn delete_account(password: String) -> Result<(), AppError> {
+    let (state, session, client) = request_context()?;
+    let result = account_data::delete_account(&state, &session, &client, &password)
+        .await
+        .map(|deleted| {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.append_header(http::header::SET_COOKIE, deleted.preferences_cookie);
+            }
+        });
+    let outcome = Outcome {
+        form: "delete",
+        success_to: Some("/"),
+        notice: None,
+        back: "/account",
+        values: vec![],
+    };
+    // The session is gone on success: no feedback to keep in it.
     finish(Some(&session), result, outcome).await
 }

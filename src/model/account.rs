@@ -38,6 +38,20 @@ impl Role {
     }
 }
 
+/// Everything kept about an account, as `GET /api/auth/export` gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountExport {
+    /// RFC 3339.
+    pub exported_at: String,
+    pub profile: User,
+    pub preferences: super::Preferences,
+    /// The signed-in devices, this one first.
+    pub sessions: Vec<DeviceSession>,
+    /// Every ended session, newest first.
+    pub history: Vec<super::HistoryEntry>,
+}
+
 /// One signed-in session of a user, as the devices page and `GET /api/auth/sessions` show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

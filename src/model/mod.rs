@@ -7,7 +7,7 @@ pub mod format;
 pub mod message;
 pub mod preferences;
 
-pub use account::{DeviceSession, Email, Name, Password, Role, User};
+pub use account::{AccountExport, DeviceSession, Email, Name, Password, Role, User};
 pub use activity::{EndReason, HistoryEntry, HistoryPage, SessionActivity, Visit};
 pub use message::Msg;
 pub use preferences::{Language, Preferences, Theme};

@@ -8,7 +8,7 @@ use leptos_router::{
 };
 
 use crate::{
-    api::auth::{list_sessions, take_form_feedback, LogoutEverywhere},
+    api::auth::{list_sessions, take_form_feedback, DeleteAccount, LogoutEverywhere},
     app::use_locale,
     app::{full_page_load, Auth, CurrentPreferences},
     components::form::{Field, FormMessage, FormState},
@@ -95,6 +95,15 @@ pub fn AccountPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let feedback = Resource::new(|| (), |_| take_form_feedback("profile".into()));
     let state = FormState::new(auth.update_profile, feedback, Some(Msg::ProfileSaved));
+    let delete = ServerAction::<DeleteAccount>::new();
+    let delete_feedback = Resource::new(|| (), |_| take_form_feedback("delete".into()));
+    let delete_state = FormState::new(delete, delete_feedback, None);
+    Effect::new(move |_| {
+        // Signed out for good: the next page is a guest's.
+        if let Some(Ok(())) = delete.value().get() {
+            full_page_load("/");
+        }
+    });
     let i18n = use_locale();
     let current = expect_context::<CurrentPreferences>();
     view! {
@@ -124,6 +133,19 @@ pub fn AccountPage() -> impl IntoView {
                     <Field label=tr!(i18n, fields.name) name="name" autocomplete="name" maxlength=100 value=name_value error=state.field_error("name")/>
                     <button type="submit" class="button">{tr!(i18n, account.save)}</button>
                 </ActionForm>
+                <h2>{tr!(i18n, account.data_heading)}</h2>
+                <p class="hint">{tr!(i18n, account.data_hint)}</p>
+                // A file to save, not a page: the router leaves `download` links to the browser.
+                <p><a href="/api/auth/export" download rel="external" class="button secondary">{tr!(i18n, account.download)}</a></p>
+                <section class="danger-zone" aria-labelledby="delete-account">
+                    <h2 id="delete-account">{tr!(i18n, account.delete_heading)}</h2>
+                    <p>{tr!(i18n, account.delete_warning)}</p>
+                    <FormMessage state=delete_state/>
+                    <ActionForm action=delete attr:class="stack" attr:novalidate=true>
+                        <Field label=tr!(i18n, fields.current_password) name="password" kind="password" autocomplete="current-password" error=delete_state.field_error("password")/>
+                        <button type="submit" class="button danger">{tr!(i18n, account.delete_submit)}</button>
+                    </ActionForm>
+                </section>
             }
         }/>
     }

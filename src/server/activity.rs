@@ -20,7 +20,7 @@ use crate::{
         client::ClientInfo,
         ratelimit::Rule,
         repo::{
-            daily_stats, db_error,
+            daily_stats, db_error, is_foreign_key_violation,
             session_history::{self, Cursor, NewEntry},
         },
         session::AppSession,
@@ -136,7 +136,12 @@ impl Archiver {
             first_pages: activity.first_pages,
             end_reason: reason.as_str().to_owned(),
         };
-        let written = session_history::insert_once(&self.db, &entry).await?;
+        let written = match session_history::insert_once(&self.db, &entry).await {
+            Ok(written) => written,
+            // The account was deleted meanwhile: its history goes with it, this row included.
+            Err(e) if is_foreign_key_violation(&e) => false,
+            Err(e) => return Err(e.into()),
+        };
         if written {
             // Counted by whoever wrote the row, so once across instances and racing sweepers.
             self.tally.add_at(Counter::SessionsEnded, entry.ended_at);

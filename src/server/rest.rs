@@ -14,6 +14,7 @@ use serde_json::json;
 use super::{
     activity,
     auth::{
+        account_data,
         accounts::{self, Registration},
         admin,
     },
@@ -38,7 +39,9 @@ pub fn endpoints() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/api/auth/logout-all", Method::POST, post(logout_all)),
         ("/api/auth/profile", Method::GET, get(get_profile)),
         ("/api/auth/profile", Method::PUT, put(put_profile)),
+        ("/api/auth/profile", Method::DELETE, delete(delete_profile)),
         ("/api/auth/profile/password", Method::PUT, put(put_password)),
+        ("/api/auth/export", Method::GET, get(get_export)),
         ("/api/auth/sessions", Method::GET, get(list_sessions)),
         ("/api/auth/sessions/{id}", Method::DELETE, delete(revoke_session)),
         ("/api/preferences", Method::GET, get(get_preferences)),
@@ -367,4 +370,37 @@ async fn get_history(
     let limit = query_number(&query, "limit", 20)?;
     let page = activity::history(&state, &session, query.get("cursor").map(String::as_str), limit).await?;
     Ok(Json(page).into_response())
+}
+
+#[derive(Deserialize)]
+struct DeleteAccountBody {
+    #[serde(default)]
+    password: String,
+}
+
+/// `DELETE /api/auth/profile` `{"password": …}` → 204, this session ended and the account's
+/// preferences left in the preferences cookie.
+async fn delete_profile(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+    Client(client): Client,
+    JsonBody(body): JsonBody<DeleteAccountBody>,
+) -> Result<Response, AppError> {
+    let deleted = account_data::delete_account(&state, &session, &client, &body.password).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, deleted.preferences_cookie)],
+    )
+        .into_response())
+}
+
+/// `GET /api/auth/export` → everything kept about the account, as a JSON file to save.
+async fn get_export(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+) -> Result<Response, AppError> {
+    let export = account_data::export(&state, &session).await?;
+    let day = export.exported_at.get(..10).unwrap_or("export").to_owned();
+    let disposition = format!("attachment; filename=\"porch-data-{day}.json\"");
+    Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(export)).into_response())
 }

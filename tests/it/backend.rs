@@ -224,7 +224,7 @@ async fn user_index_peek_tokens_and_cache() {
             vec![("h-live".to_owned(), live.clone())]
         );
 
-        backend.put_token("tokhash", &live, now + 60_000).await.unwrap();
+        backend.put_token(7, "tokhash", &live, now + 60_000).await.unwrap();
         assert_eq!(
             backend.resolve_token("tokhash").await.unwrap(),
             Some(live.clone()),

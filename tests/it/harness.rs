@@ -406,3 +406,36 @@ impl Drop for OwnRedis {
         self.stop();
     }
 }
+
+/// Every key under `prefix` with its value as text (strings as they are, hashes as
+/// `field=value;` pairs, lists, sets and sorted sets as their members joined by `;`), for
+/// checking what the app left in Redis.
+pub async fn everything_under(prefix: &str) -> Vec<(String, String)> {
+    let redis = redis().await;
+    let keys: Vec<String> = redis_cli(&["--scan", "--pattern", &format!("{prefix}*")])
+        .lines()
+        .map(str::to_owned)
+        .filter(|k| !k.is_empty())
+        .collect();
+    let mut out = Vec::new();
+    for key in keys {
+        let kind: String = redis.r#type(&key).await.unwrap();
+        let text = match kind.as_str() {
+            "string" => redis.get::<Option<String>, _>(&key).await.unwrap().unwrap_or_default(),
+            "hash" => {
+                let map: std::collections::HashMap<String, String> = redis.hgetall(&key).await.unwrap();
+                map.iter().map(|(f, v)| format!("{f}={v};")).collect()
+            }
+            "list" => redis.lrange::<Vec<String>, _>(&key, 0, -1).await.unwrap().join(";"),
+            "set" => redis.smembers::<Vec<String>, _>(&key).await.unwrap().join(";"),
+            "zset" => redis
+                .zrange::<Vec<String>, _, _, _>(&key, 0, -1, None, false, None, false)
+                .await
+                .unwrap()
+                .join(";"),
+            _ => String::new(),
+        };
+        out.push((key, text));
+    }
+    out
+}

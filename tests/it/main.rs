@@ -2,6 +2,7 @@
 //! One test binary (modules below) keeps link time down.
 #![cfg(feature = "ssr")]
 
+mod account_data;
 mod accounts;
 mod activity;
 mod admin;

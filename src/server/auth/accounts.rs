@@ -253,7 +253,10 @@ async fn start_user_session(
             .backend
             .index_user_session(user.id, &signed_in.handle, &id, keep_until)
             .await?;
-        state.backend.put_token(&token_hash(&token), &id, deadline).await
+        state
+            .backend
+            .put_token(user.id, &token_hash(&token), &id, deadline)
+            .await
     };
     if let Err(e) = indexed.await {
         // A session missing from the user's index could not be listed or ended by "sign out

@@ -49,6 +49,11 @@ impl Keys {
         format!("{}u:{{{user_id}}}:sessions", self.prefix)
     }
 
+    /// Set of the hashes of a user's bearer tokens, kept as long as the longest-lived of them.
+    pub fn user_tokens(&self, user_id: i64) -> String {
+        format!("{}u:{{{user_id}}}:tokens", self.prefix)
+    }
+
     /// A bearer token, by the SHA-256 of its value → session id.
     pub fn token(&self, token_hash: &str) -> String {
         format!("{}tok:{token_hash}", self.prefix)

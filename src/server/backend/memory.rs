@@ -463,11 +463,27 @@ impl Backend for MemoryBackend {
         Ok(())
     }
 
-    async fn put_token(&self, token_hash: &str, id: &str, until: Millis) -> Result<(), BackendError> {
+    async fn put_token(&self, _user_id: i64, token_hash: &str, id: &str, until: Millis) -> Result<(), BackendError> {
         self.state
             .lock()
             .tokens
             .insert(token_hash.to_owned(), (id.to_owned(), until));
+        Ok(())
+    }
+
+    async fn forget_user(&self, user_id: i64) -> Result<(), BackendError> {
+        let mut state = self.state.lock();
+        let Some((index, _)) = state.user_sessions.remove(&user_id) else {
+            return Ok(());
+        };
+        let ids: std::collections::HashSet<String> = index.into_values().collect();
+        for id in &ids {
+            state.records.remove(id);
+            state.activity.remove(id);
+            state.user_views.remove(id);
+            state.unschedule_expiry(id);
+        }
+        state.tokens.retain(|_, (id, _)| !ids.contains(id));
         Ok(())
     }
 

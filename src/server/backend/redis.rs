@@ -506,9 +506,10 @@ impl Backend for RedisBackend {
         Ok(())
     }
 
-    async fn put_token(&self, token_hash: &str, id: &str, until: Millis) -> Result<(), BackendError> {
-        let _: () = self
-            .client()?
+    async fn put_token(&self, user_id: i64, token_hash: &str, id: &str, until: Millis) -> Result<(), BackendError> {
+        let client = self.client()?;
+        let pipeline = client.pipeline();
+        let _: () = pipeline
             .set(
                 self.keys.token(token_hash),
                 id,
@@ -517,6 +518,41 @@ impl Backend for RedisBackend {
                 false,
             )
             .await?;
+        let tokens = self.keys.user_tokens(user_id);
+        let _: () = pipeline.sadd(&tokens, token_hash).await?;
+        // As the sessions index: only ever lengthened, so it outlives every token in it.
+        let _: () = pipeline.pexpire_at(&tokens, until, Some(ExpireOptions::GT)).await?;
+        let _: () = pipeline.pexpire_at(&tokens, until, Some(ExpireOptions::NX)).await?;
+        let _: Vec<Value> = pipeline.all().await?;
+        Ok(())
+    }
+
+    async fn forget_user(&self, user_id: i64) -> Result<(), BackendError> {
+        let client = self.client()?;
+        let (index, tokens) = (self.keys.user_sessions(user_id), self.keys.user_tokens(user_id));
+        let read = client.pipeline();
+        let _: () = read.hvals(&index).await?;
+        let _: () = read.smembers(&tokens).await?;
+        let (ids, token_hashes): (Vec<String>, Vec<String>) = read.all().await?;
+        // One key per command: in a cluster each goes to its own slot's node.
+        let pipeline = client.pipeline();
+        for id in &ids {
+            for key in [
+                self.keys.session(id),
+                self.keys.activity(id),
+                self.keys.pages(id),
+                self.keys.user_view(id),
+            ] {
+                let _: () = pipeline.del(key).await?;
+            }
+            let _: () = pipeline.zrem(self.keys.expiries(), id.as_str()).await?;
+        }
+        for hash in &token_hashes {
+            let _: () = pipeline.del(self.keys.token(hash)).await?;
+        }
+        let _: () = pipeline.del(index).await?;
+        let _: () = pipeline.del(tokens).await?;
+        let _: Vec<Value> = pipeline.all().await?;
         Ok(())
     }
 

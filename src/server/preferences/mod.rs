@@ -83,7 +83,7 @@ pub fn guest(state: &AppState, headers: &HeaderMap) -> Resolved {
     }
 }
 
-fn cache_key(user_id: i64) -> String {
+pub fn cache_key(user_id: i64) -> String {
     format!("prefs:{user_id}")
 }
 

@@ -47,3 +47,7 @@ fn is_outage(e: &DbErr) -> bool {
 pub fn is_unique_violation(e: &DbErr) -> bool {
     matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
+
+pub fn is_foreign_key_violation(e: &DbErr) -> bool {
+    matches!(e.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_)))
+}

@@ -48,6 +48,12 @@ pub async fn by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<M
     Users::find().filter(user::Column::Email.eq(email)).one(db).await
 }
 
+/// Deletes the user; the database deletes their preferences, avatar and history with them
+/// (foreign keys `ON DELETE CASCADE`).
+pub async fn delete(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    Ok(Users::delete_by_id(id).exec(db).await?.rows_affected > 0)
+}
+
 pub async fn by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<Model>, DbErr> {
     Users::find_by_id(id).one(db).await
 }

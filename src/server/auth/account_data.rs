@@ -1,0 +1,110 @@
+//! Leaving with one's data: everything kept about an account as one JSON document, and the
+//! account's deletion, which leaves nothing of it behind in the database or in Redis.
+
+use http::HeaderValue;
+
+use super::{
+    accounts::{self, profile_cache_key, require_signed_in, to_user, unavailable},
+    password::Verification,
+};
+use crate::{
+    error::AppError,
+    model::{AccountExport, Msg, Password},
+    server::{
+        activity,
+        backend::now_ms,
+        client::ClientInfo,
+        preferences,
+        ratelimit::Rule,
+        repo::{db_error, users},
+        session::AppSession,
+        state::AppState,
+    },
+};
+
+/// History rows read per query while exporting.
+const EXPORT_HISTORY_BATCH: u64 = 100;
+
+/// The signed-in user's profile, preferences, live sessions and whole history.
+pub async fn export(state: &AppState, session: &AppSession) -> Result<AccountExport, AppError> {
+    let me = require_signed_in(session).await?;
+    // From the database, not the cache: an export is the record itself.
+    let row = users::by_id(&state.db, me.user_id)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(AppError::not_found)?;
+    let preferences = preferences::of_user(state, me.user_id).await?.unwrap_or_default();
+    let sessions = accounts::list_sessions(state, session).await?;
+    let mut history = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = activity::history(state, session, cursor.as_deref(), EXPORT_HISTORY_BATCH).await?;
+        history.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    Ok(AccountExport {
+        exported_at: accounts::rfc3339(now_ms()),
+        profile: to_user(&row),
+        preferences,
+        sessions,
+        history,
+    })
+}
+
+/// What the browser keeps after its account is deleted.
+pub struct Deleted {
+    /// The account's preferences, now the guest's (`Set-Cookie`).
+    pub preferences_cookie: HeaderValue,
+}
+
+/// Deletes the signed-in user's account after checking `password`: every session (this one
+/// included, none archived), bearer token, index entry and cached copy in Redis, then the user
+/// and with it (by cascade) their preferences, avatar and history in the database.
+pub async fn delete_account(
+    state: &AppState,
+    session: &AppSession,
+    client: &ClientInfo,
+    password: &str,
+) -> Result<Deleted, AppError> {
+    let me = require_signed_in(session).await?;
+    let wrong = |msg: Msg| AppError::fields([("password".to_owned(), msg)].into());
+    let password = Password::parse_existing(password).map_err(wrong)?;
+    let row = users::by_id(&state.db, me.user_id)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(AppError::not_found)?;
+    // Limited like signing in, so this form is no way to guess the password of a session
+    // someone left open.
+    let limiter = state.limiter();
+    let pair = format!("{}|{}", row.email, client.ip_subject());
+    limiter.check(&client.rate, Rule::SignIn, &pair).await?;
+    if let Verification::Mismatch = state.hasher.verify(&password, Some(&row.password_hash)).await? {
+        limiter.record_failure(&client.rate, Rule::SignIn, &pair).await;
+        return Err(wrong(Msg::CurrentPasswordWrong));
+    }
+    limiter.clear(Rule::SignIn, &pair).await;
+    let prefs = preferences::of_user(state, me.user_id).await?.unwrap_or_default();
+
+    // This session first: its cookie is cleared with the response, the browser a guest again.
+    session.inner().flush().await.map_err(|_| AppError::unavailable())?;
+    forget_in_store(state, me.user_id).await?;
+    users::delete(&state.db, me.user_id).await.map_err(db_error)?;
+    // A sign-in racing with this could have indexed a session after the first pass; with the
+    // user gone no new one can start, so a second pass leaves nothing.
+    forget_in_store(state, me.user_id).await?;
+    tracing::info!(user = me.user_id, "account deleted");
+    Ok(Deleted {
+        preferences_cookie: state.preferences_cookie.set_header(&prefs),
+    })
+}
+
+async fn forget_in_store(state: &AppState, user_id: i64) -> Result<(), AppError> {
+    state.backend.forget_user(user_id).await.map_err(unavailable)?;
+    for name in [profile_cache_key(user_id), preferences::cache_key(user_id)] {
+        state.backend.cache_delete(&name).await.map_err(unavailable)?;
+    }
+    Ok(())
+}
