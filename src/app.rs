@@ -8,7 +8,10 @@ use leptos_router::{
 };
 
 use crate::{
-    api::auth::{current_user, ChangePassword, Login, Logout, Register, RevokeSession, SignOutOthers, UpdateProfile},
+    api::auth::{
+        current_user, ChangePassword, Login, Logout, Register, RemoveAvatar, RevokeSession, SignOutOthers,
+        UpdateProfile,
+    },
     components::{footer::Footer, header::Header, page_views::PageViewTracker},
     error::AppError,
     i18n::Locale,
@@ -58,6 +61,7 @@ pub struct Auth {
     pub register: ServerAction<Register>,
     pub logout: ServerAction<Logout>,
     pub update_profile: ServerAction<UpdateProfile>,
+    pub remove_avatar: ServerAction<RemoveAvatar>,
     pub change_password: ServerAction<ChangePassword>,
     pub revoke: ServerAction<RevokeSession>,
     pub sign_out_others: ServerAction<SignOutOthers>,
@@ -69,6 +73,7 @@ impl Auth {
         let register = ServerAction::<Register>::new();
         let logout = ServerAction::<Logout>::new();
         let update_profile = ServerAction::<UpdateProfile>::new();
+        let remove_avatar = ServerAction::<RemoveAvatar>::new();
         let change_password = ServerAction::<ChangePassword>::new();
         let user = Resource::new(
             move || {
@@ -77,6 +82,7 @@ impl Auth {
                     register.version().get(),
                     logout.version().get(),
                     update_profile.version().get(),
+                    remove_avatar.version().get(),
                 )
             },
             |_| current_user(),
@@ -87,6 +93,7 @@ impl Auth {
             register,
             logout,
             update_profile,
+            remove_avatar,
             change_password,
             revoke: ServerAction::new(),
             sign_out_others: ServerAction::new(),

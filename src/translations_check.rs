@@ -18,6 +18,8 @@ const LOCALES: [(&str, &str); 4] = [
 /// Strings that are rightly the same as in English in some language (names, units, loanwords).
 const SAME_AS_ENGLISH: &[&str] = &[
     "account.tab_sessions",
+    "account.avatar",
+    "account.avatar_file",
     "admin.page",
     "format.bytes",
     "format.megabytes",

@@ -188,3 +188,19 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     // The session is gone on success: no feedback to keep in it.
     finish(Some(&session), result, outcome).await
 }
+
+/// Removes the signed-in user's avatar: initials again. (Uploading is a plain multipart form
+/// posted to `POST /api/auth/profile/avatar`.)
+#[server(prefix = "/api/fn", endpoint = "remove_avatar")]
+pub async fn remove_avatar() -> Result<User, AppError> {
+    let (state, session, _) = request_context()?;
+    let result = crate::server::avatar::remove(&state, &session).await;
+    let outcome = Outcome {
+        form: "avatar",
+        success_to: None,
+        notice: Some(crate::model::Msg::AvatarRemoved),
+        back: "/account",
+        values: vec![],
+    };
+    finish(Some(&session), result, outcome).await
+}

@@ -7,6 +7,7 @@ use crate::{
     api::preferences::SetTheme,
     app::use_locale,
     app::{full_page_load, Auth, CurrentPreferences},
+    components::avatar::Avatar,
     model::{Role, Theme},
     tr,
 };
@@ -65,7 +66,10 @@ pub fn Header() -> impl IntoView {
         auth.user.get().map(|user| match user {
             Ok(Some(user)) => view! {
                 {(user.role == Role::Admin).then(|| view! { <A href="/admin">{tr!(i18n, nav.admin)}</A> })}
-                <A href="/account" attr:class="user-name">{user.name}</A>
+                <A href="/account" attr:class="user-name">
+                    <Avatar user=user.clone() size=28 decorative=true/>
+                    <span>{user.name}</span>
+                </A>
                 <ActionForm action=auth.logout attr:class="inline-form">
                     <button type="submit" class="button secondary">{tr!(i18n, nav.sign_out)}</button>
                 </ActionForm>

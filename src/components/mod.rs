@@ -1,5 +1,6 @@
 //! Views shared by several pages.
 
+pub mod avatar;
 pub mod chart;
 pub mod footer;
 pub mod form;

@@ -14,6 +14,33 @@ pub struct User {
     /// RFC 3339.
     pub created_at: String,
     pub role: Role,
+    /// Where the avatar is served (`/avatars/<hash>`, a new address for each image, cached for
+    /// good); `None` for initials.
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+}
+
+impl User {
+    /// Up to two letters for the avatar disc: the initials of the first two words of the name.
+    pub fn initials(&self) -> String {
+        let letters: String = self
+            .name
+            .split_whitespace()
+            .filter_map(|word| word.chars().next())
+            .take(2)
+            .flat_map(char::to_uppercase)
+            .collect();
+        if letters.is_empty() {
+            "?".to_owned()
+        } else {
+            letters
+        }
+    }
+
+    /// One of eight disc colours, always the same for a user.
+    pub fn colour(&self) -> u8 {
+        (self.id.rem_euclid(8)) as u8
+    }
 }
 
 /// What a user may do: admins also see `/admin` and change others' roles.

@@ -75,6 +75,13 @@ messages! {
     RoleChoice => role_choice,
     LastAdmin => last_admin,
     RoleChanged => role_changed,
+    AvatarMissing => avatar_missing,
+    AvatarTooLarge => avatar_too_large,
+    AvatarFormat => avatar_format,
+    AvatarMismatch => avatar_mismatch,
+    AvatarUnreadable => avatar_unreadable,
+    AvatarSaved => avatar_saved,
+    AvatarRemoved => avatar_removed,
 }
 
 /// English, for logs and `Display`.

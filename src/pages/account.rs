@@ -11,7 +11,10 @@ use crate::{
     api::auth::{list_sessions, take_form_feedback, DeleteAccount, LogoutEverywhere},
     app::use_locale,
     app::{full_page_load, Auth, CurrentPreferences},
-    components::form::{Field, FormMessage, FormState},
+    components::{
+        avatar::Avatar,
+        form::{Field, FormMessage, FormState},
+    },
     error::{AppError, ErrorCode},
     model::{format, DeviceSession, Msg, User},
     title, tr,
@@ -95,6 +98,8 @@ pub fn AccountPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let feedback = Resource::new(|| (), |_| take_form_feedback("profile".into()));
     let state = FormState::new(auth.update_profile, feedback, Some(Msg::ProfileSaved));
+    let avatar_feedback = Resource::new(|| (), |_| take_form_feedback("avatar".into()));
+    let avatar_state = FormState::new(auth.remove_avatar, avatar_feedback, Some(Msg::AvatarRemoved));
     let delete = ServerAction::<DeleteAccount>::new();
     let delete_feedback = Resource::new(|| (), |_| take_form_feedback("delete".into()));
     let delete_state = FormState::new(delete, delete_feedback, None);
@@ -127,6 +132,33 @@ pub fn AccountPage() -> impl IntoView {
                     <dt>{tr!(i18n, account.member_since)}</dt>
                     <dd>{move || format::date(current.0.get().language, &created_at)}</dd>
                 </dl>
+                <h2 id="avatar">{tr!(i18n, account.avatar)}</h2>
+                <div class="avatar-edit">
+                    <Avatar user=user.clone() size=96/>
+                    <div class="stack">
+                        <FormMessage state=avatar_state/>
+                        // A plain multipart form, with or without JavaScript: the server answers
+                        // it with this page again (post/redirect/get).
+                        <form method="post" action="/api/auth/profile/avatar" enctype="multipart/form-data" class="stack">
+                            <label for="avatar-file">{tr!(i18n, account.avatar_file)}</label>
+                            <input
+                                id="avatar-file"
+                                type="file"
+                                name="avatar"
+                                accept="image/png,image/jpeg,image/webp"
+                                aria-describedby="avatar-hint"
+                                required
+                            />
+                            <p class="hint" id="avatar-hint">{tr!(i18n, account.avatar_hint)}</p>
+                            <button type="submit" class="button">{tr!(i18n, account.avatar_upload)}</button>
+                        </form>
+                        {user.avatar_url.is_some().then(|| view! {
+                            <ActionForm action=auth.remove_avatar attr:class="inline-form">
+                                <button type="submit" class="button secondary">{tr!(i18n, account.avatar_remove)}</button>
+                            </ActionForm>
+                        })}
+                    </div>
+                </div>
                 <h2>{tr!(i18n, account.edit_profile)}</h2>
                 <FormMessage state/>
                 <ActionForm action=auth.update_profile attr:class="stack" attr:novalidate=true>

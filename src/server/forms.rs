@@ -43,6 +43,19 @@ pub fn is_plain_form_post() -> bool {
         .unwrap_or(false)
 }
 
+/// Whether a request comes from a plain HTML form (the browser wants a page back).
+pub fn wants_page(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// Keeps a form's outcome in the session for the next page to show once.
+pub async fn keep_feedback(session: &AppSession, feedback: FormFeedback) {
+    let _ = session.inner().insert(FLASH, feedback).await;
+}
+
 /// Where a form's outcome leads.
 pub struct Outcome<'a> {
     pub form: &'a str,

@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod auth;
+pub mod avatar;
 pub mod backend;
 pub mod client;
 pub mod config;

@@ -116,20 +116,30 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// The route that takes files, and the largest body it accepts: the largest avatar plus room
+/// for the multipart framing.
+const UPLOAD_PATH: &str = "/api/auth/profile/avatar";
+const MAX_UPLOAD_BODY_BYTES: usize = super::avatar::MAX_UPLOAD_BYTES + 64 * 1024;
+
 /// Bounds a request's body and its whole handling time, and sets the security headers.
 pub async fn limits_and_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let max_body = if request.method() == http::Method::POST && request.uri().path() == UPLOAD_PATH {
+        MAX_UPLOAD_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
     let too_large = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|length| length > MAX_BODY_BYTES as u64);
+        .is_some_and(|length| length > max_body as u64);
     let path_is_api = request.uri().path().starts_with("/api/");
     let response = if too_large {
         AppError::new(ErrorCode::PayloadTooLarge, Msg::BodyTooLarge).into_response()
     } else {
         // A body sent without a length is cut off at the limit while it is read.
-        let request = request.map(|body| Body::new(Limited::new(body, MAX_BODY_BYTES)));
+        let request = request.map(|body| Body::new(Limited::new(body, max_body)));
         match tokio::time::timeout(state.config.request_timeout, next.run(request)).await {
             Ok(response) => response,
             Err(_) => {

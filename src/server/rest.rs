@@ -2,7 +2,11 @@
 //! same function the pages use (`server::auth::accounts`), and shapes the answer.
 
 use axum::{
-    extract::{rejection::JsonRejection, FromRequest, FromRequestParts, Path, Request, State},
+    extract::{
+        multipart::{Multipart, MultipartError, MultipartRejection},
+        rejection::JsonRejection,
+        FromRequest, FromRequestParts, Path, Request, State,
+    },
     http::{header, request::Parts, HeaderMap, Method, StatusCode},
     response::{IntoResponse, Response},
     routing::{delete, get, post, put, MethodRouter},
@@ -18,6 +22,7 @@ use super::{
         accounts::{self, Registration},
         admin,
     },
+    avatar::{self, Upload},
     client::ClientInfo,
     preferences::{self, Patch, Resolved},
     session::AppSession,
@@ -41,6 +46,14 @@ pub fn endpoints() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/api/auth/profile", Method::PUT, put(put_profile)),
         ("/api/auth/profile", Method::DELETE, delete(delete_profile)),
         ("/api/auth/profile/password", Method::PUT, put(put_password)),
+        // Its own body limit (protection::limits_and_headers), not axum's 2 MB default.
+        (
+            "/api/auth/profile/avatar",
+            Method::POST,
+            post(post_avatar).layer(axum::extract::DefaultBodyLimit::disable()),
+        ),
+        ("/api/auth/profile/avatar", Method::DELETE, delete(delete_avatar)),
+        ("/avatars/{hash}", Method::GET, get(get_avatar)),
         ("/api/auth/export", Method::GET, get(get_export)),
         ("/api/auth/sessions", Method::GET, get(list_sessions)),
         ("/api/auth/sessions/{id}", Method::DELETE, delete(revoke_session)),
@@ -403,4 +416,118 @@ async fn get_export(
     let day = export.exported_at.get(..10).unwrap_or("export").to_owned();
     let disposition = format!("attachment; filename=\"porch-data-{day}.json\"");
     Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(export)).into_response())
+}
+
+/// The multipart field holding the avatar.
+const AVATAR_FIELD: &str = "avatar";
+
+/// Reads the avatar field of a multipart upload, refusing more than the largest accepted file
+/// as it arrives.
+async fn read_avatar(multipart: Result<Multipart, MultipartRejection>) -> Result<Upload, AppError> {
+    let missing = || AppError::from(avatar::Refusal::Missing);
+    let unreadable = |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::from(avatar::Refusal::TooLarge)
+        } else {
+            AppError::new(ErrorCode::BadRequest, Msg::FormUnreadable)
+        }
+    };
+    let mut multipart = multipart.map_err(|_| missing())?;
+    while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
+        if field.name() != Some(AVATAR_FIELD) {
+            continue;
+        }
+        let mut upload = Upload {
+            data: Vec::new(),
+            content_type: field.content_type().map(str::to_owned),
+            file_name: field.file_name().map(str::to_owned),
+        };
+        while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+            if upload.data.len() + chunk.len() > avatar::MAX_UPLOAD_BYTES {
+                return Err(avatar::Refusal::TooLarge.into());
+            }
+            upload.data.extend_from_slice(&chunk);
+        }
+        return Ok(upload);
+    }
+    Err(missing())
+}
+
+/// `POST /api/auth/profile/avatar` (multipart, field `avatar`) → `{"user": …}`. The form on
+/// `/account` posts here too: a browser gets the account page back with the outcome.
+async fn post_avatar(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let result = match read_avatar(multipart).await {
+        Ok(upload) => avatar::set(&state, &session, upload).await,
+        Err(e) => Err(e),
+    };
+    answer_upload(&session, &headers, result, Msg::AvatarSaved).await
+}
+
+/// `DELETE /api/auth/profile/avatar` → `{"user": …}`, initials again.
+async fn delete_avatar(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let user = avatar::remove(&state, &session).await?;
+    Ok(Json(json!({ "user": user })))
+}
+
+/// JSON for API clients; for a browser's plain form, the outcome kept for the account page
+/// and a redirect there (post/redirect/get).
+async fn answer_upload(
+    session: &AppSession,
+    headers: &HeaderMap,
+    result: Result<crate::model::User, AppError>,
+    notice: Msg,
+) -> Response {
+    if !super::forms::wants_page(headers) {
+        return match result {
+            Ok(user) => Json(json!({ "user": user })).into_response(),
+            Err(e) => e.into_response(),
+        };
+    }
+    match result {
+        // Refusals a form cannot show (a rate limit, an outage) are answered on the spot.
+        Err(e)
+            if matches!(
+                e.code,
+                ErrorCode::Unavailable | ErrorCode::RateLimited | ErrorCode::Unauthorized
+            ) =>
+        {
+            e.into_response()
+        }
+        result => {
+            let (error, notice) = match result {
+                Ok(_) => (None, Some(notice)),
+                Err(e) => (Some(e), None),
+            };
+            let feedback = crate::model::FormFeedback {
+                form: "avatar".into(),
+                error,
+                notice,
+                values: Default::default(),
+            };
+            super::forms::keep_feedback(session, feedback).await;
+            axum::response::Redirect::to("/account").into_response()
+        }
+    }
+}
+
+/// `GET /avatars/{hash}`: the image, cached by browsers for good (a new image has a new name).
+async fn get_avatar(State(state): State<AppState>, Path(hash): Path<String>) -> Result<Response, AppError> {
+    let (content_type, data) = avatar::image(&state, &hash).await?.ok_or_else(AppError::not_found)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable".to_owned()),
+            (header::ETAG, format!("\"{hash}\"")),
+        ],
+        data,
+    )
+        .into_response())
 }

@@ -134,7 +134,10 @@ async fn deleting_the_account_leaves_nothing_of_it() {
     assert_eq!(res.status(), 400);
     let problem: Value = res.json().await.unwrap();
     assert_eq!(problem["error"]["code"], "validation", "{problem}");
-    assert_eq!(problem["error"]["fields"]["password"], "The current password is not correct.");
+    assert_eq!(
+        problem["error"]["fields"]["password"],
+        "The current password is not correct."
+    );
     assert_eq!(get_json(&app, &browser, "/api/auth/profile").await["user"]["id"], id);
 
     let res = delete_account(&app, &browser, PASSWORD).await;

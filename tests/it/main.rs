@@ -6,6 +6,7 @@ mod account_data;
 mod accounts;
 mod activity;
 mod admin;
+mod avatar;
 mod backend;
 mod config_files;
 mod faults;

@@ -15,6 +15,8 @@ pub struct Model {
     pub created_at: i64,
     /// Unix milliseconds.
     pub updated_at: i64,
+    /// The content hash of the user's avatar (`avatars.hash`), if they have one.
+    pub avatar: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ mod m20261123_000001_create_session_history;
 mod m20261123_000002_add_user_role;
 mod m20261123_000003_index_history_ended_at;
 mod m20261124_000001_create_daily_stats;
+mod m20261124_000002_create_avatars;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_add_user_role::Migration),
             Box::new(m20261123_000003_index_history_ended_at::Migration),
             Box::new(m20261124_000001_create_daily_stats::Migration),
+            Box::new(m20261124_000002_create_avatars::Migration),
         ]
     }
 }

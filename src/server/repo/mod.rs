@@ -1,5 +1,6 @@
 //! All SQL lives here, one file per table.
 
+pub mod avatars;
 pub mod daily_stats;
 pub mod preferences;
 pub mod session_history;
