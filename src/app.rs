@@ -12,7 +12,7 @@ use crate::{
         current_user, ChangePassword, Login, Logout, Register, RemoveAvatar, RevokeSession, SignOutOthers,
         UpdateProfile,
     },
-    components::{footer::Footer, header::Header, page_views::PageViewTracker},
+    components::{footer::Footer, header::Header, notices::Notices, page_views::PageViewTracker},
     error::AppError,
     i18n::Locale,
     model::{Preferences, User},
@@ -189,6 +189,7 @@ pub fn App() -> impl IntoView {
             <PageViewTracker/>
             <a class="skip-link" href="#main">{tr!(i18n, nav.skip)}</a>
             <Header/>
+            <Notices/>
             <main id="main" class="container">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>

@@ -5,4 +5,5 @@ pub mod chart;
 pub mod footer;
 pub mod form;
 pub mod header;
+pub mod notices;
 pub mod page_views;

@@ -5,11 +5,13 @@ pub mod activity;
 pub mod admin;
 pub mod format;
 pub mod message;
+pub mod notice;
 pub mod preferences;
 
 pub use account::{AccountExport, DeviceSession, Email, Name, Password, Role, User};
 pub use activity::{EndReason, HistoryEntry, HistoryPage, SessionActivity, Visit};
 pub use message::Msg;
+pub use notice::{Notice, NoticeKind};
 pub use preferences::{Language, Preferences, Theme};
 
 use std::collections::BTreeMap;

@@ -308,7 +308,7 @@ fn SessionTable(sessions: Vec<DeviceSession>) -> impl IntoView {
 }
 
 /// "Firefox on Linux", in `language`, with unknown parts named in that language too.
-fn device_name(language: crate::model::Language, browser: &str, os: &str) -> String {
+pub fn device_name(language: crate::model::Language, browser: &str, os: &str) -> String {
     use crate::i18n::td_string;
     let locale = language.locale();
     let browser = match browser {

@@ -12,6 +12,7 @@ pub mod forms;
 pub mod health;
 pub mod metrics;
 pub mod migration;
+pub mod notices;
 pub mod preferences;
 pub mod protection;
 pub mod ratelimit;

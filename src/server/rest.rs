@@ -24,6 +24,7 @@ use super::{
     },
     avatar::{self, Upload},
     client::ClientInfo,
+    notices,
     preferences::{self, Patch, Resolved},
     session::AppSession,
     state::AppState,
@@ -64,6 +65,8 @@ pub fn endpoints() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/api/session", Method::DELETE, delete(end_session)),
         ("/api/session/page", Method::POST, post(track_page)),
         ("/api/auth/history", Method::GET, get(get_history)),
+        ("/api/notices", Method::GET, get(get_notices)),
+        ("/api/notices/stream", Method::GET, get(notice_stream)),
         ("/api/admin/users/{id}/role", Method::PUT, put(put_user_role)),
         ("/api/admin/stats", Method::GET, get(get_admin_stats)),
         ("/api/admin/users", Method::GET, get(get_admin_users)),
@@ -530,4 +533,19 @@ async fn get_avatar(State(state): State<AppState>, Path(hash): Path<String>) -> 
         data,
     )
         .into_response())
+}
+
+/// `GET /api/notices` → the session's pending notices, newest first (signed-in sessions).
+async fn get_notices(Extension(session): Extension<AppSession>) -> Result<Json<Vec<crate::model::Notice>>, AppError> {
+    accounts::require_signed_in(&session).await?;
+    Ok(Json(notices::pending(&session).await))
+}
+
+/// `GET /api/notices/stream`: the same as server-sent events, kept open (see
+/// [`notices::stream`]).
+async fn notice_stream(State(state): State<AppState>, Extension(session): Extension<AppSession>) -> Response {
+    match notices::stream(&state, &session).await {
+        Ok(sse) => sse.into_response(),
+        Err(e) => e.into_response(),
+    }
 }

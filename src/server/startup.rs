@@ -103,6 +103,7 @@ impl Application {
             hasher: PasswordHasherPool::new(default_params()),
             preferences_cookie,
             metrics: Arc::new(Metrics::default()),
+            stopping: tokio::sync::watch::channel(false).0,
         });
 
         let context = {
@@ -198,6 +199,11 @@ impl Application {
             })
         });
         let header_read_timeout = self.state.config.header_read_timeout;
+        let stopping = self.state.stopping.clone();
+        let shutdown = async move {
+            shutdown.await;
+            stopping.send_replace(true);
+        };
         let served = super::serve::serve(self.listener, self.router, header_read_timeout, shutdown).await;
         sweeper.abort();
         flusher.abort();

@@ -29,6 +29,9 @@ pub struct SharedState {
     pub hasher: PasswordHasherPool,
     pub preferences_cookie: PreferencesCookie,
     pub metrics: Arc<super::metrics::Metrics>,
+    /// Turns `true` when the server starts shutting down: long-lived responses (the notice
+    /// streams) end then, instead of holding the drain up.
+    pub stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {

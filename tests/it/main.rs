@@ -13,6 +13,7 @@ mod faults;
 mod harness;
 mod health;
 mod logs;
+mod notices;
 mod pages;
 mod preferences;
 mod protection;

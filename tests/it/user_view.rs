@@ -62,7 +62,9 @@ impl Monitor {
             }
             // `<time> [<db> <client>] "CMD" "arg" …`; a script's own commands say `lua]`.
             if let Some((client, command)) = line.split_once("] ") {
-                if !client.ends_with("lua") {
+                // Connections' own health checks (the pub/sub connection pings when idle)
+                // are nobody's request.
+                if !client.ends_with("lua") && command != "\"PING\"" {
                     commands.push(command.replace('"', ""));
                 }
             }

@@ -190,6 +190,11 @@ pub async fn sign_in(
             };
             let token = start_user_session(state, session, client, &row).await?;
             state.metrics.tally.add(Counter::SignIns);
+            if let Some(id) = session.id() {
+                // Before answering, so the other devices have the notice by the time this
+                // browser's next page loads (a cached read and one pipeline; never an error).
+                crate::server::notices::announce_sign_in(state, row.id, &id.to_string(), client).await;
+            }
             Ok(SignedInOutcome {
                 user: to_user(&row),
                 token,
@@ -464,6 +469,24 @@ pub async fn update_name(state: &AppState, session: &AppSession, name: &str) -> 
     Ok(to_user(&row))
 }
 
+/// The browser and system a user agent names, or the placeholders for unknown ones.
+pub fn device_of(parser: &woothee::parser::Parser, user_agent: &str) -> (String, String) {
+    match parser.parse(user_agent) {
+        Some(ua) if ua.name != "UNKNOWN" && !ua.name.is_empty() => {
+            let os = if ua.os == "UNKNOWN" || ua.os.is_empty() {
+                DeviceSession::UNKNOWN_OS
+            } else {
+                ua.os
+            };
+            (ua.name.to_owned(), os.to_owned())
+        }
+        _ => (
+            DeviceSession::UNKNOWN_BROWSER.to_owned(),
+            DeviceSession::UNKNOWN_OS.to_owned(),
+        ),
+    }
+}
+
 /// Every live session of the signed-in user, this device first, then most recently active.
 /// Index entries whose session has ended are pruned on the way.
 pub async fn list_sessions(state: &AppState, session: &AppSession) -> Result<Vec<DeviceSession>, AppError> {
@@ -487,20 +510,7 @@ pub async fn list_sessions(state: &AppState, session: &AppSession) -> Result<Vec
             dead.push(handle);
             continue;
         }
-        let (browser, os) = match parser.parse(&signed_in.user_agent) {
-            Some(ua) if ua.name != "UNKNOWN" && !ua.name.is_empty() => {
-                let os = if ua.os == "UNKNOWN" || ua.os.is_empty() {
-                    DeviceSession::UNKNOWN_OS
-                } else {
-                    ua.os
-                };
-                (ua.name.to_owned(), os.to_owned())
-            }
-            _ => (
-                DeviceSession::UNKNOWN_BROWSER.to_owned(),
-                DeviceSession::UNKNOWN_OS.to_owned(),
-            ),
-        };
+        let (browser, os) = device_of(&parser, &signed_in.user_agent);
         out.push(DeviceSession {
             current: handle == me.handle,
             id: handle,

@@ -39,6 +39,16 @@ impl Keys {
         format!("{}s:{{{id}}}:v", self.prefix)
     }
 
+    /// Hash of the session's pending notices: notice id → notice JSON. Expires on its own.
+    pub fn notices(&self, id: &str) -> String {
+        format!("{}s:{{{id}}}:n", self.prefix)
+    }
+
+    /// The pub/sub channel that wakes every instance's notice streams: the message is a user id.
+    pub fn notice_channel(&self) -> String {
+        format!("{}notices", self.prefix)
+    }
+
     /// A lock, e.g. `sweeper`.
     pub fn lock(&self, name: &str) -> String {
         format!("{}lock:{name}", self.prefix)

@@ -60,6 +60,8 @@ struct State {
     stats: std::collections::BTreeMap<Millis, HourFigures>,
     /// lock name → (holder's token, held until).
     locks: HashMap<String, (String, Millis)>,
+    /// Session id → (notice id → notice JSON, kept until).
+    notices: HashMap<String, (HashMap<String, String>, Millis)>,
 }
 
 impl State {
@@ -77,6 +79,13 @@ impl State {
         self.expiries.insert((at, id.to_owned()));
     }
 
+    fn live_notices(&self, id: &str, now: Millis) -> Vec<String> {
+        match self.notices.get(id) {
+            Some((notices, until)) if *until > now => notices.values().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
     fn unschedule_expiry(&mut self, id: &str) {
         if let Some(old) = self.expiry_scores.remove(id) {
             self.expiries.remove(&(old, id.to_owned()));
@@ -92,6 +101,7 @@ impl State {
         self.tokens.retain(|_, (_, until)| *until > now);
         self.cache.retain(|_, (_, until)| *until > now);
         self.user_views.retain(|_, (_, until)| *until > now);
+        self.notices.retain(|_, (_, until)| *until > now);
         self.rates.retain(|_, (_, until)| *until > now);
         let gone: Vec<String> = self
             .expiry_scores
@@ -139,6 +149,7 @@ pub struct MemoryBackend {
     state: Mutex<State>,
     limits: BackendLimits,
     fallback_idle_ms: i64,
+    notice_wakeups: tokio::sync::broadcast::Sender<i64>,
 }
 
 impl MemoryBackend {
@@ -147,6 +158,7 @@ impl MemoryBackend {
             state: Mutex::default(),
             limits,
             fallback_idle_ms,
+            notice_wakeups: tokio::sync::broadcast::channel(256).0,
         }
     }
 }
@@ -262,11 +274,13 @@ impl Backend for MemoryBackend {
             r.expires_at = expires_at;
         }
         let view = state.live_user_view(id, now).cloned().unwrap_or_default();
+        let notices = state.live_notices(id, now);
         Ok(Some(LoadedSession {
             record,
             activity: summary,
             expires_at,
             view,
+            notices,
         }))
     }
 
@@ -419,6 +433,7 @@ impl Backend for MemoryBackend {
                     activity,
                     expires_at: record.1,
                     view: UserView::default(),
+                    notices: Vec::new(),
                 })
             })
             .collect())
@@ -481,10 +496,46 @@ impl Backend for MemoryBackend {
             state.records.remove(id);
             state.activity.remove(id);
             state.user_views.remove(id);
+            state.notices.remove(id);
             state.unschedule_expiry(id);
         }
         state.tokens.retain(|_, (id, _)| !ids.contains(id));
         Ok(())
+    }
+
+    async fn add_notice(&self, user_id: i64, ids: &[String], notice_id: &str, json: &str) -> Result<(), BackendError> {
+        let until = super::now_ms() + super::NOTICE_TTL_MS;
+        {
+            let mut state = self.state.lock();
+            for id in ids {
+                let entry = state.notices.entry(id.clone()).or_default();
+                entry.0.insert(notice_id.to_owned(), json.to_owned());
+                entry.1 = until;
+            }
+        }
+        let _ = self.notice_wakeups.send(user_id);
+        Ok(())
+    }
+
+    async fn notices(&self, id: &str) -> Result<Option<Vec<String>>, BackendError> {
+        let now = super::now_ms();
+        let mut state = self.state.lock();
+        if state.live_record(id, now).is_none() {
+            return Ok(None);
+        }
+        Ok(Some(state.live_notices(id, now)))
+    }
+
+    async fn dismiss_notice(&self, id: &str, notice_id: &str) -> Result<bool, BackendError> {
+        let mut state = self.state.lock();
+        Ok(state
+            .notices
+            .get_mut(id)
+            .is_some_and(|(notices, _)| notices.remove(notice_id).is_some()))
+    }
+
+    fn notice_wakeups(&self) -> tokio::sync::broadcast::Receiver<i64> {
+        self.notice_wakeups.subscribe()
     }
 
     async fn resolve_token(&self, token_hash: &str) -> Result<Option<String>, BackendError> {

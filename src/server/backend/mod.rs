@@ -109,7 +109,12 @@ pub struct LoadedSession {
     pub expires_at: Millis,
     /// The session's copy of its user's preferences and profile (signed-in sessions).
     pub view: UserView,
+    /// Its pending notices (JSON), in no order.
+    pub notices: Vec<String>,
 }
+
+/// How long a notice waits for its session's next page.
+pub const NOTICE_TTL_MS: i64 = 24 * 3600 * 1000;
 
 /// How long a session's [`UserView`] is trusted, like the per-user caches it copies: a change
 /// whose invalidation was lost (Redis blipped) shows everywhere within this time.
@@ -308,6 +313,19 @@ pub trait Backend: Send + Sync + 'static {
     /// schedule, the user's bearer tokens, and both indexes. (Their cached profile and
     /// preferences go through [`Backend::cache_delete`].)
     async fn forget_user(&self, user_id: i64) -> Result<(), BackendError>;
+
+    /// Adds a notice (`json`, named `notice_id`) to each of the sessions `ids`, kept
+    /// [`NOTICE_TTL_MS`], then wakes the notice streams of `user_id` on every instance.
+    async fn add_notice(&self, user_id: i64, ids: &[String], notice_id: &str, json: &str) -> Result<(), BackendError>;
+
+    /// The session's pending notices (JSON); `None` when the session has ended.
+    async fn notices(&self, id: &str) -> Result<Option<Vec<String>>, BackendError>;
+
+    /// Drops a notice; `false` when the session had no such notice.
+    async fn dismiss_notice(&self, id: &str, notice_id: &str) -> Result<bool, BackendError>;
+
+    /// User ids whose sessions got a notice, on any instance, from now on.
+    fn notice_wakeups(&self) -> tokio::sync::broadcast::Receiver<i64>;
 
     async fn resolve_token(&self, token_hash: &str) -> Result<Option<String>, BackendError>;
 

@@ -22,7 +22,7 @@ use fred::{
 use super::{
     keys::Keys, parse_visit, Activity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, Creation,
     EndMark, ExpiryPolicy, LoadedSession, Millis, NewSession, PageVisit, RateCount, SessionStats, UserView,
-    USER_VIEW_TTL_MS,
+    NOTICE_TTL_MS, USER_VIEW_TTL_MS,
 };
 use crate::server::{
     config::RedisConfig,
@@ -49,6 +49,8 @@ pub struct RedisBackend {
     rate: Script,
     store_user_view: Script,
     unlock: Script,
+    /// Fed by the pub/sub subscriber (see [`listen_for_notices`]).
+    notice_wakeups: tokio::sync::broadcast::Sender<i64>,
 }
 
 impl std::fmt::Debug for RedisBackend {
@@ -87,7 +89,7 @@ impl RedisBackend {
         // Retry the first connection like any later one instead of failing start-up.
         fred_config.fail_fast = false;
         let timeout = config.command_timeout;
-        let pool = Builder::from_config(fred_config)
+        let pool = Builder::from_config(fred_config.clone())
             .with_performance_config(|perf| {
                 perf.default_command_timeout = timeout;
             })
@@ -108,6 +110,14 @@ impl RedisBackend {
             .build_pool(config.pool_size)
             .map_err(|e| BackendError::Other(e.to_string()))?;
         let _connection_tasks = pool.connect();
+        // Its own connection: a subscribed connection can do nothing else.
+        let subscriber = Builder::from_config(fred_config)
+            .with_connection_config(|conn| {
+                conn.connection_timeout = Duration::from_secs(1);
+            })
+            .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
+            .build_subscriber_client()
+            .map_err(|e| BackendError::Other(e.to_string()))?;
         if tokio::time::timeout(connect_wait, pool.wait_for_connect())
             .await
             .is_err()
@@ -117,9 +127,12 @@ impl RedisBackend {
                 "Redis not reachable yet; starting degraded and retrying in the background"
             );
         }
+        let keys = Keys::new(config.key_prefix.clone());
+        let (notice_wakeups, _) = tokio::sync::broadcast::channel(NOTICE_WAKEUPS_BUFFER);
+        listen_for_notices(&subscriber, keys.notice_channel(), notice_wakeups.clone());
         Ok(Self {
             pool,
-            keys: Keys::new(config.key_prefix.clone()),
+            keys,
             limits,
             fallback_idle_ms,
             create_session: Script::from_lua(CREATE_SESSION),
@@ -128,6 +141,7 @@ impl RedisBackend {
             rate: Script::from_lua(RATE),
             store_user_view: Script::from_lua(STORE_USER_VIEW),
             unlock: Script::from_lua(UNLOCK),
+            notice_wakeups,
         })
     }
 
@@ -258,6 +272,7 @@ impl Backend for RedisBackend {
             self.keys.activity(id),
             self.keys.pages(id),
             self.keys.user_view(id),
+            self.keys.notices(id),
         ];
         let args: Vec<Value> = vec![
             now.into(),
@@ -271,8 +286,8 @@ impl Backend for RedisBackend {
         let Some(reply) = reply else {
             return Ok(None);
         };
-        let [record, started_at, last_seen, page_count, expires_at, prefs, profile, epoch] =
-            <[Value; 8]>::try_from(reply).map_err(|_| BackendError::Other("load_session: unexpected reply".into()))?;
+        let [record, started_at, last_seen, page_count, expires_at, prefs, profile, epoch, notices] =
+            <[Value; 9]>::try_from(reply).map_err(|_| BackendError::Other("load_session: unexpected reply".into()))?;
         Ok(Some(LoadedSession {
             record: record.convert()?,
             activity: ActivitySummary {
@@ -286,6 +301,7 @@ impl Backend for RedisBackend {
                 profile: profile.convert()?,
                 epoch: epoch.convert()?,
             },
+            notices: notices.convert()?,
         }))
     }
 
@@ -466,6 +482,7 @@ impl Backend for RedisBackend {
                 },
                 expires_at: now + ttl.max(0),
                 view: UserView::default(),
+                notices: Vec::new(),
             }));
         }
         Ok(out)
@@ -542,6 +559,7 @@ impl Backend for RedisBackend {
                 self.keys.activity(id),
                 self.keys.pages(id),
                 self.keys.user_view(id),
+                self.keys.notices(id),
             ] {
                 let _: () = pipeline.del(key).await?;
             }
@@ -554,6 +572,39 @@ impl Backend for RedisBackend {
         let _: () = pipeline.del(tokens).await?;
         let _: Vec<Value> = pipeline.all().await?;
         Ok(())
+    }
+
+    async fn add_notice(&self, user_id: i64, ids: &[String], notice_id: &str, json: &str) -> Result<(), BackendError> {
+        let client = self.client()?;
+        if !ids.is_empty() {
+            let pipeline = client.pipeline();
+            for id in ids {
+                let key = self.keys.notices(id);
+                let _: () = pipeline.hset(&key, (notice_id, json)).await?;
+                let _: () = pipeline.pexpire(&key, NOTICE_TTL_MS, None).await?;
+            }
+            let _: Vec<Value> = pipeline.all().await?;
+        }
+        let _: i64 = client.publish(self.keys.notice_channel(), user_id).await?;
+        Ok(())
+    }
+
+    async fn notices(&self, id: &str) -> Result<Option<Vec<String>>, BackendError> {
+        let client = self.client()?;
+        let pipeline = client.pipeline();
+        let _: () = pipeline.exists(self.keys.session(id)).await?;
+        let _: () = pipeline.hvals(self.keys.notices(id)).await?;
+        let (alive, notices): (i64, Vec<String>) = pipeline.all().await?;
+        Ok((alive == 1).then_some(notices))
+    }
+
+    async fn dismiss_notice(&self, id: &str, notice_id: &str) -> Result<bool, BackendError> {
+        let removed: i64 = self.client()?.hdel(self.keys.notices(id), notice_id).await?;
+        Ok(removed > 0)
+    }
+
+    fn notice_wakeups(&self) -> tokio::sync::broadcast::Receiver<i64> {
+        self.notice_wakeups.subscribe()
     }
 
     async fn resolve_token(&self, token_hash: &str) -> Result<Option<String>, BackendError> {
@@ -750,6 +801,43 @@ impl Backend for RedisBackend {
         }
         Ok(out)
     }
+}
+
+/// Wake-ups not yet taken by a slow stream before it skips ahead (it then reads its notices
+/// afresh anyway).
+const NOTICE_WAKEUPS_BUFFER: usize = 256;
+
+/// Connects the subscriber and forwards each notice message (a user id) to `wakeups`, for as
+/// long as the process runs; after a lost connection it subscribes again by itself.
+fn listen_for_notices(
+    subscriber: &fred::clients::SubscriberClient,
+    channel: String,
+    wakeups: tokio::sync::broadcast::Sender<i64>,
+) {
+    let subscriber = subscriber.clone();
+    tokio::spawn(async move {
+        let _connection = subscriber.connect();
+        let mut messages = subscriber.message_rx();
+        let _resubscribe = subscriber.manage_subscriptions();
+        // Retried until it works: Redis may not be up yet at start-up.
+        loop {
+            if subscriber.wait_for_connect().await.is_ok() && subscriber.subscribe(channel.clone()).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        loop {
+            match messages.recv().await {
+                Ok(message) => {
+                    if let Ok(user_id) = message.value.convert::<i64>() {
+                        let _ = wakeups.send(user_id);
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
 }
 
 /// Queues an `EVALSHA` on a pipeline (fred's pipelines have no Lua interface). In a cluster it

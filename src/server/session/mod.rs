@@ -158,6 +158,14 @@ impl AppSession {
         self.store.loaded_view(self.session.id()?)
     }
 
+    /// The notices (JSON) loaded with this session for this request.
+    pub fn loaded_notices(&self) -> Vec<String> {
+        self.session
+            .id()
+            .map(|id| self.store.loaded_notices(id))
+            .unwrap_or_default()
+    }
+
     /// Keeps `prefs` and `profile` (cached JSON) as this session's copy for its next pages.
     pub fn keep_user_view(&self, prefs: String, profile: String) {
         if let Some(id) = self.session.id() {

@@ -48,6 +48,8 @@ pub struct RequestStore {
     prefetched_profile: Mutex<Option<User>>,
     /// The session's copy of its user's preferences and profile, as loaded with it.
     loaded_view: Mutex<Option<(Id, UserView)>>,
+    /// The session's pending notices (JSON), as loaded with it.
+    loaded_notices: Mutex<Option<(Id, Vec<String>)>>,
     /// Where sessions started and page views are counted for the admin page.
     tally: Arc<Tally>,
 }
@@ -75,8 +77,19 @@ impl RequestStore {
             unavailable: Mutex::new(None),
             prefetched_profile: Mutex::new(None),
             loaded_view: Mutex::new(None),
+            loaded_notices: Mutex::new(None),
             tally,
         }
+    }
+
+    /// The notices loaded with session `id` in this request.
+    pub fn loaded_notices(&self, id: Id) -> Vec<String> {
+        self.loaded_notices
+            .lock()
+            .as_ref()
+            .filter(|(loaded, _)| *loaded == id)
+            .map(|(_, notices)| notices.clone())
+            .unwrap_or_default()
     }
 
     /// The user view loaded with session `id` in this request (empty if none was).
@@ -187,6 +200,7 @@ impl RequestStore {
             Ok(mut record) => {
                 record.expiry_date = super::to_datetime(loaded.expires_at);
                 *self.loaded_view.lock() = Some((record.id, loaded.view));
+                *self.loaded_notices.lock() = Some((record.id, loaded.notices));
                 *self.info.lock() = Some(SessionInfo {
                     activity: loaded.activity,
                     expires_at: loaded.expires_at,

@@ -1,11 +1,11 @@
 -- Loads a session and touches it in one atomic step: marks it seen, records a page view when
 -- one is given, and slides its expiry by its idle timeout, never past its deadline.
 -- Counting with HINCRBY here (not in the record) is what makes concurrent views all count.
--- KEYS: 1 record, 2 activity hash, 3 pages list, 4 user view hash
+-- KEYS: 1 record, 2 activity hash, 3 pages list, 4 user view hash, 5 notices hash
 -- ARGV: 1 now (ms), 2 page ('' for none), 3 pages kept, 4 archive grace (ms),
 --       5 idle (ms) to assume when the hash lacks one, 6 first pages kept
 -- Returns false, or {record, started at, last seen, page count, expires at, view preferences,
--- view profile, view epoch}: a signed-in page needs nothing more from Redis.
+-- view profile, view epoch, pending notices}: a signed-in page needs nothing more from Redis.
 local record = redis.call('GET', KEYS[1])
 if not record then
   return false
@@ -51,4 +51,5 @@ redis.call('PEXPIREAT', KEYS[1], expires)
 redis.call('PEXPIREAT', KEYS[2], keep_until)
 redis.call('PEXPIREAT', KEYS[3], keep_until)
 local view = redis.call('HMGET', KEYS[4], 'p', 'u', 'e')
-return {record, start, last, count, expires, view[1], view[2], tonumber(view[3]) or 0}
+local notices = redis.call('HVALS', KEYS[5])
+return {record, start, last, count, expires, view[1], view[2], tonumber(view[3]) or 0, notices}
