@@ -61,7 +61,7 @@ test('one device revokes another; a password change signs the others out', async
   await expect(rows).toHaveCount(2);
   await expect(rows.filter({ hasText: 'This device' })).toHaveCount(1);
   await rows.filter({ hasNotText: 'This device' }).getByRole('button', { name: 'Revoke' }).click();
-  await expect(pageA.getByRole('status')).toHaveText('The session was signed out.');
+  await expect(pageA.getByRole('main').getByRole('status')).toHaveText('The session was signed out.');
   await expect(rows).toHaveCount(1);
 
   await pageB.goto('/account');
@@ -75,7 +75,7 @@ test('one device revokes another; a password change signs the others out', async
   await pageA.getByLabel('Current password').fill(PASSWORD);
   await pageA.getByLabel('New password').fill('an entirely new secret');
   await pageA.getByRole('button', { name: 'Change password' }).click();
-  await expect(pageA.getByRole('status')).toHaveText('Your password was changed. Your other sessions were signed out.');
+  await expect(pageA.getByRole('main').getByRole('status')).toHaveText('Your password was changed. Your other sessions were signed out.');
 
   await pageB.goto('/account');
   await expect(pageB).toHaveURL(/\/login\?next=/);
@@ -101,7 +101,7 @@ test('editing the profile name shows it on the page and in the header', async ({
   await register(page, 'Ada', uniqueEmail());
   await page.getByLabel('Name').fill('Ada King');
   await page.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('status')).toHaveText('Your profile was saved.');
+  await expect(page.getByRole('main').getByRole('status')).toHaveText('Your profile was saved.');
   await expect(page.getByRole('banner').getByRole('link', { name: 'Ada King' })).toBeVisible();
   await page.reload();
   await expect(page.getByTestId('profile-name')).toHaveText('Ada King');

@@ -6,7 +6,7 @@ test('dark theme is in the first byte after a reload', async ({ page, browser, p
   const form = page.locator('main form');
   await form.getByLabel('Dark').check();
   await page.getByRole('button', { name: 'Save preferences' }).click();
-  await expect(page.getByRole('status')).toHaveText('Your preferences were saved.');
+  await expect(page.getByRole('main').getByRole('status')).toHaveText('Your preferences were saved.');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   await page.reload();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
@@ -32,7 +32,7 @@ test('choosing Français translates the page; العربية turns it right-to-l
   await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
   await expect(page.locator('html')).toHaveAttribute('dir', 'ltr');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Réglages');
-  await expect(page.getByRole('status')).toHaveText('Vos préférences ont été enregistrées.');
+  await expect(page.getByRole('main').getByRole('status')).toHaveText('Vos préférences ont été enregistrées.');
   await expect(page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Accueil' })).toBeVisible();
   await page.goto('/');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Bienvenue sur Porch');
