@@ -296,6 +296,23 @@ async fn creation_survives_a_flushed_script_cache() {
     };
     assert_eq!(redis.create_session(&new).await.unwrap(), Creation::Created);
     assert!(redis.load_session(&id, now_ms(), None).await.unwrap().is_some());
+
+    // One of the two scripts cached (a rate-limit check loaded it) and the other not: only the
+    // refused one runs again, so the admission is counted once and the session created once.
+    assert_eq!(redis_cli(&["script", "flush"]), "OK");
+    redis_cli(&["script", "load", include_str!("../../src/server/backend/lua/rate.lua")]);
+    let (id, counter) = (unique("s"), unique("admit"));
+    let new = NewSession {
+        admission: Some(Admission {
+            counter: &counter,
+            window_ms: 60_000,
+            max: 5,
+        }),
+        ..new_session(&id, now_ms(), None, Some("/"))
+    };
+    assert_eq!(redis.create_session(&new).await.unwrap(), Creation::Created);
+    let counted = redis.rate_count(&counter, 0, 60_000, now_ms()).await.unwrap();
+    assert_eq!(counted.count, 1, "admitted once");
 }
 
 #[tokio::test]

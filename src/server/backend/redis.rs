@@ -118,18 +118,19 @@ impl RedisBackend {
             .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
             .build_subscriber_client()
             .map_err(|e| BackendError::Other(e.to_string()))?;
-        if tokio::time::timeout(connect_wait, pool.wait_for_connect())
-            .await
-            .is_err()
-        {
+        let keys = Keys::new(config.key_prefix.clone());
+        let (notice_wakeups, _) = tokio::sync::broadcast::channel(NOTICE_WAKEUPS_BUFFER);
+        // Both at once: with Redis down, start-up waits `connect_wait` once, not twice.
+        let (pool_ready, ()) = tokio::join!(
+            tokio::time::timeout(connect_wait, pool.wait_for_connect()),
+            listen_for_notices(&subscriber, keys.notice_channel(), notice_wakeups.clone(), connect_wait),
+        );
+        if pool_ready.is_err() {
             tracing::warn!(
                 wait_ms = connect_wait.as_millis() as u64,
                 "Redis not reachable yet; starting degraded and retrying in the background"
             );
         }
-        let keys = Keys::new(config.key_prefix.clone());
-        let (notice_wakeups, _) = tokio::sync::broadcast::channel(NOTICE_WAKEUPS_BUFFER);
-        listen_for_notices(&subscriber, keys.notice_channel(), notice_wakeups.clone());
         Ok(Self {
             pool,
             keys,
@@ -200,51 +201,73 @@ impl Backend for RedisBackend {
         // schedule (its own key, in its own cluster slot) go in one pipeline. The schedule entry
         // is written even if the id was taken; the sweeper then finds that session alive and
         // reschedules it, so a stray entry costs nothing.
-        let mut reloaded = false;
-        let results = loop {
+        let is_noscript = |r: &Result<Value, Error>| matches!(r, Err(e) if e.details().starts_with("NOSCRIPT"));
+        // `None`: still to run. Redis restarted with an empty script cache refuses a script
+        // with NOSCRIPT: it is loaded and only what was refused runs again (in a cluster one
+        // node may have the script and another not; what ran must not run twice).
+        let (mut admitted, mut created) = (None, None);
+        let mut first = true;
+        loop {
             let pipeline = client.pipeline();
-            if let Some(admission) = &new.admission {
-                pipelined_evalsha(
-                    &pipeline,
-                    &self.rate,
-                    vec![self.keys.rate(admission.counter)],
-                    vec![Value::from(1), Value::from(admission.window_ms)],
-                )
-                .await?;
+            let run_admission = match &new.admission {
+                Some(admission) if admitted.is_none() => {
+                    pipelined_evalsha(
+                        &pipeline,
+                        &self.rate,
+                        vec![self.keys.rate(admission.counter)],
+                        vec![Value::from(1), Value::from(admission.window_ms)],
+                    )
+                    .await?;
+                    true
+                }
+                _ => false,
+            };
+            let run_create = created.is_none();
+            if run_create {
+                pipelined_evalsha(&pipeline, &self.create_session, keys.clone(), args.clone()).await?;
             }
-            pipelined_evalsha(&pipeline, &self.create_session, keys.clone(), args.clone()).await?;
-            let _: () = pipeline
-                .zadd(
-                    self.keys.expiries(),
-                    None,
-                    None,
-                    false,
-                    false,
-                    (expires_at as f64, new.id),
-                )
-                .await?;
-            let results: Vec<Result<Value, Error>> = pipeline.try_all().await;
-            let missing_script = results
-                .iter()
-                .any(|r| matches!(r, Err(e) if e.details().starts_with("NOSCRIPT")));
-            if missing_script && !reloaded {
-                // Redis restarted with an empty script cache: load and go again.
+            if first {
+                let _: () = pipeline
+                    .zadd(
+                        self.keys.expiries(),
+                        None,
+                        None,
+                        false,
+                        false,
+                        (expires_at as f64, new.id),
+                    )
+                    .await?;
+            }
+            let mut results = pipeline.try_all().await.into_iter();
+            if run_admission {
+                admitted = results.next();
+            }
+            if run_create {
+                created = results.next();
+            }
+            let refused_script = |r: &Option<Result<Value, Error>>| r.as_ref().is_some_and(is_noscript);
+            if first && (refused_script(&admitted) || refused_script(&created)) {
+                if refused_script(&admitted) {
+                    admitted = None;
+                }
+                if refused_script(&created) {
+                    created = None;
+                }
                 self.rate.load(client).await?;
                 self.create_session.load(client).await?;
-                reloaded = true;
+                first = false;
                 continue;
             }
-            break results;
-        };
-        let mut results = results.into_iter();
+            break;
+        }
         let refused = match new.admission {
             Some(admission) => {
-                let (count, _ttl): (i64, i64) = results.next().unwrap_or(Ok(Value::Null))?.convert()?;
+                let (count, _ttl): (i64, i64) = admitted.unwrap_or(Ok(Value::Null))?.convert()?;
                 count > admission.max
             }
             None => false,
         };
-        let created: i64 = results.next().unwrap_or(Ok(Value::Null))?.convert()?;
+        let created: i64 = created.unwrap_or(Ok(Value::Null))?.convert()?;
         if refused {
             if created == 1 {
                 let pipeline = client.pipeline();
@@ -808,24 +831,28 @@ impl Backend for RedisBackend {
 const NOTICE_WAKEUPS_BUFFER: usize = 256;
 
 /// Connects the subscriber and forwards each notice message (a user id) to `wakeups`, for as
-/// long as the process runs; after a lost connection it subscribes again by itself.
-fn listen_for_notices(
+/// long as the process runs; after a lost connection it subscribes again by itself. Returns
+/// once subscribed, or after `wait` (Redis not up yet: it keeps trying in the background), so
+/// a started server is already listening.
+async fn listen_for_notices(
     subscriber: &fred::clients::SubscriberClient,
     channel: String,
     wakeups: tokio::sync::broadcast::Sender<i64>,
+    wait: Duration,
 ) {
     let subscriber = subscriber.clone();
+    let (subscribed_tx, subscribed) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         let _connection = subscriber.connect();
         let mut messages = subscriber.message_rx();
         let _resubscribe = subscriber.manage_subscriptions();
-        // Retried until it works: Redis may not be up yet at start-up.
         loop {
             if subscriber.wait_for_connect().await.is_ok() && subscriber.subscribe(channel.clone()).await.is_ok() {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
+        let _ = subscribed_tx.send(());
         loop {
             match messages.recv().await {
                 Ok(message) => {
@@ -838,6 +865,7 @@ fn listen_for_notices(
             }
         }
     });
+    let _ = tokio::time::timeout(wait, subscribed).await;
 }
 
 /// Queues an `EVALSHA` on a pipeline (fred's pipelines have no Lua interface). In a cluster it
