@@ -2,20 +2,12 @@
 
 use leptos::prelude::*;
 
+use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::{
     forms::{finish, request_context, Outcome},
     notices,
 };
-use crate::{error::AppError, model::Notice};
-
-/// This session's pending notices, newest first (none for guests). Read from what the request
-/// loaded with the session: no round trip of its own.
-#[server(prefix = "/api/fn", endpoint = "pending_notices")]
-pub async fn pending_notices() -> Result<Vec<Notice>, AppError> {
-    let (_, session, _) = request_context()?;
-    Ok(notices::pending(&session).await)
-}
 
 /// Dismisses a notice; a plain form post goes back to `back` (the page it was on).
 #[server(prefix = "/api/fn", endpoint = "dismiss_notice")]

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use crate::{
-    api::notices::{pending_notices, DismissNotice},
+    api::notices::DismissNotice,
     app::{Auth, CurrentPreferences},
     i18n::td_string,
     model::{format, Language, Notice},
@@ -21,12 +21,37 @@ fn notice_text(language: Language, notice: &Notice) -> (String, String) {
     (text, device)
 }
 
+/// The notices the page is rendered with. On the server, those loaded with the session for this
+/// request (guests never have any); in the browser, read back from the `data-notices` the
+/// server wrote, so hydration starts from exactly what was rendered — no resource, no extra
+/// request, nothing to wait for.
+fn rendered_notices() -> Vec<Notice> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<crate::server::session::AppSession>().cloned())
+            .map(|session| crate::server::notices::newest(&session.loaded_notices()))
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        document()
+            .query_selector("[data-notices]")
+            .ok()
+            .flatten()
+            .and_then(|element| element.get_attribute("data-notices"))
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default()
+    }
+}
+
 #[component]
 pub fn Notices() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let current = expect_context::<CurrentPreferences>();
     let location = use_location();
-    let loaded = Resource::new(|| (), |_| pending_notices());
+    let rendered = rendered_notices();
+    let rendered_json = serde_json::to_string(&rendered).unwrap_or_else(|_| "[]".into());
     // What the stream last said, which replaces what the page was rendered with.
     let live = RwSignal::new(None::<Vec<Notice>>);
     let dismissed = RwSignal::new(Vec::<String>::new());
@@ -51,16 +76,14 @@ pub fn Notices() -> impl IntoView {
         }
         let gone = dismissed.get();
         live.get()
-            .or_else(|| loaded.get().and_then(Result::ok))
-            .unwrap_or_default()
+            .unwrap_or_else(|| rendered.clone())
             .into_iter()
             .filter(|notice| !gone.contains(&notice.id))
             .collect::<Vec<_>>()
     };
     view! {
         // Always there, so assistive technology announces a notice that arrives later.
-        <div class="notices" aria-live="polite">
-            <Transition fallback=|| ()>
+        <div class="notices" aria-live="polite" data-notices=rendered_json>
                 {move || {
                     let language = current.0.get().language;
                     shown()
@@ -84,7 +107,6 @@ pub fn Notices() -> impl IntoView {
                         })
                         .collect_view()
                 }}
-            </Transition>
         </div>
     }
 }

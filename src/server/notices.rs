@@ -74,7 +74,7 @@ fn signed_out() -> AppError {
 }
 
 /// Parses stored notices, newest first, at most [`SHOWN`].
-fn newest(stored: &[String]) -> Vec<Notice> {
+pub fn newest(stored: &[String]) -> Vec<Notice> {
     let mut notices: Vec<Notice> = stored
         .iter()
         .filter_map(|json| serde_json::from_str(json).ok())

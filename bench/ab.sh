@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# A/B of two server binaries on the page views that matter, alternating so that the machine's
+# drift hits both alike.
+#   bench/ab.sh BEFORE_BINARY AFTER_BINARY [PAIRS]      (default 4 pairs)
+# Each binary gets a Redis and a SQLite database of its own per run; per scenario: wrk -t2 -c50,
+# 3 s warm-up, 10 s measured. Scenarios: a guest's existing session `GET /`, a signed-in
+# `GET /`. Prints req/s and p99 per run and the means.
+source "$(dirname "$0")/../scripts/lib.sh"
+apt_install_missing wrk:wrk redis-server:redis-server
+
+BEFORE=${1:?usage: bench/ab.sh BEFORE_BINARY AFTER_BINARY [PAIRS]}
+AFTER=${2:?usage: bench/ab.sh BEFORE_BINARY AFTER_BINARY [PAIRS]}
+PAIRS=${3:-4}
+APP_PORT=${APP_PORT:-3105}
+REDIS_PORT=${REDIS_PORT:-6395}
+BASE="http://127.0.0.1:$APP_PORT"
+OUT="$(mktemp -d -t porch-ab.XXXXXX)"
+SUMMARY="$ROOT/bench/wrk/summary.lua"
+
+redis_down() { redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; }
+SERVER=
+stop_app() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; SERVER=; }
+trap 'stop_app; redis_down' EXIT
+
+start_app() { # $1 = binary
+  redis_down
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes >/dev/null
+  for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
+  rm -f "$OUT/porch.db"
+  REDIS_URL="redis://127.0.0.1:$REDIS_PORT" DATABASE_URL="sqlite://$OUT/porch.db" \
+    RATE_LIMIT_SESSIONS=100000000/1m RATE_LIMIT_REGISTER=100000000/1m \
+    LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR="127.0.0.1:$APP_PORT" RUST_LOG=error "$1" &
+  SERVER=$!
+  for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+}
+
+session_of() { tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(session=[^;]*\).*/\1/p'; }
+
+measure() { # $1 = label, $2 = binary
+  start_app "$2"
+  local guest user
+  guest="$(curl -s -D - -o /dev/null "$BASE/" | session_of)"
+  user="$(curl -s -D - -o /dev/null -X POST "$BASE/api/auth/register" -H 'content-type: application/json' \
+    -d "{\"name\":\"Bench\",\"email\":\"ab-$$-$RANDOM@example.com\",\"password\":\"correct horse battery\"}" | session_of)"
+  for scenario in guest user; do
+    local cookie; [ "$scenario" = guest ] && cookie=$guest || cookie=$user
+    wrk -t2 -c50 -d3s -H "Cookie: $cookie" "$BASE/" >/dev/null 2>&1
+    local line; line="$(wrk -t2 -c50 -d10s --latency -s "$SUMMARY" -H "Cookie: $cookie" "$BASE/" | grep '^SUMMARY')"
+    local field; field() { sed "s/.*$1=\([^ ]*\).*/\1/" <<<"$line"; }
+    printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$scenario" "$(field rps)" "$(field p99_ms)" "$(field non2xx)" >>"$OUT/ab.tsv"
+  done
+  stop_app
+}
+
+for pair in $(seq "$PAIRS"); do
+  step "Pair $pair of $PAIRS"
+  measure before "$BEFORE"
+  measure after "$AFTER"
+done
+
+python3 - "$OUT/ab.tsv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1]), delimiter="\t"))
+for scenario in ("guest", "user"):
+    print(f"\nGET / ({'existing guest session' if scenario == 'guest' else 'signed in'})")
+    for label in ("before", "after"):
+        runs = [r for r in rows if r[0] == label and r[1] == scenario]
+        cells = ", ".join(f"{float(r[2]):.0f}/s p99 {float(r[3]):.1f}" + ("!" if int(r[4]) else "") for r in runs)
+        mean = sum(float(r[2]) for r in runs) / len(runs)
+        print(f"  {label:6} mean {mean:7.0f}/s   {cells}")
+print("(! = some answers were not 2xx/3xx)")
+PY
