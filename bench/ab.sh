@@ -13,31 +13,15 @@ AFTER=${2:?usage: bench/ab.sh BEFORE_BINARY AFTER_BINARY [PAIRS]}
 PAIRS=${3:-4}
 APP_PORT=${APP_PORT:-3105}
 REDIS_PORT=${REDIS_PORT:-6395}
-BASE="http://127.0.0.1:$APP_PORT"
+source "$ROOT/bench/lib.sh"
 OUT="$(mktemp -d -t porch-ab.XXXXXX)"
 SUMMARY="$ROOT/bench/wrk/summary.lua"
-
-redis_down() { redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; }
-SERVER=
-stop_app() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; SERVER=; }
 trap 'stop_app; redis_down' EXIT
 
-start_app() { # $1 = binary
-  redis_down
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes >/dev/null
-  for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
-  rm -f "$OUT/porch.db"
-  REDIS_URL="redis://127.0.0.1:$REDIS_PORT" DATABASE_URL="sqlite://$OUT/porch.db" \
-    RATE_LIMIT_SESSIONS=100000000/1m RATE_LIMIT_REGISTER=100000000/1m \
-    LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR="127.0.0.1:$APP_PORT" RUST_LOG=error "$1" &
-  SERVER=$!
-  for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
-}
-
-session_of() { tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(session=[^;]*\).*/\1/p'; }
-
 measure() { # $1 = label, $2 = binary
-  start_app "$2"
+  redis_up
+  rm -f "$OUT/porch.db"
+  start_app "$OUT/porch.db" "$2" RATE_LIMIT_SESSIONS=100000000/1m RATE_LIMIT_REGISTER=100000000/1m
   local guest user
   guest="$(curl -s -D - -o /dev/null "$BASE/" | session_of)"
   user="$(curl -s -D - -o /dev/null -X POST "$BASE/api/auth/register" -H 'content-type: application/json' \

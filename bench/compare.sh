@@ -10,7 +10,7 @@ apt_install_missing wrk:wrk redis-server:redis-server
 PEER=${PEER:-$ROOT/../shared/bench/run-peer.sh}
 APP_PORT=${APP_PORT:-3104}
 REDIS_PORT=${REDIS_PORT:-6394}
-BASE="http://127.0.0.1:$APP_PORT"
+source "$ROOT/bench/lib.sh"
 export BENCH_DIR="$ROOT/bench" BENCH_ORIGIN="$BASE"
 OUT="$(mktemp -d -t porch-compare.XXXXXX)"
 
@@ -19,24 +19,13 @@ if [ "${SKIP_BUILD:-}" != 1 ]; then
   cargo leptos build --release
 fi
 
-redis_down() { redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; }
-SERVER=
-stop_app() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; SERVER=; }
 trap 'stop_app; redis_down' EXIT
 
-start_app() {
-  redis_down
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes >/dev/null
-  for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
+start_ours() {
+  redis_up
   # Limits raised: wrk comes from one address and would otherwise be refused by design.
-  REDIS_URL="redis://127.0.0.1:$REDIS_PORT" DATABASE_URL="sqlite://$OUT/porch.db" \
-    RATE_LIMIT_SESSIONS=100000000/1m RATE_LIMIT_SIGN_IN=100000000/1m \
-    LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR="127.0.0.1:$APP_PORT" RUST_LOG=error target/release/porch &
-  SERVER=$!
-  for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+  start_app "$OUT/porch.db" target/release/porch RATE_LIMIT_SESSIONS=100000000/1m RATE_LIMIT_SIGN_IN=100000000/1m
 }
-
-session_of() { tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(session=[^;]*\).*/\1/p'; }
 
 # run NAME ROUND wrk-args...: warm up, measure, append "NAME<TAB>ROUND<TAB>rps<TAB>p50<TAB>p99<TAB>non2xx" to results.
 run() {
@@ -48,7 +37,7 @@ run() {
 }
 
 ours() { # $1 = round
-  start_app
+  start_ours
   local summary="$BENCH_DIR/wrk/summary.lua"
   run "a GET / new guest each request" "$1" -s "$summary" "$BASE/"
   local guest; guest="$(curl -s -D - -o /dev/null "$BASE/" | session_of)"

@@ -13,30 +13,20 @@ fi
 
 APP_PORT=${APP_PORT:-3102}
 REDIS_PORT=${REDIS_PORT:-6391}
-BASE="http://127.0.0.1:$APP_PORT"
+source "$ROOT/bench/lib.sh"
 DB="$(mktemp -d)/faults.db"
-redis_up() {
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes >/dev/null
-  for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return; sleep 0.05; done
-}
-redis_down() { redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; }
 now_ms() { date +%s%3N; }
 
-redis_down
 redis_up
 step "Starting target/release/porch on :$APP_PORT with its own Redis on :$REDIS_PORT"
-REDIS_URL="redis://127.0.0.1:$REDIS_PORT" DATABASE_URL="sqlite://$DB" RATE_LIMIT_SESSIONS=1000000/1m \
-  LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR="127.0.0.1:$APP_PORT" RUST_LOG=error target/release/porch &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; redis_down' EXIT
-for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+trap 'stop_app; redis_down' EXIT
+start_app "$DB" target/release/porch RATE_LIMIT_SESSIONS=1000000/1m
 
 EMAIL="faults-$$@example.com"
 PASSWORD="correct horse battery"
 LOGIN_BODY="{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}"
 curl -sf -o /dev/null -X POST "$BASE/api/auth/register" -H 'content-type: application/json' \
   -d "{\"name\":\"Faults\",\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}"
-session_of() { sed -n 's/^set-cookie: \(session=[^;]*\).*/\1/ip'; }
 GUEST="$(curl -s -D - -o /dev/null "$BASE/" | session_of)"
 MINE="$(curl -s -D - -o /dev/null -X POST "$BASE/api/auth/login" -H 'content-type: application/json' -d "$LOGIN_BODY" | session_of)"
 REVOKED="$(curl -s -D - -o /dev/null -X POST "$BASE/api/auth/login" -H 'content-type: application/json' -d "$LOGIN_BODY" | session_of)"

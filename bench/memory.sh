@@ -11,7 +11,7 @@ APP_PORT=${APP_PORT:-3105}
 REDIS_PORT=${REDIS_PORT:-6395}
 GUESTS=${GUESTS:-10000}
 USERS=${USERS:-1000}
-BASE="http://127.0.0.1:$APP_PORT"
+source "$ROOT/bench/lib.sh"
 OUT="$(mktemp -d -t porch-memory.XXXXXX)"
 
 if [ "${SKIP_BUILD:-}" != 1 ]; then
@@ -19,21 +19,16 @@ if [ "${SKIP_BUILD:-}" != 1 ]; then
   cargo leptos build --release
 fi
 
-SERVER=
 cleanup() {
-  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
-  redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  stop_app
+  redis_down
   rm -rf "$OUT"
 }
 trap cleanup EXIT
 
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes >/dev/null
-for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
-REDIS_URL="redis://127.0.0.1:$REDIS_PORT" DATABASE_URL="sqlite://$OUT/porch.db" \
-  RATE_LIMIT_SESSIONS=100000000/1m RATE_LIMIT_SIGN_IN=100000000/1m RATE_LIMIT_REGISTER=100000000/1m \
-  LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR="127.0.0.1:$APP_PORT" RUST_LOG=error target/release/porch &
-SERVER=$!
-for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+redis_up
+start_app "$OUT/porch.db" target/release/porch \
+  RATE_LIMIT_SESSIONS=100000000/1m RATE_LIMIT_SIGN_IN=100000000/1m RATE_LIMIT_REGISTER=100000000/1m
 
 rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SERVER/status"; }
 hwm_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SERVER/status"; }
@@ -68,7 +63,12 @@ def post(path, body, cookie=None):
     with urllib.request.urlopen(req) as r:
         cookies = [c.split(";")[0] for c in r.headers.get_all("set-cookie") or []]
         return next(c for c in cookies if c.startswith("session="))
-post("/api/auth/register", {"name": "Bench", "email": email, "password": password})
+first = post("/api/auth/register", {"name": "Bench", "email": email, "password": password})
+# Notices off: every sign-in below would otherwise leave one on each earlier session (at most
+# NOTICES_KEPT each); their cost is measured on its own below.
+req = urllib.request.Request(base + "/api/preferences", json.dumps({"notifications": False}).encode(),
+                             {"content-type": "application/json", "cookie": first, "origin": base}, method="POST")
+urllib.request.urlopen(req).read()
 def device(_):
     cookie = post("/api/auth/login", {"email": email, "password": password})
     req = urllib.request.Request(base + "/", headers={"cookie": cookie})
@@ -92,15 +92,34 @@ for key in "$SESSION_KEY" "$SESSION_KEY:a" "$SESSION_KEY:p" "$VIEW_KEY"; do
 done
 for key in $(redis-cli -p "$REDIS_PORT" --scan --pattern '*expiries*'; redis-cli -p "$REDIS_PORT" --scan --pattern '*u:*'); do
   printf '%6s  %s (%s entries)\n' "$(redis-cli -p "$REDIS_PORT" memory usage "$key" samples 0)" "$key" \
-    "$(redis-cli -p "$REDIS_PORT" type "$key" | sed 's/zset/zcard/;s/hash/hlen/' | xargs -I{} redis-cli -p "$REDIS_PORT" {} "$key")"
+    "$(redis-cli -p "$REDIS_PORT" type "$key" | sed 's/zset/zcard/;s/hash/hlen/;s/^set$/scard/' | xargs -I{} redis-cli -p "$REDIS_PORT" {} "$key")"
 done
+
+step "Notifications on, one more sign-in: a notice on each of the $USERS sessions"
+python3 - "$BASE" <<'PY'
+import sys, json, urllib.request
+base = sys.argv[1]
+email, password = "memory-bench@example.com", "correct horse battery"
+def post(path, body, cookie=None):
+    headers = {"content-type": "application/json", "origin": base}
+    if cookie: headers["cookie"] = cookie
+    with urllib.request.urlopen(urllib.request.Request(base + path, json.dumps(body).encode(), headers, method="POST")) as r:
+        return next((c.split(";")[0] for c in r.headers.get_all("set-cookie") or [] if c.startswith("session=")), None)
+cookie = post("/api/auth/login", {"email": email, "password": password})
+post("/api/preferences", {"notifications": True}, cookie)
+post("/api/auth/login", {"email": email, "password": password})
+PY
+REDIS3=$(redis_bytes)
+NOTICE_KEY="$(redis-cli -p "$REDIS_PORT" --scan --pattern '*:n' | awk 'NR == 1')"
+printf '%6s  %s\n' "$(redis-cli -p "$REDIS_PORT" memory usage "$NOTICE_KEY")" "$NOTICE_KEY"
 
 step "Results"
 awk -v g="$GUESTS" -v u="$USERS" -v r0="$RSS0" -v r1="$RSS1" -v r2="$RSS2" -v hwm="$(hwm_kib)" \
-  -v m0="$REDIS0" -v m1="$REDIS1" -v m2="$REDIS2" -v k1="$KEYS1" -v k2="$KEYS2" 'BEGIN {
+  -v m0="$REDIS0" -v m1="$REDIS1" -v m2="$REDIS2" -v m3="$REDIS3" -v k1="$KEYS1" -v k2="$KEYS2" 'BEGIN {
   printf "server RSS at rest              %7.1f MiB\n", r0 / 1024
   printf "server RSS, %5d guests         %7.1f MiB\n", g, r1 / 1024
   printf "server RSS, + %4d signed in     %7.1f MiB (peak %.1f MiB)\n", u, r2 / 1024, hwm / 1024
   printf "Redis per guest session         %7.0f B  (%d keys for %d sessions)\n", (m1 - m0) / g, k1, g
   printf "Redis per signed-in session     %7.0f B  (%d keys more)\n", (m2 - m1) / u, k2 - k1
+  printf "Redis per notice                %7.0f B  (at most 10 kept per session)\n", (m3 - m2) / (u + 1)
 }'

@@ -9,7 +9,7 @@ apt_install_missing wrk:wrk redis-server:redis-server perf:linux-perf curl:curl
 KIND=${1:-signed-in}
 APP_PORT=${APP_PORT:-3106}
 REDIS_PORT=${REDIS_PORT:-6396}
-BASE="http://127.0.0.1:$APP_PORT"
+source "$ROOT/bench/lib.sh"
 OUT="$(mktemp -d -t porch-profile.XXXXXX)"
 
 if [ "${SKIP_BUILD:-}" != 1 ]; then
@@ -17,22 +17,15 @@ if [ "${SKIP_BUILD:-}" != 1 ]; then
   cargo leptos build --release
 fi
 
-SERVER=
 cleanup() {
-  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
-  redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  stop_app
+  redis_down
   rm -rf "$OUT"
 }
 trap cleanup EXIT
 
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes >/dev/null
-for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
-REDIS_URL="redis://127.0.0.1:$REDIS_PORT" DATABASE_URL="sqlite://$OUT/porch.db" \
-  LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR="127.0.0.1:$APP_PORT" RUST_LOG=error target/release/porch &
-SERVER=$!
-for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
-
-session_of() { tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(session=[^;]*\).*/\1/p'; }
+redis_up
+start_app "$OUT/porch.db" target/release/porch
 if [ "$KIND" = guest ]; then
   COOKIE="$(curl -s -D - -o /dev/null "$BASE/" | session_of)"
 else

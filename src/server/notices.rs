@@ -50,12 +50,14 @@ pub async fn announce_sign_in(state: &AppState, user_id: i64, new_session: &str,
             return Ok(());
         }
         let (browser, os) = device_of(&woothee::parser::Parser::new(), &client.user_agent);
+        let now = now_ms();
         let notice = Notice {
-            id: Id::default().to_string(),
+            // Sorts by time, so a session keeps the newest when it has too many.
+            id: format!("{now:013}-{}", Id::default()),
             kind: NoticeKind::SignIn,
             browser,
             os,
-            at: rfc3339(now_ms()),
+            at: rfc3339(now),
         };
         let json = serde_json::to_string(&notice).map_err(AppError::internal)?;
         state

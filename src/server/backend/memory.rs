@@ -504,13 +504,24 @@ impl Backend for MemoryBackend {
     }
 
     async fn add_notice(&self, user_id: i64, ids: &[String], notice_id: &str, json: &str) -> Result<(), BackendError> {
-        let until = super::now_ms() + super::NOTICE_TTL_MS;
+        let now = super::now_ms();
+        let until = now + super::NOTICE_TTL_MS;
         {
             let mut state = self.state.lock();
             for id in ids {
+                if state.live_record(id, now).is_none() {
+                    continue;
+                }
                 let entry = state.notices.entry(id.clone()).or_default();
                 entry.0.insert(notice_id.to_owned(), json.to_owned());
                 entry.1 = until;
+                // The newest only, as in Redis (ids sort by time).
+                while entry.0.len() > super::NOTICES_KEPT {
+                    let oldest = entry.0.keys().min().cloned();
+                    if let Some(oldest) = oldest {
+                        entry.0.remove(&oldest);
+                    }
+                }
             }
         }
         let _ = self.notice_wakeups.send(user_id);

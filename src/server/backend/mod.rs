@@ -116,6 +116,9 @@ pub struct LoadedSession {
 /// How long a notice waits for its session's next page.
 pub const NOTICE_TTL_MS: i64 = 24 * 3600 * 1000;
 
+/// Notices kept per session, the newest (a page shows fewer).
+pub const NOTICES_KEPT: usize = 10;
+
 /// How long a session's [`UserView`] is trusted, like the per-user caches it copies: a change
 /// whose invalidation was lost (Redis blipped) shows everywhere within this time.
 pub const USER_VIEW_TTL_MS: i64 = 30 * 60 * 1000;
@@ -314,8 +317,9 @@ pub trait Backend: Send + Sync + 'static {
     /// preferences go through [`Backend::cache_delete`].)
     async fn forget_user(&self, user_id: i64) -> Result<(), BackendError>;
 
-    /// Adds a notice (`json`, named `notice_id`) to each of the sessions `ids`, kept
-    /// [`NOTICE_TTL_MS`], then wakes the notice streams of `user_id` on every instance.
+    /// Adds a notice (`json`, named `notice_id`; ids sort by time) to each of the sessions `ids`
+    /// that is alive, kept [`NOTICE_TTL_MS`] and at most [`NOTICES_KEPT`] per session (the
+    /// newest), then wakes the notice streams of `user_id` on every instance.
     async fn add_notice(&self, user_id: i64, ids: &[String], notice_id: &str, json: &str) -> Result<(), BackendError>;
 
     /// The session's pending notices (JSON); `None` when the session has ended.

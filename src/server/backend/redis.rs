@@ -22,7 +22,7 @@ use fred::{
 use super::{
     keys::Keys, parse_visit, Activity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, Creation,
     EndMark, ExpiryPolicy, LoadedSession, Millis, NewSession, PageVisit, RateCount, SessionStats, UserView,
-    NOTICE_TTL_MS, USER_VIEW_TTL_MS,
+    NOTICES_KEPT, NOTICE_TTL_MS, USER_VIEW_TTL_MS,
 };
 use crate::server::{
     config::RedisConfig,
@@ -34,6 +34,7 @@ const LOAD_SESSION: &str = include_str!("lua/load_session.lua");
 const END_SESSION: &str = include_str!("lua/end_session.lua");
 const RATE: &str = include_str!("lua/rate.lua");
 const STORE_USER_VIEW: &str = include_str!("lua/store_user_view.lua");
+const ADD_NOTICE: &str = include_str!("lua/add_notice.lua");
 /// Deletes a key only if it still holds the caller's token (releasing a lock never frees
 /// someone else's after ours timed out).
 const UNLOCK: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
@@ -48,6 +49,7 @@ pub struct RedisBackend {
     end_session: Script,
     rate: Script,
     store_user_view: Script,
+    add_notice: Script,
     unlock: Script,
     /// Fed by the pub/sub subscriber (see [`listen_for_notices`]).
     notice_wakeups: tokio::sync::broadcast::Sender<i64>,
@@ -141,6 +143,7 @@ impl RedisBackend {
             end_session: Script::from_lua(END_SESSION),
             rate: Script::from_lua(RATE),
             store_user_view: Script::from_lua(STORE_USER_VIEW),
+            add_notice: Script::from_lua(ADD_NOTICE),
             unlock: Script::from_lua(UNLOCK),
             notice_wakeups,
         })
@@ -599,14 +602,40 @@ impl Backend for RedisBackend {
 
     async fn add_notice(&self, user_id: i64, ids: &[String], notice_id: &str, json: &str) -> Result<(), BackendError> {
         let client = self.client()?;
-        if !ids.is_empty() {
+        // One pipeline for all the sessions; after a lost script cache, the script is loaded
+        // and only the sessions it was refused for go again.
+        let mut pending: Vec<&String> = ids.iter().collect();
+        let mut reloaded = false;
+        while !pending.is_empty() {
             let pipeline = client.pipeline();
-            for id in ids {
-                let key = self.keys.notices(id);
-                let _: () = pipeline.hset(&key, (notice_id, json)).await?;
-                let _: () = pipeline.pexpire(&key, NOTICE_TTL_MS, None).await?;
+            for id in &pending {
+                pipelined_evalsha(
+                    &pipeline,
+                    &self.add_notice,
+                    vec![self.keys.notices(id), self.keys.session(id)],
+                    vec![
+                        notice_id.into(),
+                        json.into(),
+                        (NOTICES_KEPT as i64).into(),
+                        NOTICE_TTL_MS.into(),
+                    ],
+                )
+                .await?;
             }
-            let _: Vec<Value> = pipeline.all().await?;
+            let results = pipeline.try_all::<Value>().await;
+            let mut refused = Vec::new();
+            for (id, result) in pending.iter().zip(results) {
+                match result {
+                    Err(e) if e.details().starts_with("NOSCRIPT") && !reloaded => refused.push(*id),
+                    Err(e) => return Err(e.into()),
+                    Ok(_) => {}
+                }
+            }
+            if !refused.is_empty() {
+                self.add_notice.load(client).await?;
+                reloaded = true;
+            }
+            pending = refused;
         }
         let _: i64 = client.publish(self.keys.notice_channel(), user_id).await?;
         Ok(())
