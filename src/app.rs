@@ -40,6 +40,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
+                // The ICO for browsers that ask for /favicon.ico anyway, the SVG for those that can
+                // use it (it wins where supported).
+                <link rel="icon" href="/favicon.ico" sizes="16x16 32x32 48x48"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
@@ -154,6 +157,21 @@ pub fn full_page_load(path: &str) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = path;
+}
+
+/// The current path with its query, as the URL has it (`/account/history?note=caf%C3%A9`): the
+/// way back here that a form sends. The closure tracks the location when read reactively.
+pub fn use_current_path() -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    let location = leptos_router::hooks::use_location();
+    let (pathname, search) = (location.pathname, location.search);
+    move || {
+        let (path, query) = (pathname.get(), search.get());
+        if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{query}")
+        }
+    }
 }
 
 #[component]

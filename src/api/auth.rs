@@ -8,19 +8,17 @@ use crate::server::{
         account_data,
         accounts::{self, Registration},
     },
-    forms::{finish, request_context, take_feedback, with_status, Outcome},
+    forms::{append_cookies, finish, request_context, take_feedback, with_status, Outcome},
 };
 use crate::{
     error::AppError,
     model::{DeviceSession, FormFeedback, User},
 };
 
-/// Sends the account's preferences cookie with the response.
+/// Sends the account's preferences cookies with the response.
 #[cfg(feature = "ssr")]
 fn set_preferences_cookie(outcome: accounts::SignedInOutcome) {
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.append_header(http::header::SET_COOKIE, outcome.preferences_cookie);
-    }
+    append_cookies(outcome.preferences_cookies);
 }
 
 /// The signed-in user, or `None` for a guest; an `Unavailable` error when the session store
@@ -40,8 +38,10 @@ pub async fn take_form_feedback(form: String) -> Result<Option<FormFeedback>, Ap
     Ok(take_feedback(&session, &form).await)
 }
 
+/// Creates an account; a plain form post then goes to `next` (the page that asked for an
+/// account), else `/account`, and back to the form (with its `next`) on a refusal.
 #[server(prefix = "/api/fn", endpoint = "register")]
-pub async fn register(name: String, email: String, password: String) -> Result<(), AppError> {
+pub async fn register(name: String, email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let (state, session, client) = request_context()?;
     let input = Registration {
         name: name.clone(),
@@ -51,27 +51,31 @@ pub async fn register(name: String, email: String, password: String) -> Result<(
     let result = accounts::register(&state, &session, &client, &input)
         .await
         .map(set_preferences_cookie);
+    let back = crate::model::with_next("/register", next.as_deref());
     let outcome = Outcome {
         form: "register",
-        success_to: Some("/account"),
+        success_to: Some(crate::model::safe_next(next.as_deref())),
         notice: None,
-        back: "/register",
+        back: &back,
         values: vec![("name", name), ("email", email)],
     };
     finish(Some(&session), result, outcome).await
 }
 
+/// Signs in; a plain form post then goes to `next`, else `/account`, and back to the form
+/// (with its `next`, so the corrected attempt still leads there) on a refusal.
 #[server(prefix = "/api/fn", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let (state, session, client) = request_context()?;
     let result = accounts::sign_in(&state, &session, &client, &email, &password)
         .await
         .map(set_preferences_cookie);
+    let back = crate::model::with_next("/login", next.as_deref());
     let outcome = Outcome {
         form: "login",
         success_to: Some(crate::model::safe_next(next.as_deref())),
         notice: None,
-        back: "/login",
+        back: &back,
         values: vec![("email", email)],
     };
     finish(Some(&session), result, outcome).await
@@ -174,9 +178,7 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     let result = account_data::delete_account(&state, &session, &client, &password)
         .await
         .map(|deleted| {
-            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                response.append_header(http::header::SET_COOKIE, deleted.preferences_cookie);
-            }
+            append_cookies(deleted.preferences_cookies);
         });
     let outcome = Outcome {
         form: "delete",

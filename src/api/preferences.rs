@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::server::{
-    forms::{finish, request_context, Outcome},
+    forms::{append_cookies, finish, request_context, Outcome},
     preferences::{self, Patch},
 };
 use crate::{error::AppError, model::Preferences};
@@ -18,9 +18,7 @@ async fn save_patch(body: serde_json::Value, outcome: Outcome<'_>) -> Result<Pre
         Err(e) => Err(e),
     };
     let result = result.map(|resolved| {
-        if let (Some(cookie), Some(response)) = (resolved.set_cookie, use_context::<leptos_axum::ResponseOptions>()) {
-            response.append_header(http::header::SET_COOKIE, cookie);
-        }
+        append_cookies(resolved.set_cookies);
         resolved.prefs
     });
     finish(Some(&session), result, outcome).await

@@ -1,12 +1,10 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use leptos_router::hooks::use_location;
-
 use crate::{
     api::preferences::SetTheme,
     app::use_locale,
-    app::{full_page_load, Auth, CurrentPreferences},
+    app::{full_page_load, use_current_path, Auth, CurrentPreferences},
     components::avatar::Avatar,
     model::{Role, Theme},
     tr,
@@ -19,7 +17,7 @@ fn ThemeSwitch() -> impl IntoView {
     let current = expect_context::<CurrentPreferences>();
     let i18n = use_locale();
     let set_theme = ServerAction::<SetTheme>::new();
-    let location = use_location();
+    let here = use_current_path();
     Effect::new(move |_| {
         if let Some(Ok(prefs)) = set_theme.value().get() {
             current.0.set(prefs);
@@ -35,7 +33,7 @@ fn ThemeSwitch() -> impl IntoView {
                     view! {
                         <ActionForm action=set_theme attr:class="inline-form">
                             <input type="hidden" name="theme" value=theme.as_str()/>
-                            <input type="hidden" name="back" value=move || location.pathname.get()/>
+                            <input type="hidden" name="back" value=here/>
                             <button
                                 type="submit"
                                 class="theme-button"

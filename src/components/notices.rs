@@ -3,11 +3,10 @@
 //! a reload. Each can be dismissed, with or without JavaScript.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
 
 use crate::{
     api::notices::DismissNotice,
-    app::{Auth, CurrentPreferences},
+    app::{use_current_path, Auth, CurrentPreferences},
     i18n::td_string,
     model::{format, Language, Notice},
     pages::account::device_name,
@@ -49,7 +48,7 @@ fn rendered_notices() -> Vec<Notice> {
 pub fn Notices() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let current = expect_context::<CurrentPreferences>();
-    let location = use_location();
+    let here = use_current_path();
     let rendered = rendered_notices();
     let rendered_json = serde_json::to_string(&rendered).unwrap_or_else(|_| "[]".into());
     // What the stream last said, which replaces what the page was rendered with.
@@ -97,7 +96,7 @@ pub fn Notices() -> impl IntoView {
                                     <p>{text}</p>
                                     <ActionForm action=dismiss attr:class="inline-form">
                                         <input type="hidden" name="id" value=notice.id.clone()/>
-                                        <input type="hidden" name="back" value=move || location.pathname.get()/>
+                                        <input type="hidden" name="back" value=here/>
                                         <button type="submit" class="button small secondary" aria-label=label>
                                             {td_string!(language.locale(), notices.dismiss)}
                                         </button>

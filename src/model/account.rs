@@ -1,6 +1,7 @@
 //! Account inputs, parsed once at the edge: a value of these types is valid by construction.
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
 use super::Msg;
 
@@ -103,7 +104,8 @@ impl DeviceSession {
     pub const UNKNOWN_OS: &str = "Unknown OS";
 }
 
-/// A display name: 1–100 characters after trimming, no control characters.
+/// A display name: 1–100 characters after trimming, no control characters, in Unicode
+/// normalization form C (so a name typed with combining accents is stored as it is shown).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name(String);
 
@@ -111,7 +113,8 @@ impl Name {
     pub const MAX_CHARS: usize = 100;
 
     pub fn parse(input: &str) -> Result<Self, Msg> {
-        let name = input.trim();
+        let name: String = input.trim().nfc().collect();
+        let name = name.as_str();
         if name.is_empty() {
             return Err(Msg::NameRequired);
         }
@@ -129,26 +132,56 @@ impl Name {
     }
 }
 
-/// An email address: trimmed, lower-cased, and syntactically plausible. Deliverability is not
-/// checked (that needs a confirmation mail), only the shape every real address has.
+/// An email address: trimmed, lower-cased, in one Unicode normal form, and syntactically
+/// plausible. Deliverability is not checked (that needs a confirmation mail), only the shape
+/// every real address has.
+///
+/// Two ways of typing the same address give the same value, so it is found whichever way it is
+/// typed: the local part is NFC (RFC 6532 §3.1), so `zoë` typed precomposed or as `zoe` and a
+/// combining diaeresis (macOS, some keyboards) is one address; the domain is mapped as IDNA
+/// does (UTS #46: compatibility forms such as full-width letters folded, the ideographic full
+/// stop read as a dot).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
+
+/// NFC of lower-cased NFC: lower-casing can leave text that is not composed again.
+fn fold_nfc(text: &str) -> String {
+    text.nfc().collect::<String>().to_lowercase().nfc().collect()
+}
+
+/// A domain as UTS #46 maps it before comparing: label separators to `.`, compatibility forms
+/// folded (NFKC), lower-cased.
+fn fold_domain(domain: &str) -> String {
+    let dots: String = domain
+        .chars()
+        .map(|c| {
+            if matches!(c, '\u{3002}' | '\u{FF0E}' | '\u{FF61}') {
+                '.'
+            } else {
+                c
+            }
+        })
+        .collect();
+    dots.nfkc().collect::<String>().to_lowercase().nfkc().collect()
+}
 
 impl Email {
     pub const MAX_LEN: usize = 254;
 
     pub fn parse(input: &str) -> Result<Self, Msg> {
         const MESSAGE: Msg = Msg::EmailInvalid;
-        let email = input.trim().to_lowercase();
-        if email.is_empty() {
+        let input = input.trim();
+        if input.is_empty() {
             return Err(Msg::EmailRequired);
         }
+        let Some((local, domain)) = input.rsplit_once('@') else {
+            return Err(MESSAGE);
+        };
+        let (local, domain) = (fold_nfc(local), fold_domain(domain));
+        let email = format!("{local}@{domain}");
         if email.len() > Self::MAX_LEN {
             return Err(MESSAGE);
         }
-        let Some((local, domain)) = email.rsplit_once('@') else {
-            return Err(MESSAGE);
-        };
         let local_ok = !local.is_empty()
             && local.len() <= 64
             && !local.starts_with('.')
@@ -156,7 +189,7 @@ impl Email {
             && !local.contains("..")
             && local
                 .chars()
-                .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+                .all(|c| c.is_alphanumeric() || is_combining_mark(c) || "!#$%&'*+-/=?^_`{|}~.".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|l| {
@@ -164,7 +197,8 @@ impl Email {
                     && l.len() <= 63
                     && !l.starts_with('-')
                     && !l.ends_with('-')
-                    && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+                    && l.chars()
+                        .all(|c| c.is_alphanumeric() || is_combining_mark(c) || c == '-')
             });
         if local_ok && domain_ok {
             Ok(Self(email))
@@ -178,10 +212,20 @@ impl Email {
     }
 }
 
-/// A new password: 8–128 characters (Unicode scalar values), anything allowed, no composition
-/// rules (NIST SP 800-63B), but not one of the most common passwords.
+/// A password, in Unicode normalization form NFKC (NIST SP 800-63B §5.1.1.2), so it matches
+/// however it is typed: `é` precomposed or as `e` and a combining accent, a full-width letter
+/// or its ASCII twin.
+///
+/// New passwords: 8–128 characters (Unicode scalar values, counted after normalization),
+/// anything allowed, no composition rules (NIST SP 800-63B), but not one of the most common
+/// passwords.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Password(String);
+pub struct Password {
+    normalized: String,
+    /// The password exactly as typed, when that differs from its normal form: hashes stored
+    /// before passwords were normalized were made from it.
+    as_typed: Option<String>,
+}
 
 impl std::fmt::Debug for Password {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -193,19 +237,30 @@ impl Password {
     pub const MIN_CHARS: usize = 8;
     pub const MAX_CHARS: usize = 128;
 
+    fn normalize(input: &str) -> Self {
+        let normalized: String = input.nfkc().collect();
+        let as_typed = (normalized != input).then(|| input.to_owned());
+        Self { normalized, as_typed }
+    }
+
     /// Checks a password being chosen.
     pub fn parse_new(input: &str) -> Result<Self, Msg> {
-        let chars = input.chars().count();
+        let password = Self::normalize(input);
+        let chars = password.normalized.chars().count();
         if chars < Self::MIN_CHARS {
             return Err(Msg::PasswordTooShort);
         }
         if chars > Self::MAX_CHARS {
             return Err(Msg::PasswordTooLong);
         }
-        if is_common_password(input) {
+        if is_common_password(&password.normalized) {
             return Err(Msg::PasswordTooCommon);
         }
-        Ok(Self(input.to_owned()))
+        // A new password is stored from its normal form only.
+        Ok(Self {
+            as_typed: None,
+            ..password
+        })
     }
 
     /// Wraps a password being checked against a stored hash (sign-in, current password): any
@@ -217,11 +272,18 @@ impl Password {
         if input.chars().count() > Self::MAX_CHARS * 4 {
             return Err(Msg::PasswordTooLong);
         }
-        Ok(Self(input.to_owned()))
+        Ok(Self::normalize(input))
     }
 
+    /// The normal form: what is hashed, and checked first.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.normalized
+    }
+
+    /// The password as typed, when it differs from [`Self::expose`]: checked too against a
+    /// hash stored before normalization.
+    pub fn as_typed(&self) -> Option<&str> {
+        self.as_typed.as_deref()
     }
 }
 
@@ -336,6 +398,29 @@ mod tests {
     }
 
     #[test]
+    fn an_address_typed_in_any_unicode_form_is_one_address() {
+        let composed = Email::parse("zo\u{eb}@example.com").unwrap();
+        for typed in [
+            "zoe\u{308}@example.com",      // decomposed (NFD), as macOS and some keyboards type it
+            "ZOE\u{308}@EXAMPLE.COM",      // decomposed and upper-cased
+            "Zo\u{cb}@Example.com",        // upper-case precomposed
+            "zo\u{eb}@ｅｘａｍｐｌｅ.com", // full-width domain letters (UTS #46 folds them)
+            "zo\u{eb}@example\u{3002}com", // ideographic full stop as the dot
+        ] {
+            assert_eq!(Email::parse(typed).unwrap(), composed, "{typed:?}");
+        }
+        assert_eq!(composed.as_str(), "zo\u{eb}@example.com");
+        // Composed forms compare equal whatever the script.
+        assert_eq!(
+            Email::parse("\u{1112}\u{1161}\u{11ab}@example.kr").unwrap(),
+            Email::parse("\u{d55c}@example.kr").unwrap(),
+            "Hangul jamo and syllable"
+        );
+        // A letter with a mark that has no precomposed form is still an address.
+        assert!(Email::parse("q\u{308}@example.com").is_ok());
+    }
+
+    #[test]
     fn names_are_trimmed_and_bounded_in_characters() {
         assert_eq!(Name::parse("  Zoë  ").unwrap().as_str(), "Zoë");
         assert!(Name::parse("   ").is_err());
@@ -356,5 +441,20 @@ mod tests {
             format!("{:?}", Password::parse_new("secret-value-1").unwrap()),
             "Password(<redacted>)"
         );
+    }
+
+    #[test]
+    fn passwords_and_names_are_normalized() {
+        let composed = Password::parse_new("caf\u{e9} au lait").unwrap();
+        let decomposed = Password::parse_existing("cafe\u{301} au lait").unwrap();
+        assert_eq!(composed.expose(), decomposed.expose());
+        assert_eq!(decomposed.as_typed(), Some("cafe\u{301} au lait"));
+        assert_eq!(composed.as_typed(), None);
+        // NFKC: a full-width password is its ASCII twin, and "Ｐａｓｓｗｏｒｄ１２３" is as common.
+        assert_eq!(Password::parse_existing("ｐａｓｓ").unwrap().expose(), "pass");
+        assert!(Password::parse_new("Ｐａｓｓｗｏｒｄ１２３").is_err());
+        // Counted after normalization: eight decomposed letters are eight characters.
+        assert!(Password::parse_new(&"e\u{301}".repeat(8)).is_ok());
+        assert_eq!(Name::parse("Zoe\u{308}").unwrap().as_str(), "Zo\u{eb}");
     }
 }

@@ -103,16 +103,11 @@ impl Language {
     /// highest weight first, a region tag matching its base language, `en` when nothing fits.
     pub fn negotiate(accept_language: &str) -> Self {
         let mut best: Option<(u16, usize, Language)> = None;
-        for (position, item) in accept_language.split(',').take(32).enumerate() {
+        let elements = accept_language.split(',').map(str::trim).filter(|e| !e.is_empty());
+        for (position, item) in elements.take(32).enumerate() {
             let mut parts = item.split(';');
             let tag = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-            let weight = parts.find_map(|p| p.trim().strip_prefix("q=")).map_or(Some(1000), |q| {
-                q.trim()
-                    .parse::<f32>()
-                    .ok()
-                    .map(|q| (q.clamp(0.0, 1.0) * 1000.0) as u16)
-            });
-            let Some(weight) = weight.filter(|w| *w > 0) else {
+            let Some(weight) = super::negotiation::element_weight(parts).filter(|w| *w > 0) else {
                 continue;
             };
             let base = tag.split('-').next().unwrap_or_default();
@@ -168,5 +163,12 @@ mod tests {
         assert_eq!(Language::negotiate(""), Language::En);
         assert_eq!(Language::negotiate("fr;q=abc, es"), Language::Es);
         assert_eq!(Language::negotiate("es, fr"), Language::Es, "ties go to the first");
+        assert_eq!(Language::negotiate("de;Q=0.9, fr;q=0.8"), Language::Fr, "Q in any case");
+        assert_eq!(
+            Language::negotiate("fr;q=1.5, es;q=0.2"),
+            Language::Es,
+            "a malformed weight"
+        );
+        assert_eq!(Language::negotiate(", , fr"), Language::Fr, "empty elements");
     }
 }

@@ -2,21 +2,18 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{
-    components::{Redirect, A},
-    hooks::use_location,
-};
+use leptos_router::components::{Redirect, A};
 
 use crate::{
     api::auth::{list_sessions, take_form_feedback, DeleteAccount, LogoutEverywhere},
     app::use_locale,
-    app::{full_page_load, Auth, CurrentPreferences},
+    app::{full_page_load, use_current_path, Auth, CurrentPreferences},
     components::{
         avatar::Avatar,
         form::{Field, FormMessage, FormState},
     },
     error::{AppError, ErrorCode},
-    model::{format, DeviceSession, Msg, User},
+    model::{format, with_next, DeviceSession, Msg, User},
     title, tr,
 };
 
@@ -27,7 +24,7 @@ pub fn RequireUser<V: IntoView + 'static>(
     children: impl Fn(User) -> V + Send + Sync + Clone + 'static,
 ) -> impl IntoView {
     let auth = expect_context::<Auth>();
-    let location = use_location();
+    let here = use_current_path();
     view! {
         <Transition fallback=|| ()>
             {
@@ -37,8 +34,8 @@ pub fn RequireUser<V: IntoView + 'static>(
                     auth.user.get().map(move |user| match user {
                         Ok(Some(user)) => children(user).into_any(),
                         Ok(None) => {
-                            let next = location.pathname.get_untracked();
-                            view! { <Redirect path=format!("/login?next={next}")/> }.into_any()
+                            let here = untrack(here);
+                            view! { <Redirect path=with_next("/login", Some(&here))/> }.into_any()
                         }
                         Err(error) => view! { <ErrorNotice error/> }.into_any(),
                     })

@@ -9,7 +9,7 @@ use crate::{
     app::use_locale,
     app::{full_page_load, Auth},
     components::form::{Field, FormMessage, FormState},
-    model::safe_next,
+    model::{safe_next, with_next},
     title, tr,
 };
 
@@ -39,7 +39,7 @@ pub fn LoginPage() -> impl IntoView {
                     <button type="submit" class="button">{tr!(i18n, login.submit)}</button>
                 </ActionForm>
             </Transition>
-            <p class="aside">{tr!(i18n, login.new_here)} " " <A href="/register">{tr!(i18n, login.create_link)}</A></p>
+            <p class="aside">{tr!(i18n, login.new_here)} " " <A href=move || with_next("/register", Some(&next()))>{tr!(i18n, login.create_link)}</A></p>
         </section>
     }
 }
@@ -48,11 +48,13 @@ pub fn LoginPage() -> impl IntoView {
 pub fn RegisterPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let i18n = use_locale();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
     let feedback = Resource::new(|| (), |_| take_form_feedback("register".into()));
     let state = FormState::new(auth.register, feedback, None);
     Effect::new(move |_| {
         if let Some(Ok(())) = auth.register.value().get() {
-            full_page_load("/account");
+            full_page_load(safe_next(Some(&next())));
         }
     });
     view! {
@@ -66,10 +68,11 @@ pub fn RegisterPage() -> impl IntoView {
                     <Field label=tr!(i18n, fields.email) name="email" kind="email" autocomplete="email" value=state.value("email") error=state.field_error("email")/>
                     <Field label=tr!(i18n, fields.password) name="password" kind="password" autocomplete="new-password" minlength=8 maxlength=128 error=state.field_error("password")/>
                     <p class="hint">{tr!(i18n, register.password_hint)}</p>
+                    <input type="hidden" name="next" value=next/>
                     <button type="submit" class="button">{tr!(i18n, register.submit)}</button>
                 </ActionForm>
             </Transition>
-            <p class="aside">{tr!(i18n, register.have_account)} " " <A href="/login">{tr!(i18n, register.sign_in_link)}</A></p>
+            <p class="aside">{tr!(i18n, register.have_account)} " " <A href=move || with_next("/login", Some(&next()))>{tr!(i18n, register.sign_in_link)}</A></p>
         </section>
     }
 }

@@ -285,6 +285,11 @@ pub async fn live_session(state: &AppState, session: &AppSession, client: &Clien
     if let Some(id) = session.id() {
         return Ok(id);
     }
+    // Sent before a sign-in elsewhere renewed the id: the client's next request carries the
+    // new one, which this must not replace with a guest session.
+    if session.cookie_was_renewed().await {
+        return Err(AppError::new(ErrorCode::NotFound, Msg::NoSession));
+    }
     state
         .limiter()
         .hit(&client.rate, Rule::Sessions, &client.ip_subject())

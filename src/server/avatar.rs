@@ -18,7 +18,7 @@ use crate::{
     error::{AppError, ErrorCode},
     model::{Msg, User},
     server::{
-        auth::accounts::{forget_user_views, profile_cache_key, require_signed_in, to_user},
+        auth::accounts::{self, require_signed_in, to_user},
         backend::now_ms,
         repo::{
             avatars::{self, NewAvatar},
@@ -221,7 +221,7 @@ pub async fn set(state: &AppState, session: &AppSession, upload: Upload) -> Resu
         .await
         .map_err(db_error)?
         .ok_or_else(AppError::not_found)?;
-    profile_changed(state, me.user_id).await;
+    accounts::profile_changed(state, me.user_id).await;
     Ok(to_user(&row))
 }
 
@@ -232,15 +232,8 @@ pub async fn remove(state: &AppState, session: &AppSession) -> Result<User, AppE
         .await
         .map_err(db_error)?
         .ok_or_else(AppError::not_found)?;
-    profile_changed(state, me.user_id).await;
+    accounts::profile_changed(state, me.user_id).await;
     Ok(to_user(&row))
-}
-
-/// The profile cache and every session's copy of the user name the old avatar: gone, so the
-/// next page of each device shows the new one.
-async fn profile_changed(state: &AppState, user_id: i64) {
-    let _ = state.backend.cache_delete(&profile_cache_key(user_id)).await;
-    forget_user_views(state, user_id).await;
 }
 
 /// The stored image named `hash`: (content type, bytes).

@@ -2,10 +2,16 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::{extract::ConnectInfo, http::HeaderMap};
+use axum::{
+    extract::ConnectInfo,
+    http::{HeaderMap, HeaderName},
+};
 use http::request::Parts;
 
-use super::ratelimit::{ip_subject, RateNote};
+use super::{
+    headers::{list_elements, single},
+    ratelimit::{ip_subject, RateNote},
+};
 
 /// The longest User-Agent kept with a session.
 const MAX_USER_AGENT: usize = 512;
@@ -36,15 +42,20 @@ impl ClientInfo {
     }
 
     pub fn from_headers(headers: &HeaderMap, peer: Option<IpAddr>, trusted_proxies: &[IpAddr]) -> Self {
-        let mut user_agent: String = headers
-            .get(http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
+        // Bytes outside ASCII (some apps append their name in their own script) are decoded
+        // leniently rather than costing the whole field.
+        let mut user_agent: String = single(headers, &http::header::USER_AGENT)
             .unwrap_or_default()
             .chars()
             .filter(|c| !c.is_control())
             .take(MAX_USER_AGENT)
             .collect();
-        user_agent.truncate(MAX_USER_AGENT);
+        // At most MAX_USER_AGENT bytes, cut at a character boundary.
+        let mut end = user_agent.len().min(MAX_USER_AGENT);
+        while !user_agent.is_char_boundary(end) {
+            end -= 1;
+        }
+        user_agent.truncate(end);
         Self {
             ip: client_ip(headers, peer, trusted_proxies),
             user_agent,
@@ -62,12 +73,9 @@ pub fn client_ip(headers: &HeaderMap, peer: Option<IpAddr>, trusted_proxies: &[I
     if !trusted_proxies.contains(&peer) {
         return Some(peer);
     }
-    let forwarded: Vec<IpAddr> = headers
-        .get_all("x-forwarded-for")
+    let forwarded: Vec<IpAddr> = list_elements(headers, &HeaderName::from_static("x-forwarded-for"))
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|s| s.trim().parse().ok())
+        .filter_map(|s| s.parse().ok())
         .collect();
     Some(
         forwarded
@@ -95,5 +103,25 @@ mod tests {
             Some("203.0.113.9".parse().unwrap())
         );
         assert_eq!(client_ip(&HeaderMap::new(), Some(proxy), &trusted), Some(proxy));
+    }
+
+    #[test]
+    fn a_user_agent_outside_ascii_is_kept_and_cut_at_a_character() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::USER_AGENT,
+            http::HeaderValue::from_bytes("Firefox/120.0 Überall".as_bytes()).unwrap(),
+        );
+        assert_eq!(
+            ClientInfo::from_headers(&headers, None, &[]).user_agent,
+            "Firefox/120.0 Überall"
+        );
+        let long = "é".repeat(400);
+        headers.insert(
+            http::header::USER_AGENT,
+            http::HeaderValue::from_bytes(long.as_bytes()).unwrap(),
+        );
+        let kept = ClientInfo::from_headers(&headers, None, &[]).user_agent;
+        assert_eq!(kept, "é".repeat(MAX_USER_AGENT / 2));
     }
 }

@@ -9,10 +9,15 @@ use http::{header, request::Parts, HeaderMap};
 use leptos::prelude::{expect_context, use_context};
 use leptos_axum::ResponseOptions;
 
-use super::{client::ClientInfo, session::AppSession, state::AppState};
+use super::{
+    client::ClientInfo,
+    headers::{single, wants_html, Origin},
+    session::AppSession,
+    state::AppState,
+};
 use crate::{
     error::AppError,
-    model::{is_same_site_path, FormFeedback, Msg},
+    model::{is_same_site_path, location, FormFeedback, Msg},
 };
 
 /// Session key of the pending [`FormFeedback`].
@@ -33,22 +38,12 @@ pub fn request_context() -> Result<(AppState, AppSession, ClientInfo), AppError>
 
 /// True for a plain HTML form post (JavaScript off): the browser wants a page back.
 pub fn is_plain_form_post() -> bool {
-    use_context::<Parts>()
-        .and_then(|p| {
-            p.headers
-                .get(header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.contains("text/html"))
-        })
-        .unwrap_or(false)
+    use_context::<Parts>().is_some_and(|p| wants_page(&p.headers))
 }
 
 /// Whether a request comes from a plain HTML form (the browser wants a page back).
 pub fn wants_page(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"))
+    wants_html(headers)
 }
 
 /// Keeps a form's outcome in the session for the next page to show once.
@@ -63,7 +58,8 @@ pub struct Outcome<'a> {
     pub success_to: Option<&'a str>,
     /// A message to show after success.
     pub notice: Option<Msg>,
-    /// The form's page, shown again with the error.
+    /// The form's page, shown again with the error (with whatever it carried, such as its
+    /// `next`). Any same-site path; it is percent-encoded for the `Location` header.
     pub back: &'a str,
     /// Submitted values to refill (never passwords).
     pub values: Vec<(&'a str, String)>,
@@ -89,7 +85,7 @@ pub async fn finish<T>(
                     };
                     let _ = session.inner().insert(FLASH, feedback).await;
                 }
-                leptos_axum::redirect(outcome.success_to.unwrap_or(outcome.back));
+                leptos_axum::redirect(&location(outcome.success_to.unwrap_or(outcome.back)));
             }
         }
         Err(error) => {
@@ -110,11 +106,20 @@ pub async fn finish<T>(
                     };
                     let _ = session.inner().insert(FLASH, feedback).await;
                 }
-                leptos_axum::redirect(outcome.back);
+                leptos_axum::redirect(&location(outcome.back));
             }
         }
     }
     result
+}
+
+/// Adds these `Set-Cookie` values to a server function's response.
+pub fn append_cookies(cookies: Vec<http::HeaderValue>) {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        for cookie in cookies {
+            response.append_header(header::SET_COOKIE, cookie);
+        }
+    }
 }
 
 /// Gives the response the error's status (a server function's default is 500).
@@ -156,12 +161,7 @@ pub async fn refusal_pages(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let plain = request.method() == http::Method::POST
-        && request
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"));
+    let plain = request.method() == http::Method::POST && wants_page(request.headers());
     // Read up front what the page needs (the request is gone once handled), only for such posts.
     let page = plain.then(|| {
         (
@@ -191,16 +191,20 @@ pub async fn refusal_pages(
     response
 }
 
-/// The path of the page the form was on (from `Referer`), else the home page.
+/// The path of the page the form was on (from `Referer`, when it names this host), else the
+/// home page.
 fn back_path(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
+    let host = single(headers, &header::HOST);
+    single(headers, &header::REFERER)
         .and_then(|referer| {
+            let origin = Origin::parse(&referer)?;
+            if !origin.is_host(host.as_deref()?) {
+                return None;
+            }
             let rest = referer.split_once("://")?.1;
-            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-            (Some(authority) == host && is_same_site_path(path)).then(|| path.to_owned())
+            let path = &rest[rest.find('/')?..];
+            let path = path.split('#').next().unwrap_or_default();
+            is_same_site_path(path).then(|| location(path))
         })
         .unwrap_or_else(|| "/".into())
 }

@@ -4,14 +4,18 @@
 use axum::{
     body::Body,
     extract::{Request, State},
-    http::{header, HeaderMap, HeaderValue, Method},
+    http::{header, HeaderMap, HeaderName, HeaderValue, Method},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use futures_util::StreamExt;
 use http_body_util::Limited;
 
-use super::state::AppState;
+use super::{
+    headers::{origin, single, Origin},
+    redirects,
+    state::AppState,
+};
 use crate::{
     error::{AppError, ErrorCode},
     model::Msg,
@@ -83,33 +87,36 @@ fn find_nonce(html: &[u8]) -> Option<&str> {
     plausible.then_some(nonce)
 }
 
-/// Whether a request is known to come from a page of this site: its `Origin` names this host,
-/// or (without `Origin`) the browser's `Sec-Fetch-Site` says `same-origin`.
-pub fn from_this_site(headers: &HeaderMap) -> bool {
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let authority = origin
-            .to_str()
-            .ok()
-            .and_then(|o| o.split_once("://"))
-            .map(|(_, authority)| authority);
-        return authority.is_some() && authority == host;
+/// Whether a request says it comes from another site: its `Origin` names another origin (or an
+/// opaque one, `null`); without `Origin`, `Sec-Fetch-Site` says anything but `same-origin` or
+/// `none` (typed by the user); without either, its `Referer` names another host. A request that
+/// says nothing at all (a script, curl, a bearer-token client) is not from another site.
+/// (OWASP CSRF Prevention Cheat Sheet, "Verifying Origin with standard headers" and "Fetch
+/// Metadata headers".)
+pub fn from_another_site(headers: &HeaderMap) -> bool {
+    let host = single(headers, &header::HOST);
+    let is_this_host = |origin: &Origin| host.as_deref().is_some_and(|h| origin.is_host(h));
+    if let Some(origin) = origin(headers) {
+        return !origin.as_ref().is_some_and(is_this_host);
     }
-    headers
-        .get("sec-fetch-site")
-        .is_some_and(|v| v.as_bytes() == b"same-origin")
+    if let Some(site) = single(headers, &HeaderName::from_static("sec-fetch-site")) {
+        return !(site.eq_ignore_ascii_case("same-origin") || site.eq_ignore_ascii_case("none"));
+    }
+    match single(headers, &header::REFERER) {
+        Some(referer) => !Origin::parse(&referer).as_ref().is_some_and(is_this_host),
+        None => false,
+    }
 }
 
 fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
 }
 
-/// Refuses (403) a state-changing request that carries cookies unless it came from this site.
-/// A request without cookies carries no ambient credentials (a bearer-token client, a first
-/// sign-in), so it cannot be forged on a user's behalf and passes.
+/// Refuses (403) a state-changing request that says it comes from another site, with or without
+/// cookies. Cookies are not the test: a forged sign-in (login CSRF) carries none of the
+/// victim's, yet signs their browser into the attacker's account.
 pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
-    let headers = request.headers();
-    if changes_state(request.method()) && headers.contains_key(header::COOKIE) && !from_this_site(headers) {
+    if changes_state(request.method()) && from_another_site(request.headers()) {
         tracing::info!(method = %request.method(), path = %request.uri().path(), "cross-site request refused");
         return AppError::new(ErrorCode::Forbidden, Msg::CrossSite).into_response();
     }
@@ -134,8 +141,12 @@ pub async fn limits_and_headers(State(state): State<AppState>, request: Request,
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
         .is_some_and(|length| length > max_body as u64);
-    let path_is_api = request.uri().path().starts_with("/api/");
-    let response = if too_large {
+    let path = request.uri().path().to_owned();
+    let path_is_api = path.starts_with("/api/");
+    let slash = redirects::trailing_slash(request.method(), request.uri(), &state.page_routes);
+    let response = if let Some(redirect) = slash {
+        redirect
+    } else if too_large {
         AppError::new(ErrorCode::PayloadTooLarge, Msg::BodyTooLarge).into_response()
     } else {
         // A body sent without a length is cut off at the limit while it is read.
@@ -149,6 +160,7 @@ pub async fn limits_and_headers(State(state): State<AppState>, request: Request,
         }
     };
     let mut response = with_page_csp(response, !state.config.is_production()).await;
+    redirects::settle(&mut response, &path);
     let headers = response.headers_mut();
     let set = |headers: &mut HeaderMap, name: header::HeaderName, value: &'static str| {
         headers.entry(name).or_insert(HeaderValue::from_static(value));
@@ -192,42 +204,33 @@ mod tests {
     }
 
     #[test]
-    fn only_this_sites_origin_or_fetch_site_counts() {
-        assert!(from_this_site(&headers(&[
-            ("host", "app.example"),
-            ("origin", "https://app.example")
-        ])));
-        assert!(from_this_site(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "http://127.0.0.1:3000")
-        ])));
-        assert!(!from_this_site(&headers(&[
-            ("host", "app.example"),
-            ("origin", "https://evil.example")
-        ])));
-        assert!(!from_this_site(&headers(&[
-            ("host", "app.example"),
-            ("origin", "https://app.example.evil.example")
-        ])));
-        assert!(!from_this_site(&headers(&[
-            ("host", "app.example"),
-            ("origin", "null")
-        ])));
-        // Origin decides when present, whatever Sec-Fetch-Site says.
-        assert!(!from_this_site(&headers(&[
-            ("host", "app.example"),
+    fn another_site_is_told_by_origin_then_fetch_metadata_then_referer() {
+        let this = |pairs: &[(&'static str, &'static str)]| {
+            let mut all = vec![("host", "app.example")];
+            all.extend_from_slice(pairs);
+            !from_another_site(&headers(&all))
+        };
+        assert!(this(&[("origin", "https://app.example")]));
+        assert!(this(&[("origin", "HTTPS://APP.example:443")]));
+        assert!(!this(&[("origin", "https://evil.example")]));
+        assert!(!this(&[("origin", "https://app.example.evil.example")]));
+        assert!(!this(&[("origin", "null")]));
+        assert!(!this(&[("origin", "https://app.example:8443")]));
+        // Origin decides when present, whatever the others say.
+        assert!(!this(&[
             ("origin", "https://evil.example"),
             ("sec-fetch-site", "same-origin")
-        ])));
-        assert!(from_this_site(&headers(&[
-            ("host", "app.example"),
-            ("sec-fetch-site", "same-origin")
-        ])));
-        assert!(!from_this_site(&headers(&[
-            ("host", "app.example"),
-            ("sec-fetch-site", "same-site")
-        ])));
-        assert!(!from_this_site(&headers(&[("host", "app.example")])));
+        ]));
+        assert!(this(&[("sec-fetch-site", "same-origin")]));
+        assert!(this(&[("sec-fetch-site", "none")]));
+        assert!(!this(&[("sec-fetch-site", "same-site")]));
+        assert!(!this(&[("sec-fetch-site", "cross-site")]));
+        assert!(this(&[("referer", "https://app.example/login")]));
+        assert!(!this(&[("referer", "https://evil.example/app.example")]));
+        // Says nothing: a script or a bearer-token client.
+        assert!(this(&[]));
+        let local = headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")]);
+        assert!(!from_another_site(&local));
     }
 
     #[test]

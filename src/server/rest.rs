@@ -131,12 +131,10 @@ async fn register(
     };
     let outcome = accounts::register(&state, &session, &client, &input).await?;
     let body = Json(json!({ "user": outcome.user, "token": outcome.token }));
-    Ok((
-        StatusCode::CREATED,
-        [(header::SET_COOKIE, outcome.preferences_cookie)],
-        body,
-    )
-        .into_response())
+    Ok(with_cookies(
+        (StatusCode::CREATED, body).into_response(),
+        outcome.preferences_cookies,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -155,7 +153,7 @@ async fn login(
 ) -> Result<Response, AppError> {
     let outcome = accounts::sign_in(&state, &session, &client, &body.email, &body.password).await?;
     let body = Json(json!({ "user": outcome.user, "token": outcome.token }));
-    Ok(([(header::SET_COOKIE, outcome.preferences_cookie)], body).into_response())
+    Ok(with_cookies(body.into_response(), outcome.preferences_cookies))
 }
 
 async fn logout(
@@ -279,6 +277,12 @@ async fn get_admin_users(
     Ok(Json(page).into_response())
 }
 
+/// `response` with these `Set-Cookie` values appended.
+fn with_cookies(mut response: Response, cookies: Vec<header::HeaderValue>) -> Response {
+    preferences::append_cookies(response.headers_mut(), cookies);
+    response
+}
+
 fn preferences_response(resolved: Resolved) -> Response {
     let prefs = resolved.prefs;
     let body = Json(json!({
@@ -287,10 +291,7 @@ fn preferences_response(resolved: Resolved) -> Response {
         "notifications": prefs.notifications,
         "source": resolved.source,
     }));
-    match resolved.set_cookie {
-        Some(cookie) => ([(header::SET_COOKIE, cookie)], body).into_response(),
-        None => body.into_response(),
-    }
+    with_cookies(body.into_response(), resolved.set_cookies)
 }
 
 async fn get_preferences(
@@ -403,11 +404,10 @@ async fn delete_profile(
     JsonBody(body): JsonBody<DeleteAccountBody>,
 ) -> Result<Response, AppError> {
     let deleted = account_data::delete_account(&state, &session, &client, &body.password).await?;
-    Ok((
-        StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, deleted.preferences_cookie)],
-    )
-        .into_response())
+    Ok(with_cookies(
+        StatusCode::NO_CONTENT.into_response(),
+        deleted.preferences_cookies,
+    ))
 }
 
 /// `GET /api/auth/export` → everything kept about the account, as a JSON file to save.

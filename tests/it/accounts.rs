@@ -424,3 +424,99 @@ async fn profile_name_updates_through_the_cache() {
         401
     );
 }
+
+/// An address registered in one Unicode form signs in typed in another (the report: `zoë`
+/// precomposed at sign-up, `zoe` + U+0308 as macOS types it at sign-in), and is the same
+/// address for registration, the rate limit and the admin command; so is a password.
+#[tokio::test]
+async fn text_people_type_compares_the_way_they_see_it() {
+    let app = spawn_app_with(TestOptions::default().var("RATE_LIMIT_SIGN_IN", "3/15m")).await;
+    let tag = unique("u");
+    let composed = format!("zo\u{eb}.{tag}@example.com");
+    let decomposed = format!("zoe\u{308}.{tag}@example.com");
+    let password = "caf\u{e9} au lait, s'il vous pla\u{ee}t";
+    let res = client()
+        .post(app.url("/api/auth/register"))
+        .json(&json!({"name": "Zoe\u{308}", "email": composed, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let user: Value = res.json().await.unwrap();
+    assert_eq!(user["user"]["name"], "Zo\u{eb}", "names are stored composed");
+    let typed_passwords = [
+        password.to_owned(),
+        password.replace('\u{e9}', "e\u{301}").replace('\u{ee}', "i\u{302}"),
+    ];
+    for email in [
+        decomposed.clone(),
+        decomposed.to_uppercase(),
+        format!("zo\u{eb}.{tag}@ｅｘａｍｐｌｅ.com"),
+    ] {
+        for typed in &typed_passwords {
+            let res = login(&app, &client(), &email, typed).await;
+            assert_eq!(res.status(), 200, "{email:?} / {typed:?}");
+        }
+    }
+    // The same address typed another way is taken.
+    let res = register(&app, &client(), &decomposed).await;
+    assert_eq!(res.status(), 409);
+    // Failed attempts typed either way count against the one address.
+    for email in [&composed, &decomposed, &composed] {
+        assert_eq!(login(&app, &client(), email, "wrong").await.status(), 401);
+    }
+    assert_eq!(login(&app, &client(), &decomposed, "wrong").await.status(), 429);
+    // The command line finds the account however the address is typed.
+    let made = porch::server::auth::admin::make_admin_by_email(&app.state, &decomposed)
+        .await
+        .unwrap();
+    assert!(
+        matches!(made, porch::server::auth::admin::MadeAdmin::Promoted(_)),
+        "{made:?}"
+    );
+}
+
+/// Addresses stored before they were normalized (typed decomposed at sign-up) are rewritten
+/// to their normal form at start-up, so their owners can sign in typing them either way.
+#[tokio::test]
+async fn stored_addresses_are_brought_to_their_normal_form_by_a_migration() {
+    use sea_orm::{ConnectionTrait, Database};
+    let database_url = shared_database_url().await;
+    let first = spawn_app_with(TestOptions {
+        database_url: Some(database_url.clone()),
+        ..TestOptions::default()
+    })
+    .await;
+    let tag = unique("m");
+    let res = register(&first, &client(), &format!("mig.{tag}@example.com")).await;
+    assert_eq!(res.status(), 201);
+    let stored_nfd = format!("zoe\u{308}.{tag}@example.com");
+    let db = Database::connect(&database_url).await.unwrap();
+    let backend = db.get_database_backend();
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        match backend {
+            sea_orm::DbBackend::Postgres => "UPDATE users SET email = $1 WHERE email = $2",
+            _ => "UPDATE users SET email = ? WHERE email = ?",
+        },
+        [stored_nfd.clone().into(), format!("mig.{tag}@example.com").into()],
+    ))
+    .await
+    .unwrap();
+    db.execute_unprepared("DELETE FROM seaql_migrations WHERE version = 'm20261130_000001_normalize_emails'")
+        .await
+        .unwrap();
+    first.stop().await;
+    let second = spawn_app_with(TestOptions {
+        database_url: Some(database_url),
+        ..TestOptions::default()
+    })
+    .await;
+    for typed in [format!("zo\u{eb}.{tag}@example.com"), stored_nfd] {
+        assert_eq!(
+            login(&second, &client(), &typed, PASSWORD).await.status(),
+            200,
+            "{typed:?}"
+        );
+    }
+}

@@ -4,8 +4,8 @@ use std::{sync::Arc, time::Duration};
 
 use porch::server::{
     backend::{
-        memory::MemoryBackend, now_ms, redis::RedisBackend, Admission, Backend, BackendLimits, Creation, ExpiryPolicy,
-        NewSession, UserView,
+        memory::MemoryBackend, now_ms, redis::RedisBackend, Admission, Backend, BackendLimits, Cached, CarriedVisit,
+        Creation, ExpiryPolicy, NewSession, UserView,
     },
     config::RedisConfig,
 };
@@ -40,6 +40,7 @@ fn new_session<'a>(id: &'a str, now: i64, deadline: Option<i64>, page: Option<&'
         first_page: page,
         user_id: deadline.map(|_| 7),
         admission: None,
+        carried: None,
     }
 }
 
@@ -232,10 +233,113 @@ async fn user_index_peek_tokens_and_cache() {
         );
         assert_eq!(backend.resolve_token("other").await.unwrap(), None);
 
-        backend.cache_set("k", "v", 60_000).await.unwrap();
-        assert_eq!(backend.cache_get("k").await.unwrap().as_deref(), Some("v"));
+        let Cached::Miss(token) = backend.cache_get("k").await.unwrap() else {
+            panic!("nothing cached yet");
+        };
+        assert!(backend.cache_fill("k", &token, "v", 60_000).await.unwrap());
+        assert_eq!(backend.cache_get("k").await.unwrap(), Cached::Hit("v".into()));
+        backend.cache_invalidate("k").await.unwrap();
+        assert!(
+            matches!(backend.cache_get("k").await.unwrap(), Cached::Miss(_)),
+            "{kind:?}"
+        );
         backend.cache_delete("k").await.unwrap();
-        assert_eq!(backend.cache_get("k").await.unwrap(), None, "{kind:?}");
+        assert_eq!(
+            backend.cache_get("k").await.unwrap(),
+            Cached::Miss(Default::default()),
+            "{kind:?}"
+        );
+    }
+}
+
+/// A read-through cache never keeps a value read before the data changed: a fill must present
+/// what its read saw, and an invalidation in between makes it fail (Redis and memory).
+#[tokio::test]
+async fn a_fill_that_raced_an_invalidation_is_refused() {
+    for backend in backends().await {
+        let kind = backend.kind();
+        let name = format!("profile:{}", unique("c"));
+        // Reader A misses; the data changes and is invalidated; A's late fill is refused.
+        let Cached::Miss(seen_by_a) = backend.cache_get(&name).await.unwrap() else {
+            panic!("a miss");
+        };
+        backend.cache_invalidate(&name).await.unwrap();
+        assert!(
+            !backend.cache_fill(&name, &seen_by_a, "old", 60_000).await.unwrap(),
+            "{kind:?}"
+        );
+        // Reader B, after the invalidation, fills; a second invalidation refuses B's twin too.
+        let Cached::Miss(seen_by_b) = backend.cache_get(&name).await.unwrap() else {
+            panic!("a miss after an invalidation");
+        };
+        backend.cache_invalidate(&name).await.unwrap();
+        assert!(
+            !backend.cache_fill(&name, &seen_by_b, "stale", 60_000).await.unwrap(),
+            "{kind:?}"
+        );
+        let Cached::Miss(seen_by_c) = backend.cache_get(&name).await.unwrap() else {
+            panic!("a miss");
+        };
+        assert!(
+            backend.cache_fill(&name, &seen_by_c, "fresh", 60_000).await.unwrap(),
+            "{kind:?}"
+        );
+        // Two readers that missed together: the first fill wins, the second finds it taken.
+        assert!(
+            !backend.cache_fill(&name, &seen_by_c, "twin", 60_000).await.unwrap(),
+            "{kind:?}"
+        );
+        assert_eq!(
+            backend.cache_get(&name).await.unwrap(),
+            Cached::Hit("fresh".into()),
+            "{kind:?}"
+        );
+        let many = backend.cache_get_many(&[name.clone(), unique("none")]).await.unwrap();
+        assert_eq!(many[0], Cached::Hit("fresh".into()));
+        assert!(matches!(many[1], Cached::Miss(_)));
+    }
+}
+
+/// An id renewal ends the old id at once, remembers it as renewed for a while, and the new
+/// session can start with the old one's visit (Redis and memory).
+#[tokio::test]
+async fn a_renewed_session_is_marked_and_its_visit_carries_over() {
+    for backend in backends().await {
+        let kind = backend.kind();
+        let (old, new, ended) = (unique("s"), unique("s"), unique("s"));
+        let start = now_ms() - 60_000;
+        backend
+            .create_session(&new_session(&old, start, None, Some("/")))
+            .await
+            .unwrap();
+        backend
+            .load_session(&old, start + 1_000, Some("/register"))
+            .await
+            .unwrap();
+        backend
+            .create_session(&new_session(&ended, start, None, Some("/")))
+            .await
+            .unwrap();
+        backend.end_session(&ended, "sign_out", now_ms()).await.unwrap();
+        assert!(!backend.is_renewed(&ended).await.unwrap(), "only renewals are marked");
+
+        backend.end_session(&old, "renewed", now_ms()).await.unwrap();
+        assert!(backend.is_renewed(&old).await.unwrap(), "{kind:?}");
+        assert!(!backend.is_renewed(&new).await.unwrap());
+        assert!(backend.load_session(&old, now_ms(), None).await.unwrap().is_none());
+
+        let visit: CarriedVisit = backend.activity(&old, 0, 100).await.unwrap().unwrap().into();
+        assert_eq!(visit.page_count, 2);
+        let mut next = new_session(&new, now_ms(), Some(now_ms() + 60_000), Some("/account"));
+        next.carried = Some(&visit);
+        assert_eq!(backend.create_session(&next).await.unwrap(), Creation::Created);
+        let activity = backend.activity(&new, 0, 100).await.unwrap().unwrap();
+        assert_eq!(activity.summary.started_at, start, "{kind:?}");
+        assert_eq!(activity.summary.page_count, 3, "{kind:?}");
+        assert_eq!(activity.first_pages, ["/", "/register", "/account"], "{kind:?}");
+        let pages: Vec<&str> = activity.pages.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(pages, ["/account", "/register", "/"], "{kind:?}");
+        assert_eq!(activity.user_id, Some(7));
     }
 }
 

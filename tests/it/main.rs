@@ -18,6 +18,7 @@ mod pages;
 mod preferences;
 mod protection;
 mod ratelimit;
+mod real_clients;
 mod scale_out;
 mod sessions;
 mod user_view;

@@ -410,3 +410,124 @@ async fn text_and_messages_come_in_the_chosen_language() {
         "the error is French"
     );
 }
+
+/// The report: six concurrent saves on one signed-in session, each of one field, twice each.
+/// Every field saved stays, whatever order the saves run and answer in, and a device that reads
+/// afterwards (through the cache) sees them all. Repeated, flipping the values, so the saves
+/// really race.
+#[tokio::test]
+async fn concurrent_saves_of_different_fields_all_stay() {
+    let app = spawn_app().await;
+    let browser = client();
+    let (email, _) = sign_up(&app, &browser).await;
+    let values = [
+        (json!("dark"), json!("fr"), json!(false)),
+        (json!("light"), json!("ar"), json!(true)),
+    ];
+    for round in 0..8 {
+        let (theme, language, notifications) = &values[round % 2];
+        let bodies = [
+            json!({"theme": theme}),
+            json!({"language": language}),
+            json!({"notifications": notifications}),
+        ];
+        // Readers on other devices race the saves (a read-through cache's stale fill).
+        let readers: Vec<reqwest::Client> = futures::future::join_all((0..2).map(|_| async {
+            let device = client();
+            assert_eq!(sign_in(&app, &device, &email, PASSWORD).await.status(), 200);
+            device
+        }))
+        .await;
+        let saves = bodies
+            .iter()
+            .chain(bodies.iter())
+            .map(|body| post_prefs(&app, &browser, body.clone()));
+        let reads = readers.iter().map(|device| async { get_prefs(&app, device).await });
+        let (answers, _) = tokio::join!(futures::future::join_all(saves), futures::future::join_all(reads));
+        for res in answers {
+            assert_eq!(res.status(), 200);
+        }
+        let expected =
+            json!({"theme": theme, "language": language, "notifications": notifications, "source": "account"});
+        assert_eq!(get_prefs(&app, &browser).await, expected, "round {round}: this session");
+        for device in &readers {
+            assert_eq!(
+                get_prefs(&app, device).await,
+                expected,
+                "round {round}: another session"
+            );
+        }
+        let fresh = client();
+        assert_eq!(sign_in(&app, &fresh, &email, PASSWORD).await.status(), 200);
+        assert_eq!(get_prefs(&app, &fresh).await, expected, "round {round}: a new sign-in");
+    }
+}
+
+/// A guest's preferences live in cookies: concurrent saves of different fields, answered in
+/// any order, all stay in the browser (each field has its own cookie beside `prefs`).
+#[tokio::test]
+async fn a_guests_concurrent_saves_of_different_fields_all_stay() {
+    let app = spawn_app().await;
+    for round in 0..6 {
+        let browser = client();
+        browser.get(app.url("/")).send().await.unwrap();
+        let (theme, language, notifications) = if round % 2 == 0 {
+            ("dark", "fr", false)
+        } else {
+            ("light", "es", true)
+        };
+        let bodies = [
+            json!({"theme": theme}),
+            json!({"language": language}),
+            json!({"notifications": notifications}),
+        ];
+        let saves = bodies
+            .iter()
+            .chain(bodies.iter())
+            .map(|body| post_prefs(&app, &browser, body.clone()));
+        for res in futures::future::join_all(saves).await {
+            assert_eq!(res.status(), 200);
+        }
+        assert_eq!(
+            get_prefs(&app, &browser).await,
+            json!({"theme": theme, "language": language, "notifications": notifications, "source": "cookie"}),
+            "round {round}"
+        );
+        let html = browser.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+        assert!(
+            html.contains(&format!(r#"lang="{language}""#)) && html.contains(&format!(r#"data-theme="{theme}""#)),
+            "round {round}: the page too"
+        );
+    }
+}
+
+/// The profile is read through the same kind of cache: a name change racing readers on other
+/// devices is what every device shows afterwards, never the name before it.
+#[tokio::test]
+async fn a_profile_change_racing_readers_is_what_everyone_reads_after() {
+    let app = spawn_app().await;
+    let browser = client();
+    let (email, _) = sign_up(&app, &browser).await;
+    let mut devices = Vec::new();
+    for _ in 0..3 {
+        let device = client();
+        assert_eq!(sign_in(&app, &device, &email, PASSWORD).await.status(), 200);
+        devices.push(device);
+    }
+    for round in 0..10 {
+        let name = format!("Name {round}");
+        let save = browser
+            .put(app.url("/api/auth/profile"))
+            .json(&json!({"name": name}))
+            .send();
+        let reads = devices
+            .iter()
+            .map(|device| device.get(app.url("/api/auth/profile")).send());
+        let (saved, _) = tokio::join!(save, futures::future::join_all(reads));
+        assert_eq!(saved.unwrap().status(), 200);
+        for device in &devices {
+            let profile = get_json(&app, device, "/api/auth/profile").await;
+            assert_eq!(profile["user"]["name"], name, "round {round}");
+        }
+    }
+}

@@ -18,8 +18,11 @@ fn state_changing_routes() -> Vec<(String, Method)> {
     api.chain(server_fns).collect()
 }
 
+/// Every state-changing route refuses a request that says it comes from another site, with
+/// cookies or without: a forged sign-in (login CSRF) carries none of the victim's cookies
+/// (`SameSite=Lax`) and would still sign their browser into the attacker's account.
 #[tokio::test]
-async fn every_state_changing_route_refuses_cross_site_requests_with_cookies() {
+async fn every_state_changing_route_refuses_cross_site_requests_cookies_or_not() {
     let app = spawn_app().await;
     let browser = client();
     let res = browser.get(app.url("/")).send().await.unwrap();
@@ -33,42 +36,92 @@ async fn every_state_changing_route_refuses_cross_site_requests_with_cookies() {
         .unwrap();
     let host = app.url("").trim_start_matches("http://").to_owned();
     for (path, method) in &routes {
-        let request = || {
-            plain
-                .request(method.clone(), app.url(path))
-                .header("cookie", &cookie)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body("page=%2F")
-        };
-        let forged = [
-            request().header("origin", "https://evil.example"),
-            request().header("origin", "null"),
-            request().header("sec-fetch-site", "cross-site"),
-            request().header("sec-fetch-site", "same-site"),
-            request(),
-        ];
-        for attempt in forged {
-            let res = attempt.send().await.unwrap();
-            assert_eq!(res.status(), 403, "{method} {path}");
-            let body: Value = res.json().await.unwrap();
-            assert_eq!(body["error"]["code"], "forbidden", "{method} {path}");
+        for with_cookie in [true, false] {
+            let request = || {
+                let request = plain
+                    .request(method.clone(), app.url(path))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body("page=%2F");
+                if with_cookie {
+                    request.header("cookie", &cookie)
+                } else {
+                    request
+                }
+            };
+            let forged = [
+                request().header("origin", "https://evil.example"),
+                request().header("origin", "null"),
+                request().header("origin", format!("https://{host}.evil.example")),
+                request().header("sec-fetch-site", "cross-site"),
+                request().header("sec-fetch-site", "same-site"),
+                request().header("referer", "https://evil.example/page"),
+            ];
+            for attempt in forged {
+                let res = attempt.send().await.unwrap();
+                assert_eq!(res.status(), 403, "{method} {path} (cookie: {with_cookie})");
+                let body: Value = res.json().await.unwrap();
+                assert_eq!(body["error"]["code"], "forbidden", "{method} {path}");
+            }
+            let own = request()
+                .header("origin", format!("http://{host}"))
+                .send()
+                .await
+                .unwrap();
+            assert_ne!(own.status(), 403, "{method} {path} from the site itself");
+            // A client that says nothing about where it comes from (a script with a cookie
+            // jar, a bearer-token client) is not a browser on another site's page.
+            let silent = request().send().await.unwrap();
+            assert_ne!(silent.status(), 403, "{method} {path} without Origin or Sec-Fetch-Site");
         }
-        let own = request()
-            .header("origin", format!("http://{host}"))
-            .send()
-            .await
-            .unwrap();
-        assert_ne!(own.status(), 403, "{method} {path} from the site itself");
     }
-    // Without cookies there are no credentials to abuse: a token client (or a first sign-in)
-    // is not asked where it comes from.
-    let res = plain
-        .post(app.url("/api/session"))
-        .header("origin", "https://elsewhere.example")
+}
+
+/// The login CSRF of the report: an attacker's page posts its own credentials to the sign-in
+/// routes from the victim's browser, which sends no cookie. Refused on every way in, and the
+/// victim's browser is left as it was (no session cookie set).
+#[tokio::test]
+async fn a_cross_site_sign_in_or_registration_is_refused() {
+    let app = spawn_app().await;
+    let attacker = client();
+    let (email, _) = sign_up(&app, &attacker).await;
+    let victim = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let attempts = [
+        ("/api/auth/login", json!({"email": email, "password": PASSWORD})),
+        (
+            "/api/auth/register",
+            json!({"name": "Mallory", "email": format!("{}@example.com", unique("m")), "password": PASSWORD}),
+        ),
+    ];
+    for (path, body) in attempts {
+        for (name, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")] {
+            let res = victim
+                .post(app.url(path))
+                .header(name, value)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 403, "{path} {name}");
+            assert!(
+                cookie_value(res.headers(), "session").is_none(),
+                "{path}: no session for the attacker"
+            );
+        }
+    }
+    let form = [("email", email.as_str()), ("password", PASSWORD)];
+    let res = victim
+        .post(app.url("/api/fn/login"))
+        .header("origin", "https://evil.example")
+        .header("accept", "text/html")
+        .form(&form)
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 201);
+    assert_eq!(res.status(), 403);
+    assert!(cookie_value(res.headers(), "session").is_none());
 }
 
 #[tokio::test]

@@ -57,7 +57,7 @@ pub async fn export(state: &AppState, session: &AppSession) -> Result<AccountExp
 /// What the browser keeps after its account is deleted.
 pub struct Deleted {
     /// The account's preferences, now the guest's (`Set-Cookie`).
-    pub preferences_cookie: HeaderValue,
+    pub preferences_cookies: Vec<HeaderValue>,
 }
 
 /// Deletes the signed-in user's account after checking `password`: every session (this one
@@ -97,7 +97,7 @@ pub async fn delete_account(
     forget_in_store(state, me.user_id).await?;
     tracing::info!(user = me.user_id, "account deleted");
     Ok(Deleted {
-        preferences_cookie: state.preferences_cookie.set_header(&prefs),
+        preferences_cookies: state.preferences_cookie.set_all(&prefs),
     })
 }
 

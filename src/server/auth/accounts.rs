@@ -13,7 +13,7 @@ use crate::{
     error::{AppError, ErrorCode},
     model::{DeviceSession, Email, EndReason, Msg, Name, Password, Role, User},
     server::{
-        backend::{now_ms, BackendError},
+        backend::{now_ms, BackendError, Cached},
         client::ClientInfo,
         entity::user::Model as UserRow,
         preferences,
@@ -81,9 +81,9 @@ pub struct SignedInOutcome {
     pub user: User,
     /// Bearer token for API clients, revoked with the session.
     pub token: String,
-    /// The preferences cookie rewritten with the account's preferences, so the very next page
+    /// The preferences cookies rewritten with the account's preferences, so the very next page
     /// shows them.
-    pub preferences_cookie: HeaderValue,
+    pub preferences_cookies: Vec<HeaderValue>,
 }
 
 /// Creates an account and signs the new user in. The guest's preferences become the account's.
@@ -123,12 +123,12 @@ pub async fn register(
         Err(users::InsertUserError::Db(e)) => return Err(db_error(e)),
     };
     let prefs = preferences::guest(state, &client.headers).prefs;
-    preferences::store_for_user(state, row.id, &prefs).await?;
+    let prefs = preferences::adopt_for_user(state, row.id, &prefs).await?;
     let token = start_user_session(state, session, client, &row).await?;
     Ok(SignedInOutcome {
         user: to_user(&row),
         token,
-        preferences_cookie: state.preferences_cookie.set_header(&prefs),
+        preferences_cookies: state.preferences_cookie.set_all(&prefs),
     })
 }
 
@@ -145,7 +145,9 @@ pub async fn sign_in(
     // a refused attempt costs no password hash.
     let limiter = state.limiter();
     let address = client.ip_subject();
-    let pair = format!("{}|{address}", email.trim().to_lowercase());
+    // Counted per address as it compares, however it was typed.
+    let typed = Email::parse(email).map_or_else(|_| email.trim().to_lowercase(), |e| e.as_str().to_owned());
+    let pair = format!("{typed}|{address}");
     limiter.check(&client.rate, Rule::SignIn, &pair).await?;
     limiter.check(&client.rate, Rule::SignInIp, &address).await?;
     let invalid = || async {
@@ -184,8 +186,7 @@ pub async fn sign_in(
                 Some(prefs) => prefs,
                 None => {
                     let prefs = preferences::guest(state, &client.headers).prefs;
-                    preferences::store_for_user(state, row.id, &prefs).await?;
-                    prefs
+                    preferences::adopt_for_user(state, row.id, &prefs).await?
                 }
             };
             let token = start_user_session(state, session, client, &row).await?;
@@ -198,7 +199,7 @@ pub async fn sign_in(
             Ok(SignedInOutcome {
                 user: to_user(&row),
                 token,
-                preferences_cookie: state.preferences_cookie.set_header(&prefs),
+                preferences_cookies: state.preferences_cookie.set_all(&prefs),
             })
         }
     }
@@ -219,15 +220,19 @@ async fn start_user_session(
             kept.push((*key, value));
         }
     }
-    // Whatever the old session was (a guest, or someone else signed in), it ends here.
+    // The old session ends here under its id. A guest's visit (or this user's own) goes on in
+    // the new session; someone else's is theirs, and ends as a sign-out.
     if let Some(previous) = session.signed_in().await.ok().flatten() {
         let _ = state
             .backend
             .unindex_user_sessions(previous.user_id, &[previous.handle])
             .await;
+        if previous.user_id != user.id {
+            session.ending_because(EndReason::SignOut);
+        }
     }
     if inner.id().is_some() {
-        inner.cycle_id().await.map_err(|_| AppError::unavailable())?;
+        session.renew_id().await.map_err(|_| AppError::unavailable())?;
     }
     inner.clear().await;
     for (key, value) in kept {
@@ -369,7 +374,7 @@ pub async fn change_password(state: &AppState, session: &AppSession, current: &s
     end_sessions(state, me.user_id, Some(&me.handle), EndReason::PasswordChange).await?;
     // Same device row (handle), new session id.
     let inner = session.inner();
-    inner.cycle_id().await.map_err(|_| AppError::unavailable())?;
+    session.renew_id().await.map_err(|_| AppError::unavailable())?;
     inner.save().await.map_err(|_| AppError::unavailable())?;
     let id = inner
         .id()
@@ -393,7 +398,7 @@ pub fn profile_cache_key(user_id: i64) -> String {
 /// The signed-in user's profile, through the Redis cache.
 pub async fn profile(state: &AppState, user_id: i64) -> Result<Option<User>, AppError> {
     let cached = match state.backend.cache_get(&profile_cache_key(user_id)).await {
-        Ok(cached) => cached,
+        Ok(cached) => Some(cached),
         Err(e) => {
             tracing::debug!(error = %e, "profile cache unavailable");
             None
@@ -402,9 +407,13 @@ pub async fn profile(state: &AppState, user_id: i64) -> Result<Option<User>, App
     profile_from(state, user_id, cached).await
 }
 
-/// [`profile`] with the cache already read (`cached`, `None` on a miss).
-pub async fn profile_from(state: &AppState, user_id: i64, cached: Option<String>) -> Result<Option<User>, AppError> {
-    if let Some(user) = cached.and_then(|json| parse_profile(&json, user_id)) {
+/// [`profile`] with the cache already read (`None`: the cache could not be asked).
+pub async fn profile_from(state: &AppState, user_id: i64, cached: Option<Cached>) -> Result<Option<User>, AppError> {
+    if let Some(user) = cached
+        .as_ref()
+        .and_then(Cached::hit)
+        .and_then(|json| parse_profile(json, user_id))
+    {
         state.metrics.profile_cache_hits.fetch_add(1, Relaxed);
         return Ok(Some(user));
     }
@@ -413,13 +422,24 @@ pub async fn profile_from(state: &AppState, user_id: i64, cached: Option<String>
         return Ok(None);
     };
     let user = to_user(&row);
-    if let Ok(json) = serde_json::to_string(&user) {
+    if let (Some(Cached::Miss(token)), Ok(json)) = (cached, serde_json::to_string(&user)) {
+        // Refused when the profile changed since the cache was read: then this copy may be old.
         let _ = state
             .backend
-            .cache_set(&profile_cache_key(user_id), &json, PROFILE_CACHE_TTL_MS)
+            .cache_fill(&profile_cache_key(user_id), &token, &json, PROFILE_CACHE_TTL_MS)
             .await;
     }
     Ok(Some(user))
+}
+
+/// After the user's row changed (name, role, avatar): the cached profile and every session's
+/// copy of it are invalidated, so each device's next page reads it afresh. Best effort: if Redis
+/// is unreachable the copies expire on their own within 30 minutes.
+pub async fn profile_changed(state: &AppState, user_id: i64) {
+    if let Err(e) = state.backend.cache_invalidate(&profile_cache_key(user_id)).await {
+        tracing::warn!(error = %e, user_id, "cached profile not invalidated");
+    }
+    forget_user_views(state, user_id).await;
 }
 
 /// A cached profile, if it is readable and `user_id`'s.
@@ -463,9 +483,7 @@ pub async fn update_name(state: &AppState, session: &AppSession, name: &str) -> 
         .await
         .map_err(db_error)?
         .ok_or_else(AppError::not_found)?;
-    // Invalidate, then the next read fills the cache from the database.
-    let _ = state.backend.cache_delete(&profile_cache_key(me.user_id)).await;
-    forget_user_views(state, me.user_id).await;
+    profile_changed(state, me.user_id).await;
     Ok(to_user(&row))
 }
 

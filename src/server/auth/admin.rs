@@ -11,7 +11,7 @@ use crate::{
         Email, Msg, Role, User,
     },
     server::{
-        auth::accounts::{self, forget_user_views, profile_cache_key, rfc3339, to_user, unavailable},
+        auth::accounts::{self, profile_changed, rfc3339, to_user, unavailable},
         backend::now_ms,
         client::ClientInfo,
         ratelimit::Rule,
@@ -60,8 +60,7 @@ pub async fn set_role(
     };
     let row = row.ok_or_else(AppError::not_found)?;
     // Their pages show (or hide) the admin link from their next request, on every device.
-    let _ = state.backend.cache_delete(&profile_cache_key(user_id)).await;
-    forget_user_views(state, user_id).await;
+    profile_changed(state, user_id).await;
     tracing::info!(admin = admin.id, user = user_id, role = role.as_str(), "role changed");
     Ok(to_user(&row))
 }
@@ -89,8 +88,7 @@ pub async fn make_admin_by_email(state: &AppState, email: &str) -> Result<MadeAd
         .await
         .map_err(db_error)?
         .ok_or_else(AppError::not_found)?;
-    let _ = state.backend.cache_delete(&profile_cache_key(row.id)).await;
-    forget_user_views(state, row.id).await;
+    profile_changed(state, row.id).await;
     Ok(MadeAdmin::Promoted(to_user(&row)))
 }
 

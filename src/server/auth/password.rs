@@ -136,10 +136,17 @@ impl PasswordHasherPool {
 
     /// Checks `password` against `stored`, or against the dummy hash when there is no account,
     /// which always yields [`Verification::Mismatch`] after the same amount of work.
+    ///
+    /// The password's normal form is checked first; when it was typed in another form, that
+    /// form too (a hash stored before passwords were normalized), and a match there asks for a
+    /// rehash of the normal form. An unknown account costs as many checks as a wrong password.
     pub async fn verify(&self, password: &Password, stored: Option<&str>) -> Result<Verification, AppError> {
         let exists = stored.is_some();
         let stored = stored.map(str::to_owned).unwrap_or_else(|| self.dummy_hash.to_string());
-        let password = password.expose().to_owned();
+        let candidates: Vec<String> = std::iter::once(password.expose())
+            .chain(password.as_typed())
+            .map(str::to_owned)
+            .collect();
         let params = self.params.clone();
         self.run_blocking(move || {
             let Ok(parsed) = PasswordHash::new(&stored) else {
@@ -147,18 +154,21 @@ impl PasswordHasherPool {
                 return Verification::Mismatch;
             };
             // The stored hash's own parameters are used to verify it.
-            let matched = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
-            if !(matched && exists) {
+            let matched = candidates
+                .iter()
+                .position(|candidate| Argon2::default().verify_password(candidate.as_bytes(), &parsed).is_ok());
+            let Some(matched) = matched.filter(|_| exists) else {
                 return Verification::Mismatch;
-            }
-            let current = parsed.algorithm == argon2::ARGON2ID_IDENT
+            };
+            let current = matched == 0
+                && parsed.algorithm == argon2::ARGON2ID_IDENT
                 && Params::try_from(&parsed).is_ok_and(|p| {
                     p.m_cost() == params.m_cost() && p.t_cost() == params.t_cost() && p.p_cost() == params.p_cost()
                 });
             let rehash = if current {
                 None
             } else {
-                hash_now(&params, &password).ok()
+                hash_now(&params, &candidates[0]).ok()
             };
             Verification::Match { rehash }
         })
@@ -243,5 +253,30 @@ mod tests {
             pool.verify(&pw("correct horse"), Some(&new_hash)).await.unwrap(),
             Verification::Match { rehash: None }
         ));
+    }
+
+    #[tokio::test]
+    async fn a_password_typed_in_any_normal_form_matches_and_old_hashes_are_upgraded() {
+        let pool = PasswordHasherPool::new(default_params());
+        let hash = pool.hash(&pw("caf\u{e9} au lait")).await.unwrap();
+        for typed in ["caf\u{e9} au lait", "cafe\u{301} au lait"] {
+            assert_eq!(
+                pool.verify(&pw(typed), Some(&hash)).await.unwrap(),
+                Verification::Match { rehash: None },
+                "{typed:?}"
+            );
+        }
+        // A hash stored before normalization, of the decomposed text: still accepted when typed
+        // that way, and replaced by a hash of the normal form.
+        let legacy = hash_now(&default_params(), "cafe\u{301} au lait").unwrap();
+        let Verification::Match { rehash: Some(upgraded) } =
+            pool.verify(&pw("cafe\u{301} au lait"), Some(&legacy)).await.unwrap()
+        else {
+            panic!("expected an upgrade to the normal form");
+        };
+        assert_eq!(
+            pool.verify(&pw("caf\u{e9} au lait"), Some(&upgraded)).await.unwrap(),
+            Verification::Match { rehash: None }
+        );
     }
 }

@@ -44,6 +44,12 @@ impl Keys {
         format!("{}s:{{{id}}}:n", self.prefix)
     }
 
+    /// Set for a short while after the session's id was renewed (`1`): requests still carrying
+    /// the old id are told apart from ones whose session ended.
+    pub fn renewed(&self, id: &str) -> String {
+        format!("{}s:{{{id}}}:r", self.prefix)
+    }
+
     /// The pub/sub channel that wakes every instance's notice streams: the message is a user id.
     pub fn notice_channel(&self) -> String {
         format!("{}notices", self.prefix)

@@ -12,8 +12,9 @@ use parking_lot::Mutex;
 use crate::server::stats::{Counter, HourFigures, KEPT_MS, PATHS_KEPT_PER_HOUR};
 
 use super::{
-    Activity as StoredActivity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, Creation, EndMark,
-    LoadedSession, Millis, NewSession, PageVisit, RateCount, SessionStats, UserView, USER_VIEW_TTL_MS,
+    Activity as StoredActivity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, Cached, Creation,
+    EndMark, FillToken, LoadedSession, Millis, NewSession, PageVisit, RateCount, SessionStats, UserView,
+    CACHE_MARK_TTL_MS, RENEWED_MARK_MS, USER_VIEW_TTL_MS,
 };
 
 #[derive(Debug, Clone)]
@@ -62,6 +63,8 @@ struct State {
     locks: HashMap<String, (String, Millis)>,
     /// Session id → (notice id → notice JSON, kept until).
     notices: HashMap<String, (HashMap<String, String>, Millis)>,
+    /// Renewed session id → marked until.
+    renewed: HashMap<String, Millis>,
 }
 
 impl State {
@@ -70,6 +73,14 @@ impl State {
             self.records.remove(id);
         }
         self.records.get_mut(id)
+    }
+
+    /// What the cache key `name` holds (a value or an invalidation mark), if not expired.
+    fn cached(&self, name: &str, now: Millis) -> Option<String> {
+        self.cache
+            .get(name)
+            .filter(|(_, until)| *until > now)
+            .map(|(v, _)| v.clone())
     }
 
     fn schedule_expiry(&mut self, id: &str, at: Millis) {
@@ -103,6 +114,7 @@ impl State {
         self.user_views.retain(|_, (_, until)| *until > now);
         self.notices.retain(|_, (_, until)| *until > now);
         self.rates.retain(|_, (_, until)| *until > now);
+        self.renewed.retain(|_, until| *until > now);
         let gone: Vec<String> = self
             .expiry_scores
             .keys()
@@ -199,17 +211,17 @@ impl Backend for MemoryBackend {
                 expires_at,
             },
         );
-        let pages: VecDeque<_> = new.first_page.map(|p| (new.now, p.to_owned())).into_iter().collect();
+        let start = new.initial_activity(self.limits.pages_kept);
         state.activity.insert(
             new.id.to_owned(),
             Activity {
-                started_at: new.now,
+                started_at: start.started_at,
                 last_seen: new.now,
-                page_count: pages.len() as i64,
+                page_count: start.page_count,
                 idle_ms: new.policy.idle_ms,
                 deadline: new.policy.deadline,
-                pages,
-                first_pages: new.first_page.map(str::to_owned).into_iter().collect(),
+                pages: start.pages.into_iter().map(|v| (v.at, v.path)).collect(),
+                first_pages: start.first_pages,
                 user_id: new.user_id,
                 ended: None,
                 keep_until,
@@ -335,8 +347,16 @@ impl Backend for MemoryBackend {
                 at: now,
             });
         }
+        if reason == crate::model::EndReason::Renewed.as_str() {
+            state.renewed.insert(id.to_owned(), now + RENEWED_MARK_MS);
+        }
         state.schedule_expiry(id, now);
         Ok(())
+    }
+
+    async fn is_renewed(&self, id: &str) -> Result<bool, BackendError> {
+        let now = super::now_ms();
+        Ok(self.state.lock().renewed.get(id).is_some_and(|until| *until > now))
     }
 
     async fn activity(&self, id: &str, offset: usize, limit: usize) -> Result<Option<StoredActivity>, BackendError> {
@@ -560,38 +580,36 @@ impl Backend for MemoryBackend {
             .map(|(id, _)| id.clone()))
     }
 
-    async fn cache_get(&self, name: &str) -> Result<Option<String>, BackendError> {
+    async fn cache_get(&self, name: &str) -> Result<Cached, BackendError> {
         let now = super::now_ms();
-        Ok(self
-            .state
-            .lock()
-            .cache
-            .get(name)
-            .filter(|(_, until)| *until > now)
-            .map(|(v, _)| v.clone()))
+        Ok(Cached::from_stored(self.state.lock().cached(name, now)))
     }
 
-    async fn cache_get_many(&self, names: &[String]) -> Result<Vec<Option<String>>, BackendError> {
+    async fn cache_get_many(&self, names: &[String]) -> Result<Vec<Cached>, BackendError> {
         let now = super::now_ms();
         let state = self.state.lock();
         Ok(names
             .iter()
-            .map(|name| {
-                state
-                    .cache
-                    .get(name)
-                    .filter(|(_, until)| *until > now)
-                    .map(|(v, _)| v.clone())
-            })
+            .map(|name| Cached::from_stored(state.cached(name, now)))
             .collect())
     }
 
-    async fn cache_set(&self, name: &str, value: &str, ttl_ms: i64) -> Result<(), BackendError> {
-        let until = super::now_ms() + ttl_ms;
+    async fn cache_fill(&self, name: &str, token: &FillToken, value: &str, ttl_ms: i64) -> Result<bool, BackendError> {
+        let now = super::now_ms();
+        let mut state = self.state.lock();
+        if state.cached(name, now).unwrap_or_default() != token.expected() {
+            return Ok(false);
+        }
+        state.cache.insert(name.to_owned(), (value.to_owned(), now + ttl_ms));
+        Ok(true)
+    }
+
+    async fn cache_invalidate(&self, name: &str) -> Result<(), BackendError> {
+        let until = super::now_ms() + CACHE_MARK_TTL_MS;
         self.state
             .lock()
             .cache
-            .insert(name.to_owned(), (value.to_owned(), until));
+            .insert(name.to_owned(), (FillToken::new_mark(), until));
         Ok(())
     }
 
@@ -648,7 +666,9 @@ impl Backend for MemoryBackend {
             cached_profiles: state
                 .cache
                 .iter()
-                .filter(|(name, (_, until))| name.starts_with("profile:") && *until > now)
+                .filter(|(name, (value, until))| {
+                    name.starts_with("profile:") && *until > now && !value.starts_with(FillToken::MARK)
+                })
                 .count() as u64,
             revoked_sessions: state
                 .revoked

@@ -72,7 +72,116 @@ pub struct NewSession<'a> {
     /// A rate limit the creation counts against (new guest sessions per address): counted in
     /// the same round trip, and the session is not kept when it is over.
     pub admission: Option<Admission<'a>>,
+    /// The visit so far, when this session continues one whose id was renewed (sign-in,
+    /// password change): it starts where that one started, with its pages.
+    pub carried: Option<&'a CarriedVisit>,
 }
+
+impl NewSession<'_> {
+    /// The activity the session starts with: the carried visit, if any, then the first page.
+    pub fn initial_activity(&self, pages_kept: usize) -> CarriedVisit {
+        let mut visit = self.carried.cloned().unwrap_or(CarriedVisit {
+            started_at: self.now,
+            page_count: 0,
+            first_pages: Vec::new(),
+            pages: Vec::new(),
+        });
+        if let Some(page) = self.first_page {
+            visit.page_count += 1;
+            visit.pages.push(PageVisit {
+                at: self.now,
+                path: page.to_owned(),
+            });
+            if visit.first_pages.len() < FIRST_PAGES_KEPT {
+                visit.first_pages.push(page.to_owned());
+            }
+        }
+        let excess = visit.pages.len().saturating_sub(pages_kept);
+        visit.pages.drain(..excess);
+        visit
+    }
+}
+
+/// A visit moved from a session that is being renewed into the session that replaces it, so
+/// that changing the id (against session fixation, OWASP Session Management Cheat Sheet) does
+/// not cut the visit in two: the history shows one visit, started when it started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CarriedVisit {
+    pub started_at: Millis,
+    pub page_count: i64,
+    /// The first [`FIRST_PAGES_KEPT`] paths, in order.
+    pub first_pages: Vec<String>,
+    /// The kept visits, oldest first.
+    pub pages: Vec<PageVisit>,
+}
+
+impl From<Activity> for CarriedVisit {
+    fn from(activity: Activity) -> Self {
+        let mut pages = activity.pages;
+        pages.reverse();
+        Self {
+            started_at: activity.summary.started_at,
+            page_count: activity.summary.page_count,
+            first_pages: activity.first_pages,
+            pages,
+        }
+    }
+}
+
+/// How long a renewed session's id is remembered as renewed (see [`Backend::is_renewed`]):
+/// longer than any request started before the renewal can take.
+pub const RENEWED_MARK_MS: i64 = 60_000;
+
+/// What a cache read found: a value, or a miss carrying what the key held instead (nothing, or
+/// the mark an invalidation left), which a fill must present.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cached {
+    Hit(String),
+    Miss(FillToken),
+}
+
+impl Cached {
+    /// Reads what a cache key held: a mark (it starts with [`FillToken::MARK`], which no
+    /// cached JSON does) or nothing is a miss.
+    pub fn from_stored(stored: Option<String>) -> Self {
+        match stored {
+            Some(value) if !value.starts_with(FillToken::MARK) => Cached::Hit(value),
+            other => Cached::Miss(FillToken(other)),
+        }
+    }
+
+    pub fn hit(&self) -> Option<&str> {
+        match self {
+            Cached::Hit(value) => Some(value),
+            Cached::Miss(_) => None,
+        }
+    }
+}
+
+/// The state a cache read saw on a miss. A fill succeeds only if the key still holds exactly
+/// that, so a value read from the database before an invalidation can never be stored after
+/// it (the stale-set race of read-through caches).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FillToken(pub(crate) Option<String>);
+
+impl FillToken {
+    /// First character of an invalidation mark.
+    pub const MARK: char = '~';
+
+    /// A fresh invalidation mark.
+    pub fn new_mark() -> String {
+        format!("{}{}", Self::MARK, tower_sessions::session::Id::default())
+    }
+
+    /// The value to compare with: the mark, or `""` for an absent key.
+    pub fn expected(&self) -> &str {
+        self.0.as_deref().unwrap_or("")
+    }
+}
+
+/// How long an invalidation mark stays: longer than any request that read before it can take,
+/// so its late fill still meets the mark.
+pub const CACHE_MARK_TTL_MS: i64 = 60_000;
 
 /// A rate counter a creation must fit in (see [`NewSession::admission`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,7 +379,13 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Ends a session now: the record goes (the session cannot be used again) and the activity
     /// is marked with `reason` and `now` (unless already marked) and kept, due for archiving.
+    /// For an id renewal ([`EndReason::Renewed`](crate::model::EndReason)), the id is also remembered as renewed for [`RENEWED_MARK_MS`].
     async fn end_session(&self, id: &str, reason: &str, now: Millis) -> Result<(), BackendError>;
+
+    /// Whether the session `id` was renewed in the last [`RENEWED_MARK_MS`]: a request that
+    /// still carries it was sent before the client got its new id, and must neither start a
+    /// guest session in its place nor clear the cookie (which now names the live session).
+    async fn is_renewed(&self, id: &str) -> Result<bool, BackendError>;
 
     /// A session's activity with `limit` visits from the `offset`-th newest. `None` when the
     /// session has none (never existed, archived, or past the grace period).
@@ -333,14 +448,21 @@ pub trait Backend: Send + Sync + 'static {
 
     async fn resolve_token(&self, token_hash: &str) -> Result<Option<String>, BackendError>;
 
-    /// A cached value (`name` is namespaced by the backend).
-    async fn cache_get(&self, name: &str) -> Result<Option<String>, BackendError>;
-
-    async fn cache_set(&self, name: &str, value: &str, ttl_ms: i64) -> Result<(), BackendError>;
+    /// A cached value (`name` is namespaced by the backend), or the token a fill needs.
+    async fn cache_get(&self, name: &str) -> Result<Cached, BackendError>;
 
     /// Several cached values in one round trip, in the order asked.
-    async fn cache_get_many(&self, names: &[String]) -> Result<Vec<Option<String>>, BackendError>;
+    async fn cache_get_many(&self, names: &[String]) -> Result<Vec<Cached>, BackendError>;
 
+    /// Stores `value` for `ttl_ms` if the key still holds what the read that missed saw
+    /// (`token`); `false` when it changed (invalidated or filled meanwhile).
+    async fn cache_fill(&self, name: &str, token: &FillToken, value: &str, ttl_ms: i64) -> Result<bool, BackendError>;
+
+    /// Invalidates a cached value after the data behind it changed: the key holds a fresh mark
+    /// for [`CACHE_MARK_TTL_MS`], so fills by reads that started before cannot succeed.
+    async fn cache_invalidate(&self, name: &str) -> Result<(), BackendError>;
+
+    /// Removes a cached value and leaves nothing (its subject is gone: an account deleted).
     async fn cache_delete(&self, name: &str) -> Result<(), BackendError>;
 
     /// Adds `cost` (0: only reads) to the rate counter `name`, whose window of `window_ms`

@@ -20,9 +20,9 @@ use fred::{
 };
 
 use super::{
-    keys::Keys, parse_visit, Activity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, Creation,
-    EndMark, ExpiryPolicy, LoadedSession, Millis, NewSession, PageVisit, RateCount, SessionStats, UserView,
-    NOTICES_KEPT, NOTICE_TTL_MS, USER_VIEW_TTL_MS,
+    keys::Keys, parse_visit, Activity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, Cached,
+    Creation, EndMark, ExpiryPolicy, FillToken, LoadedSession, Millis, NewSession, PageVisit, RateCount, SessionStats,
+    UserView, CACHE_MARK_TTL_MS, NOTICES_KEPT, NOTICE_TTL_MS, RENEWED_MARK_MS, USER_VIEW_TTL_MS,
 };
 use crate::server::{
     config::RedisConfig,
@@ -35,6 +35,7 @@ const END_SESSION: &str = include_str!("lua/end_session.lua");
 const RATE: &str = include_str!("lua/rate.lua");
 const STORE_USER_VIEW: &str = include_str!("lua/store_user_view.lua");
 const ADD_NOTICE: &str = include_str!("lua/add_notice.lua");
+const CACHE_FILL: &str = include_str!("lua/cache_fill.lua");
 /// Deletes a key only if it still holds the caller's token (releasing a lock never frees
 /// someone else's after ours timed out).
 const UNLOCK: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
@@ -50,6 +51,7 @@ pub struct RedisBackend {
     rate: Script,
     store_user_view: Script,
     add_notice: Script,
+    cache_fill: Script,
     unlock: Script,
     /// Fed by the pub/sub subscriber (see [`listen_for_notices`]).
     notice_wakeups: tokio::sync::broadcast::Sender<i64>,
@@ -144,6 +146,7 @@ impl RedisBackend {
             rate: Script::from_lua(RATE),
             store_user_view: Script::from_lua(STORE_USER_VIEW),
             add_notice: Script::from_lua(ADD_NOTICE),
+            cache_fill: Script::from_lua(CACHE_FILL),
             unlock: Script::from_lua(UNLOCK),
             notice_wakeups,
         })
@@ -189,16 +192,20 @@ impl Backend for RedisBackend {
             self.keys.activity(new.id),
             self.keys.pages(new.id),
         ];
-        let args: Vec<Value> = vec![
+        let start = new.initial_activity(self.limits.pages_kept);
+        let mut args: Vec<Value> = vec![
             new.record.into(),
             new.now.into(),
             expires_at.into(),
             new.policy.idle_ms.into(),
             new.policy.deadline.map_or(Value::from(""), Value::from),
             self.limits.archive_grace_ms.into(),
-            new.first_page.unwrap_or("").into(),
             new.user_id.map_or(Value::from(""), Value::from),
+            start.started_at.into(),
+            start.page_count.into(),
+            start.first_pages.join("\n").into(),
         ];
+        args.extend(start.pages.iter().map(|v| Value::from(format!("{} {}", v.at, v.path))));
         let client = self.client()?;
         // One round trip: the admission count, the creation and its place in the expiry
         // schedule (its own key, in its own cluster slot) go in one pipeline. The schedule entry
@@ -377,11 +384,26 @@ impl Backend for RedisBackend {
     }
 
     async fn end_session(&self, id: &str, reason: &str, now: Millis) -> Result<(), BackendError> {
-        let keys = vec![self.keys.session(id), self.keys.activity(id), self.keys.user_view(id)];
-        let args: Vec<Value> = vec![reason.into(), now.into()];
+        let keys = vec![
+            self.keys.session(id),
+            self.keys.activity(id),
+            self.keys.user_view(id),
+            self.keys.renewed(id),
+        ];
+        let mark_ms = if reason == crate::model::EndReason::Renewed.as_str() {
+            RENEWED_MARK_MS
+        } else {
+            0
+        };
+        let args: Vec<Value> = vec![reason.into(), now.into(), mark_ms.into()];
         let _: i64 = self.eval(&self.end_session, keys, args).await?;
         // Due now: if archiving right after this fails, the sweeper picks it up.
         self.reschedule(id, now).await
+    }
+
+    async fn is_renewed(&self, id: &str) -> Result<bool, BackendError> {
+        let marked: i64 = self.client()?.exists(self.keys.renewed(id)).await?;
+        Ok(marked == 1)
     }
 
     async fn activity(&self, id: &str, offset: usize, limit: usize) -> Result<Option<Activity>, BackendError> {
@@ -663,38 +685,56 @@ impl Backend for RedisBackend {
         Ok(self.client()?.get(self.keys.token(token_hash)).await?)
     }
 
-    async fn cache_get(&self, name: &str) -> Result<Option<String>, BackendError> {
-        Ok(self.client()?.get(self.keys.cache(name)).await?)
+    async fn cache_get(&self, name: &str) -> Result<Cached, BackendError> {
+        let stored: Option<String> = self.client()?.get(self.keys.cache(name)).await?;
+        Ok(Cached::from_stored(stored))
     }
 
-    async fn cache_get_many(&self, names: &[String]) -> Result<Vec<Option<String>>, BackendError> {
+    async fn cache_get_many(&self, names: &[String]) -> Result<Vec<Cached>, BackendError> {
         // Pipelined GETs rather than MGET: the keys may live in different cluster slots.
         let client = self.client()?;
         let pipeline = client.pipeline();
         for name in names {
             let _: () = pipeline.get(self.keys.cache(name)).await?;
         }
-        Ok(pipeline.all().await?)
+        let stored: Vec<Option<String>> = pipeline.all().await?;
+        Ok(stored.into_iter().map(Cached::from_stored).collect())
     }
 
-    async fn cache_set(&self, name: &str, value: &str, ttl_ms: i64) -> Result<(), BackendError> {
+    async fn cache_fill(&self, name: &str, token: &FillToken, value: &str, ttl_ms: i64) -> Result<bool, BackendError> {
+        let args: Vec<Value> = vec![token.expected().into(), value.into(), ttl_ms.into()];
+        let filled: i64 = self.eval(&self.cache_fill, vec![self.keys.cache(name)], args).await?;
+        if filled == 1 {
+            // Indexed by kind with its expiry, so the health check counts without scanning.
+            let until = super::now_ms() + ttl_ms;
+            let _: i64 = self
+                .client()?
+                .zadd(
+                    self.keys.cache_index(cache_kind(name)),
+                    None,
+                    None,
+                    false,
+                    false,
+                    (until as f64, name),
+                )
+                .await?;
+        }
+        Ok(filled == 1)
+    }
+
+    async fn cache_invalidate(&self, name: &str) -> Result<(), BackendError> {
         let client = self.client()?;
         let pipeline = client.pipeline();
         let _: () = pipeline
-            .set(self.keys.cache(name), value, Some(Expiration::PX(ttl_ms)), None, false)
-            .await?;
-        // Indexed by kind with its expiry, so the health check counts without scanning.
-        let until = super::now_ms() + ttl_ms;
-        let _: () = pipeline
-            .zadd(
-                self.keys.cache_index(cache_kind(name)),
-                None,
+            .set(
+                self.keys.cache(name),
+                FillToken::new_mark(),
+                Some(Expiration::PX(CACHE_MARK_TTL_MS)),
                 None,
                 false,
-                false,
-                (until as f64, name),
             )
             .await?;
+        let _: () = pipeline.zrem(self.keys.cache_index(cache_kind(name)), name).await?;
         let _: Vec<Value> = pipeline.all().await?;
         Ok(())
     }

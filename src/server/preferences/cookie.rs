@@ -1,16 +1,28 @@
-//! The guest preferences cookie: compact, versioned, signed.
+//! The guest preferences cookies: compact, versioned, signed.
 //!
-//! Value: `1.<theme>.<language>.<notifications>.<signature>`, e.g. `1.d.fr.1.3f0c…` (about 40
-//! bytes). The signature is a truncated HMAC-SHA256 under the session secret, so a value the
-//! server did not write (edited, corrupted, from another deployment) is recognised and replaced
-//! by defaults instead of being trusted or echoed.
+//! `prefs` holds all three: `1.<theme>.<language>.<notifications>.<signature>`, e.g.
+//! `1.d.fr.1.3f0c…` (about 40 bytes). Beside it, one cookie per preference (`prefs_theme`,
+//! `prefs_language`, `prefs_notifications`: `1.<value>.<signature>`), written whenever that
+//! preference is, and read in preference to `prefs`. A browser keeps the last `Set-Cookie` of
+//! each name, so two saves of different preferences in flight at once (each answered with the
+//! combined cookie as its request saw it) would lose one of them if `prefs` were the only
+//! cookie; with a cookie per preference each save's own field survives whatever order the
+//! answers arrive in.
+//!
+//! Each signature is a truncated HMAC-SHA256 under the session secret over the cookie's name and
+//! payload, so a value the server did not write (edited, corrupted, moved to another cookie name,
+//! from another deployment) is recognised and ignored instead of being trusted or echoed.
 
 use hmac::{Hmac, Mac};
-use http::HeaderValue;
+use http::{HeaderMap, HeaderValue};
 use sha2::Sha256;
 
-use crate::model::{Language, Preferences, Theme};
+use crate::{
+    model::{Language, Preferences, Theme},
+    server::headers::cookie_values,
+};
 
+/// The combined cookie.
 pub const COOKIE_NAME: &str = "prefs";
 const VERSION: &str = "1";
 /// About a year.
@@ -19,6 +31,45 @@ const MAX_AGE_SECS: i64 = 365 * 24 * 3600;
 const SIGNATURE_BYTES: usize = 12;
 /// Anything longer is not ours.
 const MAX_VALUE_LEN: usize = 64;
+
+/// One preference, with a cookie of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Theme,
+    Language,
+    Notifications,
+}
+
+impl Field {
+    pub const ALL: [Field; 3] = [Field::Theme, Field::Language, Field::Notifications];
+
+    pub fn cookie_name(self) -> &'static str {
+        match self {
+            Field::Theme => "prefs_theme",
+            Field::Language => "prefs_language",
+            Field::Notifications => "prefs_notifications",
+        }
+    }
+
+    fn encode(self, prefs: &Preferences) -> &'static str {
+        match self {
+            Field::Theme => theme_code(prefs.theme),
+            Field::Language => prefs.language.as_str(),
+            Field::Notifications => notifications_code(prefs.notifications),
+        }
+    }
+
+    /// Puts this field's `code` into `prefs`; `false` when the code is not one of its values.
+    fn apply(self, code: &str, prefs: &mut Preferences) -> bool {
+        match self {
+            Field::Theme => parse_theme_code(code).map(|t| prefs.theme = t).is_some(),
+            Field::Language => Language::parse(code).map(|l| prefs.language = l).is_some(),
+            Field::Notifications => parse_notifications_code(code)
+                .map(|n| prefs.notifications = n)
+                .is_some(),
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct PreferencesCookie {
@@ -42,6 +93,58 @@ fn theme_code(theme: Theme) -> &'static str {
     }
 }
 
+fn parse_theme_code(code: &str) -> Option<Theme> {
+    match code {
+        "l" => Some(Theme::Light),
+        "d" => Some(Theme::Dark),
+        "s" => Some(Theme::System),
+        _ => None,
+    }
+}
+
+fn notifications_code(on: bool) -> &'static str {
+    if on {
+        "1"
+    } else {
+        "0"
+    }
+}
+
+fn parse_notifications_code(code: &str) -> Option<bool> {
+    match code {
+        "1" => Some(true),
+        "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// What the request's preference cookies say.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FromCookies {
+    /// `prefs`, when readable.
+    pub combined: Option<Preferences>,
+    /// Each per-preference cookie that is readable, applied in order over a base.
+    fields: Vec<(Field, String)>,
+    /// Some preference cookie was there but not readable (it should be replaced).
+    pub unreadable: bool,
+}
+
+impl FromCookies {
+    /// Whether any cookie was readable.
+    pub fn found(&self) -> bool {
+        self.combined.is_some() || !self.fields.is_empty()
+    }
+
+    /// The preferences they describe, over `defaults` for what none of them says.
+    pub fn prefs(&self, defaults: Preferences) -> Preferences {
+        let mut prefs = self.combined.unwrap_or(defaults);
+        for (field, code) in &self.fields {
+            field.apply(code, &mut prefs);
+        }
+        prefs
+    }
+}
+
 impl PreferencesCookie {
     pub fn new(secret: &[u8], secure: bool) -> Self {
         // A key of its own, derived from the session secret, so the two uses never mix.
@@ -53,8 +156,14 @@ impl PreferencesCookie {
         }
     }
 
-    fn signature(&self, payload: &str) -> String {
+    /// The signature of `payload` under the cookie `name` (the combined cookie's is over the
+    /// payload alone, as version 1 always signed it).
+    fn signature(&self, name: &str, payload: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        if name != COOKIE_NAME {
+            mac.update(name.as_bytes());
+            mac.update(b"=");
+        }
         mac.update(payload.as_bytes());
         mac.finalize().into_bytes()[..SIGNATURE_BYTES]
             .iter()
@@ -62,67 +171,108 @@ impl PreferencesCookie {
             .collect()
     }
 
+    fn sign(&self, name: &str, payload: String) -> String {
+        let signature = self.signature(name, &payload);
+        format!("{payload}.{signature}")
+    }
+
+    /// The payload of a value signed for cookie `name`, or `None` for anything this server did
+    /// not write.
+    fn verified<'v>(&self, name: &str, value: &'v str) -> Option<&'v str> {
+        if value.len() > MAX_VALUE_LEN || !value.is_ascii() {
+            return None;
+        }
+        let (payload, signature) = value.rsplit_once('.')?;
+        let expected = self.signature(name, payload);
+        // Constant time: the comparison must not reveal how much of a forged signature matched.
+        let matches = signature.len() == expected.len()
+            && signature
+                .bytes()
+                .zip(expected.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        let payload = payload.strip_prefix(VERSION)?.strip_prefix('.')?;
+        matches.then_some(payload)
+    }
+
     pub fn encode(&self, prefs: &Preferences) -> String {
         let payload = format!(
             "{VERSION}.{}.{}.{}",
             theme_code(prefs.theme),
             prefs.language.as_str(),
-            u8::from(prefs.notifications)
+            notifications_code(prefs.notifications)
         );
-        let signature = self.signature(&payload);
-        format!("{payload}.{signature}")
+        self.sign(COOKIE_NAME, payload)
     }
 
-    /// The preferences in a cookie value, or `None` for anything this server did not write.
+    /// The preferences in a `prefs` value, or `None` for anything this server did not write.
     pub fn decode(&self, value: &str) -> Option<Preferences> {
-        if value.len() > MAX_VALUE_LEN || !value.is_ascii() {
-            return None;
-        }
-        let (payload, signature) = value.rsplit_once('.')?;
-        let expected = self.signature(payload);
-        // Constant time: the comparison must not reveal how much of a forged signature matched.
-        if signature.len() != expected.len()
-            || signature
-                .bytes()
-                .zip(expected.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                != 0
-        {
-            return None;
-        }
+        let payload = self.verified(COOKIE_NAME, value)?;
         let mut parts = payload.split('.');
-        if parts.next()? != VERSION {
-            return None;
+        let mut prefs = Preferences::default();
+        for field in Field::ALL {
+            if !field.apply(parts.next()?, &mut prefs) {
+                return None;
+            }
         }
-        let theme = match parts.next()? {
-            "l" => Theme::Light,
-            "d" => Theme::Dark,
-            "s" => Theme::System,
-            _ => return None,
-        };
-        let language = Language::parse(parts.next()?)?;
-        let notifications = match parts.next()? {
-            "1" => true,
-            "0" => false,
-            _ => return None,
-        };
-        if parts.next().is_some() {
-            return None;
-        }
-        Some(Preferences {
-            theme,
-            language,
-            notifications,
-        })
+        parts.next().is_none().then_some(prefs)
     }
 
-    pub fn set_header(&self, prefs: &Preferences) -> HeaderValue {
+    /// The value of `field`'s own cookie for `prefs`.
+    pub fn encode_field(&self, field: Field, prefs: &Preferences) -> String {
+        self.sign(field.cookie_name(), format!("{VERSION}.{}", field.encode(prefs)))
+    }
+
+    /// Reads every preference cookie of the request.
+    pub fn read(&self, headers: &HeaderMap) -> FromCookies {
+        let mut found = FromCookies::default();
+        for value in cookie_values(headers, COOKIE_NAME) {
+            match self.decode(&value) {
+                Some(prefs) if found.combined.is_none() => found.combined = Some(prefs),
+                Some(_) => {}
+                None => found.unreadable = true,
+            }
+        }
+        for field in Field::ALL {
+            let mut seen = false;
+            for value in cookie_values(headers, field.cookie_name()) {
+                let code = self.verified(field.cookie_name(), &value).filter(|code| {
+                    let mut probe = Preferences::default();
+                    field.apply(code, &mut probe)
+                });
+                match code {
+                    Some(code) if !seen => {
+                        seen = true;
+                        found.fields.push((field, code.to_owned()));
+                    }
+                    Some(_) => {}
+                    None => found.unreadable = true,
+                }
+            }
+        }
+        found
+    }
+
+    fn header(&self, name: &str, value: &str) -> HeaderValue {
         let secure = if self.secure { "; Secure" } else { "" };
-        let cookie = format!(
-            "{COOKIE_NAME}={}; HttpOnly; SameSite=Lax; Path=/; Max-Age={MAX_AGE_SECS}{secure}",
-            self.encode(prefs)
-        );
+        let cookie = format!("{name}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={MAX_AGE_SECS}{secure}");
         HeaderValue::from_str(&cookie).expect("cookie built from ASCII parts")
+    }
+
+    /// The `Set-Cookie` values that store `fields` of `prefs`: each field's own cookie, then
+    /// the combined cookie with all of `prefs`.
+    pub fn set_headers(&self, prefs: &Preferences, fields: &[Field]) -> Vec<HeaderValue> {
+        let mut headers: Vec<HeaderValue> = fields
+            .iter()
+            .map(|field| self.header(field.cookie_name(), &self.encode_field(*field, prefs)))
+            .collect();
+        headers.push(self.header(COOKIE_NAME, &self.encode(prefs)));
+        headers
+    }
+
+    /// The `Set-Cookie` values that store all of `prefs`.
+    pub fn set_all(&self, prefs: &Preferences) -> Vec<HeaderValue> {
+        self.set_headers(prefs, &Field::ALL)
     }
 }
 
@@ -132,6 +282,17 @@ mod tests {
 
     fn codec() -> PreferencesCookie {
         PreferencesCookie::new(b"test secret", false)
+    }
+
+    fn request(cookies: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(http::header::COOKIE, HeaderValue::from_str(cookies).unwrap());
+        headers
+    }
+
+    /// `name=value` of a `Set-Cookie` value.
+    fn pair(header: &HeaderValue) -> &str {
+        header.to_str().unwrap().split(';').next().unwrap()
     }
 
     #[test]
@@ -148,6 +309,11 @@ mod tests {
                     let value = codec.encode(&prefs);
                     assert!(value.len() <= 40, "{value}");
                     assert_eq!(codec.decode(&value), Some(prefs), "{value}");
+                    let set = codec.set_all(&prefs);
+                    let cookies: Vec<&str> = set.iter().map(pair).collect();
+                    let read = codec.read(&request(&cookies.join("; ")));
+                    assert_eq!(read.prefs(Preferences::default()), prefs);
+                    assert!(!read.unreadable);
                 }
             }
         }
@@ -181,13 +347,50 @@ mod tests {
     }
 
     #[test]
-    fn cookie_is_lax_root_long_lived_and_secure_in_production() {
-        let header = PreferencesCookie::new(b"k", true).set_header(&Preferences::default());
-        let header = header.to_str().unwrap();
-        assert!(header.starts_with("prefs=1.s.en.1."), "{header}");
-        for attr in ["HttpOnly", "SameSite=Lax", "Path=/", "Secure"] {
-            assert!(header.split("; ").any(|a| a == attr), "{attr}: {header}");
+    fn a_field_cookie_overrides_the_combined_one_and_cannot_be_moved() {
+        let codec = codec();
+        let old = Preferences::default();
+        let dark = Preferences {
+            theme: Theme::Dark,
+            ..old
+        };
+        let french = Preferences {
+            language: Language::Fr,
+            ..old
+        };
+        // Two saves answered out of order: the later combined cookie knows only its own field.
+        let theme = codec.set_headers(&dark, &[Field::Theme]);
+        let language = codec.set_headers(&french, &[Field::Language]);
+        let jar = format!("{}; {}; {}", pair(&theme[0]), pair(&language[0]), pair(&theme[1]));
+        let read = codec.read(&request(&jar));
+        assert_eq!(
+            read.prefs(old),
+            Preferences {
+                theme: Theme::Dark,
+                language: Language::Fr,
+                ..old
+            }
+        );
+        // A signed value copied under another preference's name is not ours.
+        let value = codec.encode_field(Field::Theme, &dark);
+        let read = codec.read(&request(&format!("prefs_language={value}")));
+        assert!(!read.found());
+        assert!(read.unreadable);
+    }
+
+    #[test]
+    fn cookies_are_lax_root_long_lived_and_secure_in_production() {
+        let headers = PreferencesCookie::new(b"k", true).set_all(&Preferences::default());
+        let names: Vec<&str> = headers.iter().map(|h| pair(h).split('=').next().unwrap()).collect();
+        assert_eq!(names, ["prefs_theme", "prefs_language", "prefs_notifications", "prefs"]);
+        let combined = headers[3].to_str().unwrap();
+        assert!(combined.starts_with("prefs=1.s.en.1."), "{combined}");
+        for header in &headers {
+            let header = header.to_str().unwrap();
+            for attr in ["HttpOnly", "SameSite=Lax", "Path=/", "Secure"] {
+                assert!(header.split("; ").any(|a| a == attr), "{attr}: {header}");
+            }
+            assert!(header.contains("Max-Age=31536000"), "{header}");
         }
-        assert!(header.contains("Max-Age=31536000"), "{header}");
     }
 }

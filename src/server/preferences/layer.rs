@@ -26,12 +26,7 @@ fn renders_page(request: &Request, state: &AppState) -> bool {
     if request.method() != Method::GET || path.starts_with("/api/") || path.starts_with("/pkg/") {
         return false;
     }
-    state.page_routes.matches(path)
-        || request
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|accept| accept.contains("text/html"))
+    state.page_routes.matches(path) || crate::server::headers::wants_html(request.headers())
 }
 
 pub async fn preferences_middleware(
@@ -56,12 +51,10 @@ pub async fn preferences_middleware(
     }
     // A database outage must not take public pages down: fall back to the cookie's view.
     .unwrap_or_else(|_| guest(&state, request.headers()));
-    let set_cookie = resolved.set_cookie.clone();
+    let set_cookies = resolved.set_cookies.clone();
     request.extensions_mut().insert::<Resolved>(resolved);
     let mut response = next.run(request).await;
-    if let Some(cookie) = set_cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
+    super::append_cookies(response.headers_mut(), set_cookies);
     response
 }
 

@@ -4,6 +4,8 @@
 pub mod cookie;
 pub mod layer;
 
+use cookie::Field;
+
 use std::{collections::BTreeMap, sync::atomic::Ordering::Relaxed};
 
 use http::{header, HeaderMap, HeaderValue};
@@ -14,9 +16,10 @@ use crate::{
     model::{Language, Msg, Preferences, Theme, User},
     server::{
         auth::accounts,
-        backend::{now_ms, UserView},
+        backend::{now_ms, Cached, UserView},
+        headers::combined,
         repo::{db_error, preferences as repo},
-        session::{cookie::cookie_values, AppSession},
+        session::AppSession,
         state::AppState,
     },
 };
@@ -31,55 +34,42 @@ pub enum Source {
     Account,
 }
 
-/// The preferences in effect for a request, where they came from, and the cookie to send
+/// The preferences in effect for a request, where they came from, and the cookies to send
 /// when the browser's copy must be (re)written.
 #[derive(Debug, Clone)]
 pub struct Resolved {
     pub prefs: Preferences,
     pub source: Source,
-    pub set_cookie: Option<HeaderValue>,
-}
-
-/// The guest's preferences from the request's cookie: `Ok(prefs)` when valid, `Err(true)` when
-/// a cookie is there but unreadable (so it must be replaced), `Err(false)` when there is none.
-pub fn from_cookie(state: &AppState, headers: &HeaderMap) -> Result<Preferences, bool> {
-    let mut present = false;
-    for value in cookie_values(headers, cookie::COOKIE_NAME) {
-        present = true;
-        if let Some(prefs) = state.preferences_cookie.decode(value) {
-            return Ok(prefs);
-        }
-    }
-    Err(present)
+    pub set_cookies: Vec<HeaderValue>,
 }
 
 /// Defaults for a first visit: the browser's best supported language.
 pub fn defaults(headers: &HeaderMap) -> Preferences {
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    Preferences::defaults_for(Language::negotiate(accept))
+    let accept = combined(headers, &header::ACCEPT_LANGUAGE).unwrap_or_default();
+    Preferences::defaults_for(Language::negotiate(&accept))
 }
 
-/// The guest view: the cookie's preferences, else defaults (and a fresh cookie when the old one
-/// was unreadable, so the bad value does not come back on every request).
+/// The guest view: the cookies' preferences over defaults (and fresh cookies when one was
+/// unreadable, so the bad value does not come back on every request).
 pub fn guest(state: &AppState, headers: &HeaderMap) -> Resolved {
-    match from_cookie(state, headers) {
-        Ok(prefs) => Resolved {
-            prefs,
-            source: Source::Cookie,
-            set_cookie: None,
-        },
-        Err(present) => {
-            let prefs = defaults(headers);
-            let set_cookie = present.then(|| state.preferences_cookie.set_header(&prefs));
-            Resolved {
-                prefs,
-                source: Source::Cookie,
-                set_cookie,
-            }
-        }
+    let cookies = state.preferences_cookie.read(headers);
+    let prefs = cookies.prefs(defaults(headers));
+    let set_cookies = if cookies.unreadable {
+        state.preferences_cookie.set_all(&prefs)
+    } else {
+        Vec::new()
+    };
+    Resolved {
+        prefs,
+        source: Source::Cookie,
+        set_cookies,
+    }
+}
+
+/// Appends `cookies` to a response's headers.
+pub fn append_cookies(headers: &mut HeaderMap, cookies: Vec<HeaderValue>) {
+    for cookie in cookies {
+        headers.append(header::SET_COOKIE, cookie);
     }
 }
 
@@ -89,30 +79,61 @@ pub fn cache_key(user_id: i64) -> String {
 
 /// A user's saved preferences (cache, then database), `None` if they never saved any.
 pub async fn of_user(state: &AppState, user_id: i64) -> Result<Option<Preferences>, AppError> {
-    let cached = state.backend.cache_get(&cache_key(user_id)).await.ok().flatten();
+    let cached = state.backend.cache_get(&cache_key(user_id)).await.ok();
     of_user_from(state, user_id, cached).await
 }
 
-/// [`of_user`] with the cache already read (`cached`).
-async fn of_user_from(state: &AppState, user_id: i64, cached: Option<String>) -> Result<Option<Preferences>, AppError> {
-    if let Some(json) = cached {
-        if let Ok(prefs) = serde_json::from_str::<Option<Preferences>>(&json) {
-            return Ok(prefs);
-        }
+/// [`of_user`] with the cache already read (`None`: the cache could not be asked).
+async fn of_user_from(state: &AppState, user_id: i64, cached: Option<Cached>) -> Result<Option<Preferences>, AppError> {
+    if let Some(prefs) = cached
+        .as_ref()
+        .and_then(Cached::hit)
+        .and_then(|json| serde_json::from_str::<Option<Preferences>>(json).ok())
+    {
+        return Ok(prefs);
     }
     let prefs = repo::get(&state.db, user_id).await.map_err(db_error)?;
-    if let Ok(json) = serde_json::to_string(&prefs) {
-        let _ = state.backend.cache_set(&cache_key(user_id), &json, CACHE_TTL_MS).await;
+    if let (Some(Cached::Miss(token)), Ok(json)) = (cached, serde_json::to_string(&prefs)) {
+        // Refused when they were saved since the cache was read: this copy may be older.
+        let _ = state
+            .backend
+            .cache_fill(&cache_key(user_id), &token, &json, CACHE_TTL_MS)
+            .await;
     }
     Ok(prefs)
 }
 
-/// Stores a user's preferences and refreshes the cache.
-pub async fn store_for_user(state: &AppState, user_id: i64, prefs: &Preferences) -> Result<(), AppError> {
-    repo::put(&state.db, user_id, prefs, now_ms()).await.map_err(db_error)?;
-    let _ = state.backend.cache_delete(&cache_key(user_id)).await;
+/// Saves the fields of `patch` for a user (over `base` when they never saved any) and returns
+/// all of their preferences as now stored; the cache and their sessions' copies are
+/// invalidated.
+async fn save_for_user(
+    state: &AppState,
+    user_id: i64,
+    base: &Preferences,
+    patch: &Patch,
+) -> Result<Preferences, AppError> {
+    let saved = repo::save_fields(
+        &state.db,
+        user_id,
+        base,
+        patch.theme,
+        patch.language,
+        patch.notifications,
+        now_ms(),
+    )
+    .await
+    .map_err(db_error)?;
+    if let Err(e) = state.backend.cache_invalidate(&cache_key(user_id)).await {
+        tracing::warn!(error = %e, user_id, "cached preferences not invalidated");
+    }
     accounts::forget_user_views(state, user_id).await;
-    Ok(())
+    Ok(saved)
+}
+
+/// Gives a user who never saved preferences these ones (what the browser shows at sign-up or
+/// sign-in); a user who has some keeps theirs. Returns what the account now has.
+pub async fn adopt_for_user(state: &AppState, user_id: i64, prefs: &Preferences) -> Result<Preferences, AppError> {
+    save_for_user(state, user_id, prefs, &Patch::default()).await
 }
 
 /// The preferences in effect for this request. While the session store is down a signed-in
@@ -143,7 +164,7 @@ pub async fn resolve(state: &AppState, session: &AppSession, headers: &HeaderMap
         Some(prefs) => Ok(Resolved {
             prefs,
             source: Source::Account,
-            set_cookie: None,
+            set_cookies: Vec::new(),
         }),
         // Never saved: what this browser shows now is what the account starts with.
         None => Ok(Resolved {
@@ -167,8 +188,8 @@ async fn read_user(state: &AppState, user_id: i64) -> Result<(Option<Preferences
     let names = [cache_key(user_id), accounts::profile_cache_key(user_id)];
     let (cached_prefs, cached_profile) = match state.backend.cache_get_many(&names).await {
         Ok(mut values) if values.len() == 2 => {
-            let profile = values.pop().flatten();
-            (values.pop().flatten(), profile)
+            let profile = values.pop();
+            (values.pop(), profile)
         }
         _ => (None, None),
     };
@@ -234,10 +255,21 @@ impl Patch {
             notifications: self.notifications.unwrap_or(prefs.notifications),
         }
     }
+
+    /// The preferences this patch sets.
+    pub fn fields(&self) -> Vec<Field> {
+        let mut fields = Vec::new();
+        fields.extend(self.theme.map(|_| Field::Theme));
+        fields.extend(self.language.map(|_| Field::Language));
+        fields.extend(self.notifications.map(|_| Field::Notifications));
+        fields
+    }
 }
 
-/// Applies `patch`: users' preferences go to the database, guests' to the cookie. The cookie is
-/// rewritten for users too, so the browser keeps showing them after sign-out.
+/// Applies `patch`: users' preferences go to the database (only the fields it sets, so saves
+/// of different fields racing each other all stay), guests' to their cookies (the fields'
+/// own cookies, for the same reason). The cookies are rewritten for users too, so the browser
+/// keeps showing their preferences after sign-out.
 pub async fn save(
     state: &AppState,
     session: &AppSession,
@@ -245,20 +277,21 @@ pub async fn save(
     patch: &Patch,
 ) -> Result<Resolved, AppError> {
     let current = resolve(state, session, headers).await?;
-    let prefs = patch.apply(current.prefs);
-    if current.source == Source::Account {
+    let prefs = if current.source == Source::Account {
         let me = session
             .signed_in()
             .await
             .ok()
             .flatten()
             .ok_or_else(AppError::unavailable)?;
-        store_for_user(state, me.user_id, &prefs).await?;
-    }
+        save_for_user(state, me.user_id, &current.prefs, patch).await?
+    } else {
+        patch.apply(current.prefs)
+    };
     Ok(Resolved {
         prefs,
         source: current.source,
-        set_cookie: Some(state.preferences_cookie.set_header(&prefs)),
+        set_cookies: state.preferences_cookie.set_headers(&prefs, &patch.fields()),
     })
 }
 

@@ -1,7 +1,9 @@
 //! The session cookie: reading it, and writing or clearing it with identical attributes.
 
-use http::{header, HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderValue};
 use tower_sessions::session::Id;
+
+use crate::server::headers::{cookie_values, has_cookie};
 
 #[derive(Debug, Clone)]
 pub struct CookieSettings {
@@ -12,14 +14,25 @@ pub struct CookieSettings {
 }
 
 impl CookieSettings {
-    /// The session id from the request's cookies; a malformed value counts as none.
-    pub fn read(&self, headers: &HeaderMap) -> Option<Id> {
-        cookie_values(headers, &self.name).find_map(|value| value.parse::<Id>().ok())
+    /// Every well-formed session id among the request's cookies of this name, in the order
+    /// sent, without repeats. A browser can hold more than one (an old cookie for a parent
+    /// domain or path beside the live one: RFC 6265 §5.4 sends both, the longer path first,
+    /// then the older); which of them is live is for the store to say.
+    pub fn candidates(&self, headers: &HeaderMap) -> Vec<Id> {
+        let mut ids: Vec<Id> = Vec::new();
+        for value in cookie_values(headers, &self.name) {
+            if let Ok(id) = value.parse::<Id>() {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        ids
     }
 
     /// `true` when the request carries this cookie at all, valid or not.
     pub fn present(&self, headers: &HeaderMap) -> bool {
-        cookie_values(headers, &self.name).next().is_some()
+        has_cookie(headers, &self.name)
     }
 
     pub fn set(&self, id: Id) -> HeaderValue {
@@ -39,19 +52,6 @@ impl CookieSettings {
         );
         HeaderValue::from_str(&cookie).expect("cookie built from a checked name and a base64 id")
     }
-}
-
-/// Values of every cookie called `name` in the request.
-pub fn cookie_values<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|h| h.to_str().ok())
-        .flat_map(|h| h.split(';'))
-        .filter_map(move |pair| {
-            let (k, v) = pair.trim().split_once('=')?;
-            (k.trim() == name).then(|| v.trim().trim_matches('"'))
-        })
 }
 
 #[cfg(test)]
@@ -87,17 +87,24 @@ mod tests {
     }
 
     #[test]
-    fn reads_the_named_cookie_among_others_and_ignores_garbage() {
+    fn reads_every_well_formed_id_among_other_cookies() {
+        use http::header;
         let s = settings(false);
-        let id = Id::default();
+        let (old, live) = (Id::default(), Id::default());
         let mut headers = HeaderMap::new();
         headers.insert(
             header::COOKIE,
-            HeaderValue::from_str(&format!("a=1; session={id}; b=2")).unwrap(),
+            HeaderValue::from_str(&format!("a=1; session={old}; b=2; session={live}; session={old}")).unwrap(),
         );
-        assert_eq!(s.read(&headers), Some(id));
+        assert_eq!(s.candidates(&headers), [old, live]);
+        // Another application's cookie with UTF-8 in it does not hide ours.
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_bytes(format!("_utmz=utmcsn=Undersøgelse; session={live}").as_bytes()).unwrap(),
+        );
+        assert_eq!(s.candidates(&headers), [live]);
         headers.insert(header::COOKIE, HeaderValue::from_static("session=not-an-id"));
-        assert_eq!(s.read(&headers), None);
+        assert!(s.candidates(&headers).is_empty());
         assert!(s.present(&headers));
         headers.insert(header::COOKIE, HeaderValue::from_static("sessionx=1"));
         assert!(!s.present(&headers));

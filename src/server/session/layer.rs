@@ -18,10 +18,11 @@ use axum::{
 };
 use tower_sessions::{session::Id, Session};
 
-use super::{AppSession, RequestStore};
+use super::{keys, AppSession, RequestStore, SignedIn};
 use crate::server::{
     auth::accounts,
     client::client_ip,
+    headers::bearer_token,
     ratelimit::{ip_subject, Rule},
     state::AppState,
 };
@@ -115,12 +116,7 @@ fn client_address(state: &AppState, request: &Request) -> String {
 
 /// The session a `Authorization: Bearer` token stands for, if any.
 async fn bearer_session(state: &AppState, headers: &header::HeaderMap) -> Option<Id> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))?
-        .trim()
-        .to_owned();
+    let token = bearer_token(headers)?;
     match accounts::session_for_token(state, &token).await {
         Ok(id) => id?.parse().ok(),
         Err(e) => {
@@ -139,12 +135,17 @@ pub async fn session_middleware(State(state): State<AppState>, mut request: Requ
         state.metrics.tally.clone(),
     ));
     let cookie_present = settings.cookie.present(request.headers());
+    let candidates = settings.cookie.candidates(request.headers());
+    store.set_cookie_ids(candidates.clone());
     // The id the client already holds: from its cookie or, for API clients without one, from
     // its bearer token. A cookie is sent only when the id changes from this.
-    let cookie_id = match settings.cookie.read(request.headers()) {
-        Some(id) => Some(id),
-        None if !cookie_present => bearer_session(&state, request.headers()).await,
-        None => None,
+    let cookie_id = match candidates.as_slice() {
+        [] if !cookie_present => bearer_session(&state, request.headers()).await,
+        [] => None,
+        [only] => Some(*only),
+        // Several (an old cookie for a parent domain or path beside the live one): the live
+        // one, never the first by default. While the store is down, keep them all as they are.
+        several => store.choose_live(several).await.unwrap_or(several.last().copied()),
     };
 
     let initial_id = match page_view(&request, &state.page_routes) {
@@ -158,6 +159,9 @@ pub async fn session_middleware(State(state): State<AppState>, mut request: Requ
             state.metrics.observe_redis(started.elapsed());
             match loaded {
                 Ok(Some(id)) => Some(id),
+                // Sent just before a sign-in in another request renewed its id: the browser
+                // holds the new id by now, so nothing starts here (and no cookie replaces it).
+                Ok(None) if cookie_id.is_some() && store.cookie_was_renewed().await => None,
                 // No session yet, or it ended: a new guest session starts with this view, unless
                 // this address has started too many lately (the page is then served without
                 // one). The limit is counted in the creation's round trip.
@@ -196,16 +200,24 @@ pub async fn session_middleware(State(state): State<AppState>, mut request: Requ
         }
     }
 
+    // The cookie changes only when this request changed the session: a new id is sent, an
+    // ended one cleared. Never when the store's answer is unknown, and never over a cookie that
+    // a renewal in another request has just replaced (this request carried the old one).
     let final_id = session.id();
-    let headers = response.headers_mut();
-    match final_id {
+    let set_cookie = match final_id {
         Some(id) if Some(id) != cookie_id => {
-            headers.append(header::SET_COOKIE, settings.cookie.set(id));
+            let started_as_guest = matches!(session.get::<SignedIn>(keys::SIGNED_IN).await, Ok(None));
+            let replaced_by_renewal = cookie_id.is_some() && started_as_guest && store.cookie_was_renewed().await;
+            (!replaced_by_renewal).then(|| settings.cookie.set(id))
         }
-        None if cookie_present && store.unavailable().is_none() => {
-            headers.append(header::SET_COOKIE, settings.cookie.clear());
+        None if cookie_present && store.unavailable().is_none() && !store.cookie_was_renewed().await => {
+            Some(settings.cookie.clear())
         }
-        _ => {}
+        _ => None,
+    };
+    let headers = response.headers_mut();
+    if let Some(cookie) = set_cookie {
+        headers.append(header::SET_COOKIE, cookie);
     }
     let session_used = store.info().is_some() || store.unavailable().is_some() || final_id != cookie_id;
     if session_used {

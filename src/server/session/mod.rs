@@ -136,6 +136,12 @@ impl AppSession {
         self.session.id().ok_or(SessionUnavailable)
     }
 
+    /// Whether the session the client's cookie named had its id renewed moments ago by another
+    /// request (see [`RequestStore::cookie_was_renewed`]).
+    pub async fn cookie_was_renewed(&self) -> bool {
+        self.store.cookie_was_renewed().await
+    }
+
     /// True when the store failed earlier in this request: a missing session may then exist,
     /// and "no session" must not be answered.
     pub fn store_failed(&self) -> bool {
@@ -171,6 +177,15 @@ impl AppSession {
         if let Some(id) = self.session.id() {
             self.store.keep_view(id, prefs, profile);
         }
+    }
+
+    /// Gives the session a new id (against session fixation: OWASP Session Management Cheat
+    /// Sheet, "Renew the Session ID After Any Privilege Level Change"). The old id ends at once;
+    /// the record and the visit (start, pages) go on under the new one, saved when the session
+    /// next is.
+    pub async fn renew_id(&self) -> Result<(), SessionUnavailable> {
+        self.store.renewing();
+        self.session.cycle_id().await.map_err(|_| SessionUnavailable)
     }
 
     /// Says why this session is about to be deleted (flushed), for its history entry.

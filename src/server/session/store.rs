@@ -15,11 +15,12 @@ use tower_sessions::{
 
 use super::{policy_for, signed_in_user, SessionSettings};
 use crate::{
-    model::{EndReason, User},
+    model::{activity::PAGES_KEPT, EndReason, User},
     server::{
         activity::Archiver,
         backend::{
-            now_ms, ActivitySummary, Admission, Backend, BackendError, Creation, LoadedSession, NewSession, UserView,
+            now_ms, ActivitySummary, Admission, Backend, BackendError, CarriedVisit, Creation, LoadedSession,
+            NewSession, UserView,
         },
         stats::{Counter, Tally},
     },
@@ -52,6 +53,15 @@ pub struct RequestStore {
     loaded_notices: Mutex<Option<(Id, Vec<String>)>>,
     /// Where sessions started and page views are counted for the admin page.
     tally: Arc<Tally>,
+    /// The session ids the client's cookies named (see [`Self::cookie_was_renewed`]).
+    cookie_ids: Mutex<Vec<Id>>,
+    /// Whether one of them was renewed moments ago, once asked.
+    cookie_renewed: Mutex<Option<bool>>,
+    /// Set while the session's id is being renewed (see [`Self::renewing`]).
+    renewing: Mutex<bool>,
+    /// The visit of a session whose id is being renewed in this request (its old id, and what
+    /// it had), for the session that replaces it.
+    carried: Mutex<Option<(Id, CarriedVisit)>>,
 }
 
 impl std::fmt::Debug for RequestStore {
@@ -79,7 +89,69 @@ impl RequestStore {
             loaded_view: Mutex::new(None),
             loaded_notices: Mutex::new(None),
             tally,
+            cookie_ids: Mutex::new(Vec::new()),
+            cookie_renewed: Mutex::new(None),
+            renewing: Mutex::new(false),
+            carried: Mutex::new(None),
         }
+    }
+
+    /// Remembers the session ids the client's cookies named.
+    pub fn set_cookie_ids(&self, ids: Vec<Id>) {
+        *self.cookie_ids.lock() = ids;
+    }
+
+    /// Of several ids the client's cookies name (a browser can send an old cookie for a parent
+    /// domain or path beside the live one), the one to use: a signed-in session before a
+    /// guest's, then the first live one in the order sent. `None` when none is live. One
+    /// round trip, made only when there are several.
+    pub async fn choose_live(&self, ids: &[Id]) -> Result<Option<Id>, BackendError> {
+        let names: Vec<String> = ids.iter().map(Id::to_string).collect();
+        let peeked = self
+            .backend
+            .peek_sessions(&names)
+            .await
+            .inspect_err(|e| self.note_error(e))?;
+        let live: Vec<(Id, bool)> = ids
+            .iter()
+            .zip(peeked)
+            .filter_map(|(id, loaded)| {
+                let record = serde_json::from_str::<Record>(&loaded?.record).ok()?;
+                Some((*id, signed_in_user(&record.data).is_some()))
+            })
+            .collect();
+        Ok(live
+            .iter()
+            .find(|(_, signed_in)| *signed_in)
+            .or(live.first())
+            .map(|(id, _)| *id))
+    }
+
+    /// Whether a session the client's cookies named had its id renewed moments ago (a sign-in
+    /// or password change in another request): this request was sent before the client got
+    /// the new id, so it must not start a session in its place, nor clear the cookie, which by
+    /// now names the live session. Asked once per request, only when needed.
+    pub async fn cookie_was_renewed(&self) -> bool {
+        if let Some(known) = *self.cookie_renewed.lock() {
+            return known;
+        }
+        let ids = self.cookie_ids.lock().clone();
+        let mut renewed = false;
+        for id in ids {
+            match self.backend.is_renewed(&id.to_string()).await {
+                Ok(true) => {
+                    renewed = true;
+                    break;
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    self.note_error(&e);
+                    break;
+                }
+            }
+        }
+        *self.cookie_renewed.lock() = Some(renewed);
+        renewed
     }
 
     /// The notices loaded with session `id` in this request.
@@ -175,10 +247,15 @@ impl RequestStore {
         Ok(Some(id))
     }
 
-    /// Names the reason for the session's deletion later in this request (sign-out). Without
-    /// one, a deletion is an id renewal (sign-in, password change on this device).
+    /// Names the reason for the session's deletion later in this request (sign-out).
     pub fn ending_because(&self, reason: EndReason) {
         *self.end_reason.lock() = Some(reason);
+    }
+
+    /// Says that the next deletion is an id renewal (tower-sessions' `cycle_id`): the visit
+    /// goes on under the new id instead of ending.
+    pub fn renewing(&self) {
+        *self.renewing.lock() = true;
     }
 
     pub fn info(&self) -> Option<SessionInfo> {
@@ -224,6 +301,7 @@ impl RequestStore {
     ) -> Result<bool, BackendError> {
         let now = now_ms();
         let policy = policy_for(&record.data, &self.settings);
+        let carried = self.carried.lock().take();
         loop {
             let json = serde_json::to_string(&*record).map_err(|e| BackendError::Other(e.to_string()))?;
             let id = record.id.to_string();
@@ -236,10 +314,14 @@ impl RequestStore {
                 user_id: signed_in_user(&record.data),
                 // Counted once, even if the id has to be drawn again.
                 admission: admission.take(),
+                carried: carried.as_ref().map(|(_, visit)| visit),
             };
             match self.backend.create_session(&new).await {
                 Ok(Creation::Created) => {
-                    self.tally.add(Counter::SessionsStarted);
+                    // A renewed session continues a visit: no new session started.
+                    if carried.is_none() {
+                        self.tally.add(Counter::SessionsStarted);
+                    }
                     if let Some(page) = page {
                         self.tally.page_view(page);
                     }
@@ -256,12 +338,21 @@ impl RequestStore {
         }
         let expires_at = policy.expires_at(now);
         record.expiry_date = super::to_datetime(expires_at);
-        let count = i64::from(page.is_some());
+        let (started_at, carried_count) = match &carried {
+            Some((old, visit)) => {
+                // Its visit lives on here: the old id's activity goes, unarchived.
+                if let Err(e) = self.backend.forget_activity(&old.to_string()).await {
+                    tracing::warn!(error = %e, "a renewed session's old activity was left to the sweeper");
+                }
+                (visit.started_at, visit.page_count)
+            }
+            None => (now, 0),
+        };
         *self.info.lock() = Some(SessionInfo {
             activity: ActivitySummary {
-                started_at: now,
+                started_at,
                 last_seen: now,
-                page_count: count,
+                page_count: carried_count + i64::from(page.is_some()),
             },
             expires_at,
         });
@@ -316,10 +407,30 @@ impl SessionStore for RequestStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        let reason = self.end_reason.lock().take().unwrap_or(EndReason::Renewed);
-        self.archiver.end(&id.to_string(), reason).await.map_err(|e| {
-            self.note_error(&e);
-            store_error(e)
-        })
+        let reason = self.end_reason.lock().take();
+        let renewing = std::mem::take(&mut *self.renewing.lock());
+        if reason.is_some() || !renewing {
+            // Ended here without a word why (a flush on the way out): a sign-out.
+            let reason = reason.unwrap_or(EndReason::SignOut);
+            return self.archiver.end(&id.to_string(), reason).await.map_err(|e| {
+                self.note_error(&e);
+                store_error(e)
+            });
+        }
+        // The id changes but the visit goes on (tower-sessions creates its successor next):
+        // this id ends at once, and what it had is kept for the new one. If the successor is
+        // never created, the old activity stays ended and is archived like any other.
+        let old = id.to_string();
+        self.backend
+            .end_session(&old, EndReason::Renewed.as_str(), now_ms())
+            .await
+            .inspect_err(|e| self.note_error(e))
+            .map_err(store_error)?;
+        match self.backend.activity(&old, 0, PAGES_KEPT).await {
+            Ok(Some(activity)) => *self.carried.lock() = Some((*id, activity.into())),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "a renewed session's visit was not carried over"),
+        }
+        Ok(())
     }
 }
