@@ -8,12 +8,21 @@ cd "$ROOT"
 CARGO_LEPTOS_VERSION=0.3.10
 # The wasm-bindgen CLI must equal the crate version pinned in Cargo.toml, to the patch.
 WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' Cargo.toml)"
-export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+# binaryen's wasm-opt for release builds: Debian's (108) silently breaks hydration.
+BINARYEN_VERSION=132
+BINARYEN_DIR="$HOME/.local/share/porch/binaryen-$BINARYEN_VERSION"
+export PATH="$HOME/.cargo/bin:$PATH"
 
-# The flags and variables cargo-leptos gives a debug server build; `cargo test` and clippy use the
-# same ones so they reuse its compiled dependencies instead of building ~340 crates again.
+# The flag cargo-leptos gives a debug server build; `cargo test` and clippy use it too so they
+# reuse its compiled dependencies instead of building ~340 crates again. Release builds are
+# made without it, like a hand-typed `cargo leptos build --release` (see use_release_flags).
 export RUSTFLAGS="${RUSTFLAGS:---cfg erase_components}"
 export LEPTOS_OUTPUT_NAME=porch
+
+# For `--release` builds: exactly what cargo-leptos does when typed by hand, no extra flags.
+use_release_flags() {
+  unset RUSTFLAGS
+}
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -37,13 +46,27 @@ ensure_rust_tools() {
     # Not --locked: the registry mirror lacks one locked dependency; unlocked builds fine.
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
   fi
+  ensure_wasm_opt
 }
 
-# Playwright and binaryen's wasm-opt (Debian's is too old and breaks release builds).
+# cargo-leptos looks for wasm-opt on PATH (it cannot download it here). binaryen from npm goes to
+# a folder of its own and is linked into ~/.cargo/bin, which is on every Rust developer's PATH,
+# ahead of any other wasm-opt: `cargo leptos build --release` then works typed by hand too.
+ensure_wasm_opt() {
+  if ! "$HOME/.cargo/bin/wasm-opt" --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+    step "Installing binaryen $BINARYEN_VERSION (wasm-opt) from npm into $BINARYEN_DIR"
+    mkdir -p "$BINARYEN_DIR"
+    npm install --prefix "$BINARYEN_DIR" --no-audit --no-fund --no-save "binaryen@$BINARYEN_VERSION.0.0"
+    mkdir -p "$HOME/.cargo/bin"
+    ln -sf "$BINARYEN_DIR/node_modules/.bin/wasm-opt" "$HOME/.cargo/bin/wasm-opt"
+  fi
+}
+
+# Playwright.
 ensure_npm_packages() {
-  if [ ! -x end2end/node_modules/.bin/playwright ] || [ ! -x end2end/node_modules/.bin/wasm-opt ] \
+  if [ ! -x end2end/node_modules/.bin/playwright ] \
     || [ end2end/package.json -nt end2end/node_modules/.package-lock.json ]; then
-    step "Installing npm packages in end2end/ (Playwright, binaryen)"
+    step "Installing npm packages in end2end/ (Playwright)"
     (cd end2end && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi)
   fi
 }

@@ -9,5 +9,6 @@ source "$(dirname "$0")/lib.sh"
 ensure_rust_tools
 ensure_npm_packages
 
+case " $* " in *" --release "*) use_release_flags ;; esac
 step "Building and serving (cargo leptos serve $*)"
 exec cargo leptos serve "$@"
