@@ -71,10 +71,10 @@ pub fn query_value(text: &str) -> String {
     utf8_percent_encode(text, QUERY_VALUE).to_string()
 }
 
-/// `page` with `?next=<where to go after it>`, or bare `page` when `next` is not a same-site
-/// path or is the default after signing in.
+/// `page` with `?next=<where to go after it>`, or bare `page` when there is no `next` or it is
+/// not a same-site path.
 pub fn with_next(page: &str, next: Option<&str>) -> String {
-    match next.filter(|n| is_same_site_path(n) && n.len() <= 512 && *n != "/account") {
+    match next.filter(|n| is_same_site_path(n) && n.len() <= 512) {
         Some(next) => format!("{page}?next={}", query_value(next)),
         None => page.to_owned(),
     }
@@ -140,8 +140,9 @@ mod tests {
             with_next("/login", Some("/account/history?note=café&x=1")),
             "/login?next=/account/history%3Fnote%3Dcaf%C3%A9%26x%3D1"
         );
-        assert_eq!(with_next("/login", Some("/account")), "/login");
+        assert_eq!(with_next("/login", Some("/account")), "/login?next=/account");
         assert_eq!(with_next("/login", None), "/login");
+        assert_eq!(with_next("/login", Some("")), "/login");
         assert_eq!(with_next("/register", Some("//evil.example")), "/register");
         assert_eq!(query_value("a b+c%"), "a%20b%2Bc%25");
     }

@@ -99,11 +99,15 @@ async fn other_applications_cookies_never_cost_the_session() {
     ];
     for line in &odd {
         let text = String::from_utf8_lossy(line);
-        assert_eq!(profile_status(&app, cookie_lines(&[line.clone()])).await, 200, "{text}");
+        assert_eq!(
+            profile_status(&app, cookie_lines(std::slice::from_ref(line))).await,
+            200,
+            "{text}"
+        );
         let res = bare()
             .get(app.url("/"))
             .header("accept", "text/html")
-            .headers(cookie_lines(&[line.clone()]))
+            .headers(cookie_lines(std::slice::from_ref(line)))
             .send()
             .await
             .unwrap();
@@ -307,7 +311,7 @@ async fn pages_that_send_a_guest_to_sign_in_are_real_redirects_for_every_client(
     ];
     for accept in accepts {
         for (path, to) in [
-            ("/account", "/login".to_owned()),
+            ("/account", "/login?next=/account".to_owned()),
             ("/account/sessions", "/login?next=/account/sessions".to_owned()),
             (
                 "/account/history?note=café",
