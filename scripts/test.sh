@@ -16,6 +16,9 @@ cargo fmt --all -- --check
 step "Building the site (cargo leptos build)"
 cargo leptos build
 
+step "Building the release as typed by hand (cargo leptos build --release, no extra flags)"
+(use_release_flags && cargo leptos build --release)
+
 step "Rust tests on SQLite and Redis"
 cargo test --features ssr
 

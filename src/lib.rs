@@ -1,6 +1,11 @@
 //! Porch: accounts, sessions and preferences, server-rendered with Leptos and hydrated in the
 //! browser. One crate: `ssr` builds the server, `hydrate` the WASM client.
 
+// Release builds type every view in full (debug builds erase them: `--cfg erase_components`),
+// and a page as large as /admin nests deeper than rustc's default query depth (128). Headroom
+// for the pages to come; the test command builds the release too, so it cannot creep back.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod components;

@@ -80,7 +80,7 @@ fn px(v: f64) -> String {
 }
 
 #[component]
-pub fn ColumnChart(chart: Columns, language: Language, table_toggle: String) -> impl IntoView {
+pub fn ColumnChart(chart: Columns, language: Language, table_toggle: String) -> AnyView {
     let Columns {
         id,
         title,
@@ -192,6 +192,9 @@ pub fn ColumnChart(chart: Columns, language: Language, table_toggle: String) -> 
             </details>
         </figure>
     }
+    // Boxed: the admin page puts several charts in one view, and their nested types would
+    // otherwise overflow rustc's query depth in a release build (no `erase_components`).
+    .into_any()
 }
 
 #[component]
@@ -223,7 +226,7 @@ const NAME_W: f64 = 200.0;
 const NAME_CHARS: usize = 24;
 
 #[component]
-pub fn RankingChart(chart: Ranking, language: Language, table_toggle: String) -> impl IntoView {
+pub fn RankingChart(chart: Ranking, language: Language, table_toggle: String) -> AnyView {
     let Ranking {
         id,
         title,
@@ -293,6 +296,9 @@ pub fn RankingChart(chart: Ranking, language: Language, table_toggle: String) ->
             </details>
         </figure>
     }
+    // Boxed: the admin page puts several charts in one view, and their nested types would
+    // otherwise overflow rustc's query depth in a release build (no `erase_components`).
+    .into_any()
 }
 
 #[cfg(test)]

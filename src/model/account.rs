@@ -138,9 +138,10 @@ impl Name {
 ///
 /// Two ways of typing the same address give the same value, so it is found whichever way it is
 /// typed: the local part is NFC (RFC 6532 §3.1), so `zoë` typed precomposed or as `zoe` and a
-/// combining diaeresis (macOS, some keyboards) is one address; the domain is mapped as IDNA
-/// does (UTS #46: compatibility forms such as full-width letters folded, the ideographic full
-/// stop read as a dot).
+/// combining diaeresis (macOS, some keyboards) is one address; the domain goes through IDNA's
+/// ToUnicode (UTS #46, with the `idna` crate): compatibility forms such as full-width letters
+/// folded, the ideographic full stop read as a dot, and `xn--` labels decoded, so
+/// `bücher.example` and `xn--bcher-kva.example` are one domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
@@ -149,20 +150,11 @@ fn fold_nfc(text: &str) -> String {
     text.nfc().collect::<String>().to_lowercase().nfc().collect()
 }
 
-/// A domain as UTS #46 maps it before comparing: label separators to `.`, compatibility forms
-/// folded (NFKC), lower-cased.
-fn fold_domain(domain: &str) -> String {
-    let dots: String = domain
-        .chars()
-        .map(|c| {
-            if matches!(c, '\u{3002}' | '\u{FF0E}' | '\u{FF61}') {
-                '.'
-            } else {
-                c
-            }
-        })
-        .collect();
-    dots.nfkc().collect::<String>().to_lowercase().nfkc().collect()
+/// A domain as IDNA's ToUnicode gives it (UTS #46 mapping, lower case, NFC, Punycode labels
+/// decoded); `None` when it is not a valid domain name.
+fn fold_domain(domain: &str) -> Option<String> {
+    let (unicode, valid) = idna::domain_to_unicode(domain);
+    valid.ok().map(|()| unicode)
 }
 
 impl Email {
@@ -177,7 +169,9 @@ impl Email {
         let Some((local, domain)) = input.rsplit_once('@') else {
             return Err(MESSAGE);
         };
-        let (local, domain) = (fold_nfc(local), fold_domain(domain));
+        let (local, Some(domain)) = (fold_nfc(local), fold_domain(domain)) else {
+            return Err(MESSAGE);
+        };
         let email = format!("{local}@{domain}");
         if email.len() > Self::MAX_LEN {
             return Err(MESSAGE);
@@ -418,6 +412,12 @@ mod tests {
         );
         // A letter with a mark that has no precomposed form is still an address.
         assert!(Email::parse("q\u{308}@example.com").is_ok());
+        // A domain typed in Unicode or as its Punycode is one domain.
+        assert_eq!(
+            Email::parse("ann@xn--bcher-kva.example").unwrap(),
+            Email::parse("ann@B\u{fc}cher.example").unwrap()
+        );
+        assert!(Email::parse("ann@xn--zz.example").is_err(), "a broken Punycode label");
     }
 
     #[test]

@@ -20,8 +20,11 @@ use crate::{
     model::{is_same_site_path, location, FormFeedback, Msg},
 };
 
-/// Session key of the pending [`FormFeedback`].
-pub const FLASH: &str = "flash";
+/// The session key of a form's pending [`FormFeedback`]: one per form, so two forms posted at
+/// once (two tabs) both keep theirs.
+pub fn flash_key(form: &str) -> String {
+    format!("flash:{form}")
+}
 
 /// The app state, the request's session and the client, inside a server function.
 pub fn request_context() -> Result<(AppState, AppSession, ClientInfo), AppError> {
@@ -48,7 +51,7 @@ pub fn wants_page(headers: &HeaderMap) -> bool {
 
 /// Keeps a form's outcome in the session for the next page to show once.
 pub async fn keep_feedback(session: &AppSession, feedback: FormFeedback) {
-    let _ = session.inner().insert(FLASH, feedback).await;
+    let _ = session.inner().insert(&flash_key(&feedback.form), feedback).await;
 }
 
 /// Where a form's outcome leads.
@@ -83,9 +86,9 @@ pub async fn finish<T>(
                         notice: Some(notice),
                         ..Default::default()
                     };
-                    let _ = session.inner().insert(FLASH, feedback).await;
+                    let _ = session.inner().insert(&flash_key(&feedback.form), feedback).await;
                 }
-                leptos_axum::redirect(&location(outcome.success_to.unwrap_or(outcome.back)));
+                redirect_browser(outcome.success_to.unwrap_or(outcome.back));
             }
         }
         Err(error) => {
@@ -104,13 +107,27 @@ pub async fn finish<T>(
                         notice: None,
                         values: outcome.values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
                     };
-                    let _ = session.inner().insert(FLASH, feedback).await;
+                    let _ = session.inner().insert(&flash_key(&feedback.form), feedback).await;
                 }
-                leptos_axum::redirect(&location(outcome.back));
+                redirect_browser(outcome.back);
             }
         }
     }
     result
+}
+
+/// Sends the browser of a plain form post to `path` (post/redirect/get): `302 Found` with the
+/// path as an ASCII `Location`. Set here rather than by `leptos_axum::redirect`, which decides
+/// by its own reading of `Accept` (the first line, containing `text/html`) whether to send a
+/// 3xx at all, and so could disagree with [`is_plain_form_post`].
+fn redirect_browser(path: &str) {
+    if let (Some(options), Ok(target)) = (
+        use_context::<ResponseOptions>(),
+        http::HeaderValue::from_str(&location(path)),
+    ) {
+        options.insert_header(header::LOCATION, target);
+        options.set_status(http::StatusCode::FOUND);
+    }
 }
 
 /// Adds these `Set-Cookie` values to a server function's response.
@@ -144,11 +161,9 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 pub async fn take_feedback(session: &AppSession, form: &str) -> Option<FormFeedback> {
     // No session yet: nothing pending, and no store round trip.
     session.id()?;
-    let feedback: FormFeedback = session.inner().get(FLASH).await.ok().flatten()?;
-    if feedback.form != form {
-        return None;
-    }
-    let _ = session.inner().remove_value(FLASH).await;
+    let key = flash_key(form);
+    let feedback: FormFeedback = session.inner().get(&key).await.ok().flatten()?;
+    let _ = session.inner().remove_value(&key).await;
     Some(feedback)
 }
 

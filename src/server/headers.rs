@@ -1,9 +1,11 @@
 //! What a request's header fields say, read the way RFC 9110 (and RFC 6265 for `Cookie`) says
-//! they are to be read. Every header Porch looks at goes through here, so the rules are written
-//! once:
+//! they are to be read. The request fields Porch interprets (`Accept`, `Accept-Language`,
+//! `Authorization`, `Cookie`, `Host`, `Origin`, `Referer`, `Sec-Fetch-Site`, `User-Agent`,
+//! `X-Forwarded-For`, `Purpose`) go through here, so the rules are written once:
 //!
 //! - a field may arrive as several field lines, which mean the same as one line with the values
-//!   joined by commas (RFC 9110 §5.3); `Cookie` lines are joined by `; ` (RFC 6265 §5.4);
+//!   joined by commas (RFC 9110 §5.3); each `Cookie` line is a list of pairs of its own
+//!   (RFC 6265 §5.4: HTTP/2 sends one line per cookie);
 //! - field values may carry bytes outside ASCII (`obs-text`, §5.5): a value is never thrown away
 //!   for them, they are decoded leniently (as UTF-8, with replacement characters);
 //! - list elements are separated by commas with optional whitespace, and empty elements are

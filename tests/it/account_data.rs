@@ -167,8 +167,14 @@ async fn deleting_the_account_leaves_nothing_of_it() {
     let everything = everything_under(&app.options.prefix).await;
     assert!(!everything.is_empty(), "the scan sees the app's keys");
     for (key, value) in &everything {
+        // The caches' invalidation marks hold nothing (a random token) and lapse within a
+        // minute; they only stop a page that read the account before it went from caching it.
+        let is_mark = value.starts_with(porch::server::backend::FillToken::MARK) && value.len() < 40;
         for mark in [format!("u:{{{id}}}"), format!("profile:{id}"), format!("prefs:{id}")] {
-            assert!(!key.contains(&mark), "{key} is the user's");
+            assert!(
+                !key.contains(&mark) || is_mark && !key.contains("u:{"),
+                "{key} is the user's: {value}"
+            );
         }
         assert!(!value.contains(&format!("user={id};")), "{key}: {value}");
         for trace in [email.as_str(), "Zelda Zapped"] {

@@ -520,3 +520,32 @@ async fn stored_addresses_are_brought_to_their_normal_form_by_a_migration() {
         );
     }
 }
+
+/// A sign-in that verified the old password while the password was being changed must not
+/// write the old password back when it upgrades the stored hash: the upgrade replaces only the
+/// hash it verified.
+#[tokio::test]
+async fn a_hash_upgrade_never_undoes_a_password_change() {
+    use porch::server::repo::users;
+    let app = spawn_app().await;
+    let browser = client();
+    let (email, id) = sign_up(&app, &browser).await;
+    let before = users::by_id(&app.state.db, id).await.unwrap().unwrap().password_hash;
+    let res = browser
+        .put(app.url("/api/auth/profile/password"))
+        .json(&json!({"currentPassword": PASSWORD, "newPassword": "a completely new one"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    // The late upgrade of the sign-in that verified `before`.
+    let upgraded = users::upgrade_password_hash(&app.state.db, id, &before, &before, 0)
+        .await
+        .unwrap();
+    assert!(!upgraded);
+    assert_eq!(
+        login(&app, &client(), &email, "a completely new one").await.status(),
+        200
+    );
+    assert_eq!(login(&app, &client(), &email, PASSWORD).await.status(), 401);
+}

@@ -503,3 +503,45 @@ async fn the_favicon_is_served() {
     let html = bare().get(app.url("/")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains(r#"<link rel="icon" href="/favicon.ico""#), "{html}");
 }
+
+/// Two plain forms posted at once on one session (two tabs) each leave their outcome for their
+/// page: the session record is saved whole, and a save that finds it changed merges this
+/// request's own changes into it instead of erasing the other's.
+#[tokio::test]
+async fn concurrent_form_posts_on_one_session_keep_each_others_outcome() {
+    for options in [TestOptions::default(), TestOptions::memory()] {
+        let app = spawn_app_with(options).await;
+        let browser = client();
+        sign_up(&app, &browser).await;
+        for round in 0..6 {
+            let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+                browser
+                    .post(app.url(path))
+                    .header("accept", "text/html")
+                    .form(&form)
+                    .send()
+            };
+            let (profile, settings) = tokio::join!(
+                post("/api/fn/update_profile", vec![("name", format!("Ada {round}"))]),
+                post(
+                    "/api/fn/save_preferences",
+                    vec![("theme", "dark".into()), ("language", "en".into())]
+                ),
+            );
+            assert_eq!(profile.unwrap().status(), 302);
+            assert_eq!(settings.unwrap().status(), 302);
+            for (form, notice) in [("profile", "profile_saved"), ("settings", "preferences_saved")] {
+                let feedback: Value = browser
+                    .post(app.url("/api/fn/form_feedback"))
+                    .form(&[("form", form)])
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                assert_eq!(feedback["notice"], notice, "round {round}: {form}: {feedback}");
+            }
+        }
+    }
+}

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{AccountExport, Msg, Password},
+    model::{AccountExport, EndReason, Msg, Password},
     server::{
         activity,
         backend::now_ms,
@@ -89,22 +89,30 @@ pub async fn delete_account(
     let prefs = preferences::of_user(state, me.user_id).await?.unwrap_or_default();
 
     // This session first: its cookie is cleared with the response, the browser a guest again.
+    session.ending_because(EndReason::SignOut);
     session.inner().flush().await.map_err(|_| AppError::unavailable())?;
-    forget_in_store(state, me.user_id).await?;
+    forget_in_store(state, me.user_id, false).await?;
     users::delete(&state.db, me.user_id).await.map_err(db_error)?;
     // A sign-in racing with this could have indexed a session after the first pass; with the
-    // user gone no new one can start, so a second pass leaves nothing.
-    forget_in_store(state, me.user_id).await?;
+    // user gone no new one can start, so a second pass leaves nothing. A page that read the
+    // account before the delete could still fill the caches after it: the second pass leaves
+    // invalidation marks (no data; gone within a minute) that such a fill cannot pass.
+    forget_in_store(state, me.user_id, true).await?;
     tracing::info!(user = me.user_id, "account deleted");
     Ok(Deleted {
         preferences_cookies: state.preferences_cookie.set_all(&prefs),
     })
 }
 
-async fn forget_in_store(state: &AppState, user_id: i64) -> Result<(), AppError> {
+async fn forget_in_store(state: &AppState, user_id: i64, mark: bool) -> Result<(), AppError> {
     state.backend.forget_user(user_id).await.map_err(unavailable)?;
     for name in [profile_cache_key(user_id), preferences::cache_key(user_id)] {
-        state.backend.cache_delete(&name).await.map_err(unavailable)?;
+        let forgotten = if mark {
+            state.backend.cache_invalidate(&name).await
+        } else {
+            state.backend.cache_delete(&name).await
+        };
+        forgotten.map_err(unavailable)?;
     }
     Ok(())
 }

@@ -176,7 +176,10 @@ pub async fn sign_in(
             limiter.clear(Rule::SignIn, &pair).await;
             if let Some(new_hash) = rehash {
                 // Best effort: the old hash still verifies if this fails.
-                if let Err(e) = users::set_password_hash(&state.db, row.id, &new_hash, now_ms()).await {
+                // Only over the hash just verified: a password changed meanwhile stays changed.
+                let upgraded =
+                    users::upgrade_password_hash(&state.db, row.id, &row.password_hash, &new_hash, now_ms()).await;
+                if let Err(e) = upgraded {
                     tracing::warn!(error = %e, "password hash upgrade failed");
                 }
             }
@@ -422,8 +425,10 @@ pub async fn profile_from(state: &AppState, user_id: i64, cached: Option<Cached>
         return Ok(None);
     };
     let user = to_user(&row);
-    if let (Some(Cached::Miss(token)), Ok(json)) = (cached, serde_json::to_string(&user)) {
+    if let (Some(cached), Ok(json)) = (cached, serde_json::to_string(&user)) {
         // Refused when the profile changed since the cache was read: then this copy may be old.
+        // An unreadable cached value is replaced.
+        let token = cached.into_fill_token();
         let _ = state
             .backend
             .cache_fill(&profile_cache_key(user_id), &token, &json, PROFILE_CACHE_TTL_MS)

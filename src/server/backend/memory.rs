@@ -13,7 +13,7 @@ use crate::server::stats::{Counter, HourFigures, KEPT_MS, PATHS_KEPT_PER_HOUR};
 
 use super::{
     Activity as StoredActivity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, Cached, Creation,
-    EndMark, FillToken, LoadedSession, Millis, NewSession, PageVisit, RateCount, SessionStats, UserView,
+    EndMark, FillToken, LoadedSession, Millis, NewSession, PageVisit, RateCount, Saved, SessionStats, UserView,
     CACHE_MARK_TTL_MS, RENEWED_MARK_MS, USER_VIEW_TTL_MS,
 };
 
@@ -73,6 +73,19 @@ impl State {
             self.records.remove(id);
         }
         self.records.get_mut(id)
+    }
+
+    /// Ends a session at `now` (see [`Backend::end_session`]), due for archiving at `due`.
+    fn end(&mut self, id: &str, reason: &str, now: Millis, due: Millis) {
+        self.records.remove(id);
+        self.user_views.remove(id);
+        if let Some(activity) = self.live_activity(id, now) {
+            activity.ended.get_or_insert_with(|| EndMark {
+                reason: reason.to_owned(),
+                at: now,
+            });
+        }
+        self.schedule_expiry(id, due);
     }
 
     /// What the cache key `name` holds (a value or an invalidation mark), if not expired.
@@ -326,31 +339,32 @@ impl Backend for MemoryBackend {
         Ok(())
     }
 
-    async fn save_session(&self, id: &str, record: &str) -> Result<bool, BackendError> {
+    async fn save_session(&self, id: &str, record: &str, expected: &str) -> Result<Saved, BackendError> {
         let mut state = self.state.lock();
-        match state.live_record(id, super::now_ms()) {
-            Some(r) => {
+        Ok(match state.live_record(id, super::now_ms()) {
+            Some(r) if r.data == expected => {
                 r.data = record.to_owned();
-                Ok(true)
+                Saved::Saved
             }
-            None => Ok(false),
-        }
+            Some(r) => Saved::Changed(r.data.clone()),
+            None => Saved::Gone,
+        })
     }
 
     async fn end_session(&self, id: &str, reason: &str, now: Millis) -> Result<(), BackendError> {
+        self.state.lock().end(id, reason, now, now);
+        Ok(())
+    }
+
+    async fn renew_session(&self, id: &str, now: Millis) -> Result<(), BackendError> {
         let mut state = self.state.lock();
-        state.records.remove(id);
-        state.user_views.remove(id);
-        if let Some(activity) = state.live_activity(id, now) {
-            activity.ended.get_or_insert_with(|| EndMark {
-                reason: reason.to_owned(),
-                at: now,
-            });
-        }
-        if reason == crate::model::EndReason::Renewed.as_str() {
-            state.renewed.insert(id.to_owned(), now + RENEWED_MARK_MS);
-        }
-        state.schedule_expiry(id, now);
+        state.end(
+            id,
+            crate::model::EndReason::Renewed.as_str(),
+            now,
+            now + RENEWED_MARK_MS,
+        );
+        state.renewed.insert(id.to_owned(), now + RENEWED_MARK_MS);
         Ok(())
     }
 

@@ -156,6 +156,15 @@ impl Cached {
             Cached::Miss(_) => None,
         }
     }
+
+    /// The token a fill needs to replace what was read: after a miss, what the key held; after
+    /// a hit the caller could not use (written by another version), that value itself.
+    pub fn into_fill_token(self) -> FillToken {
+        match self {
+            Cached::Hit(value) => FillToken(Some(value)),
+            Cached::Miss(token) => token,
+        }
+    }
 }
 
 /// The state a cache read saw on a miss. A fill succeeds only if the key still holds exactly
@@ -190,6 +199,16 @@ pub struct Admission<'a> {
     pub counter: &'a str,
     pub window_ms: i64,
     pub max: i64,
+}
+
+/// What [`Backend::save_session`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    Saved,
+    /// The session has ended.
+    Gone,
+    /// Another request saved it since it was loaded: the record it holds now.
+    Changed(String),
 }
 
 /// What [`Backend::create_session`] did.
@@ -373,14 +392,22 @@ pub trait Backend: Send + Sync + 'static {
     /// changed them), in one round trip.
     async fn forget_user_views(&self, ids: &[String]) -> Result<(), BackendError>;
 
-    /// Replaces the record of an existing session, keeping its expiry. `false` if it is gone
-    /// (a session ended meanwhile is never brought back).
-    async fn save_session(&self, id: &str, record: &str) -> Result<bool, BackendError>;
+    /// Replaces the record of an existing session, keeping its expiry, if it still holds
+    /// `expected` (the record as the caller loaded it). A session ended meanwhile is never
+    /// brought back; a record changed meanwhile is returned for the caller to merge into.
+    async fn save_session(&self, id: &str, record: &str, expected: &str) -> Result<Saved, BackendError>;
 
     /// Ends a session now: the record goes (the session cannot be used again) and the activity
     /// is marked with `reason` and `now` (unless already marked) and kept, due for archiving.
-    /// For an id renewal ([`EndReason::Renewed`](crate::model::EndReason)), the id is also remembered as renewed for [`RENEWED_MARK_MS`].
     async fn end_session(&self, id: &str, reason: &str, now: Millis) -> Result<(), BackendError>;
+
+    /// Ends a session whose id is being renewed (sign-in, password change): as
+    /// [`Self::end_session`] with reason `renewed`, and the id is remembered as renewed for
+    /// [`RENEWED_MARK_MS`] (see [`Self::is_renewed`]). Its activity is due for archiving only
+    /// when the mark lapses, so the session that replaces it takes it over first
+    /// ([`NewSession::carried`], then [`Self::forget_activity`]); if none does, it is archived
+    /// then, and nothing is lost.
+    async fn renew_session(&self, id: &str, now: Millis) -> Result<(), BackendError>;
 
     /// Whether the session `id` was renewed in the last [`RENEWED_MARK_MS`]: a request that
     /// still carries it was sent before the client got its new id, and must neither start a

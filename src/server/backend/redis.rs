@@ -21,8 +21,8 @@ use fred::{
 
 use super::{
     keys::Keys, parse_visit, Activity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, Cached,
-    Creation, EndMark, ExpiryPolicy, FillToken, LoadedSession, Millis, NewSession, PageVisit, RateCount, SessionStats,
-    UserView, CACHE_MARK_TTL_MS, NOTICES_KEPT, NOTICE_TTL_MS, RENEWED_MARK_MS, USER_VIEW_TTL_MS,
+    Creation, EndMark, ExpiryPolicy, FillToken, LoadedSession, Millis, NewSession, PageVisit, RateCount, Saved,
+    SessionStats, UserView, CACHE_MARK_TTL_MS, NOTICES_KEPT, NOTICE_TTL_MS, RENEWED_MARK_MS, USER_VIEW_TTL_MS,
 };
 use crate::server::{
     config::RedisConfig,
@@ -36,6 +36,7 @@ const RATE: &str = include_str!("lua/rate.lua");
 const STORE_USER_VIEW: &str = include_str!("lua/store_user_view.lua");
 const ADD_NOTICE: &str = include_str!("lua/add_notice.lua");
 const CACHE_FILL: &str = include_str!("lua/cache_fill.lua");
+const SAVE_SESSION: &str = include_str!("lua/save_session.lua");
 /// Deletes a key only if it still holds the caller's token (releasing a lock never frees
 /// someone else's after ours timed out).
 const UNLOCK: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
@@ -52,6 +53,7 @@ pub struct RedisBackend {
     store_user_view: Script,
     add_notice: Script,
     cache_fill: Script,
+    save_session: Script,
     unlock: Script,
     /// Fed by the pub/sub subscriber (see [`listen_for_notices`]).
     notice_wakeups: tokio::sync::broadcast::Sender<i64>,
@@ -147,6 +149,7 @@ impl RedisBackend {
             store_user_view: Script::from_lua(STORE_USER_VIEW),
             add_notice: Script::from_lua(ADD_NOTICE),
             cache_fill: Script::from_lua(CACHE_FILL),
+            save_session: Script::from_lua(SAVE_SESSION),
             unlock: Script::from_lua(UNLOCK),
             notice_wakeups,
         })
@@ -369,18 +372,15 @@ impl Backend for RedisBackend {
         Ok(())
     }
 
-    async fn save_session(&self, id: &str, record: &str) -> Result<bool, BackendError> {
-        let saved: Option<String> = self
-            .client()?
-            .set(
-                self.keys.session(id),
-                record,
-                Some(Expiration::KEEPTTL),
-                Some(SetOptions::XX),
-                false,
-            )
+    async fn save_session(&self, id: &str, record: &str, expected: &str) -> Result<Saved, BackendError> {
+        let reply: Value = self
+            .eval(&self.save_session, vec![self.keys.session(id)], vec![record, expected])
             .await?;
-        Ok(saved.is_some())
+        Ok(match reply {
+            Value::Null => Saved::Gone,
+            Value::Integer(1) => Saved::Saved,
+            other => Saved::Changed(other.convert()?),
+        })
     }
 
     async fn end_session(&self, id: &str, reason: &str, now: Millis) -> Result<(), BackendError> {
@@ -390,15 +390,23 @@ impl Backend for RedisBackend {
             self.keys.user_view(id),
             self.keys.renewed(id),
         ];
-        let mark_ms = if reason == crate::model::EndReason::Renewed.as_str() {
-            RENEWED_MARK_MS
-        } else {
-            0
-        };
-        let args: Vec<Value> = vec![reason.into(), now.into(), mark_ms.into()];
+        let args: Vec<Value> = vec![reason.into(), now.into(), 0.into()];
         let _: i64 = self.eval(&self.end_session, keys, args).await?;
         // Due now: if archiving right after this fails, the sweeper picks it up.
         self.reschedule(id, now).await
+    }
+
+    async fn renew_session(&self, id: &str, now: Millis) -> Result<(), BackendError> {
+        let keys = vec![
+            self.keys.session(id),
+            self.keys.activity(id),
+            self.keys.user_view(id),
+            self.keys.renewed(id),
+        ];
+        let reason = crate::model::EndReason::Renewed.as_str();
+        let args: Vec<Value> = vec![reason.into(), now.into(), RENEWED_MARK_MS.into()];
+        let _: i64 = self.eval(&self.end_session, keys, args).await?;
+        self.reschedule(id, now + RENEWED_MARK_MS).await
     }
 
     async fn is_renewed(&self, id: &str) -> Result<bool, BackendError> {

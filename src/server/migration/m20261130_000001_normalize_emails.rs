@@ -35,14 +35,26 @@ impl MigrationTrait for Migration {
             if normal.as_str() == stored {
                 continue;
             }
+            // Checked first rather than left to the unique index: on PostgreSQL a failed
+            // statement would abort the migration's transaction, and the start-up with it.
+            let taken = Query::select()
+                .column(Users::Id)
+                .from(Users::Table)
+                .and_where(Expr::col(Users::Email).eq(normal.as_str()))
+                .to_owned();
+            if db.query_one(&taken).await?.is_some() {
+                tracing::warn!(
+                    user = id,
+                    "email left in its stored form: its normal form is another account's"
+                );
+                continue;
+            }
             let update = Query::update()
                 .table(Users::Table)
                 .value(Users::Email, normal.as_str())
                 .and_where(Expr::col(Users::Id).eq(id))
                 .to_owned();
-            if let Err(e) = db.execute(&update).await {
-                tracing::warn!(user = id, error = %e, "email left in its stored form (its normal form is taken)");
-            }
+            db.execute(&update).await?;
         }
         Ok(())
     }

@@ -223,31 +223,26 @@ impl PreferencesCookie {
         self.sign(field.cookie_name(), format!("{VERSION}.{}", field.encode(prefs)))
     }
 
-    /// Reads every preference cookie of the request.
+    /// Reads every preference cookie of the request. For each name the first readable value
+    /// counts; a name is unreadable only when none of its values is (another one, for a parent
+    /// path or domain, is none of ours to rewrite on every page).
     pub fn read(&self, headers: &HeaderMap) -> FromCookies {
         let mut found = FromCookies::default();
-        for value in cookie_values(headers, COOKIE_NAME) {
-            match self.decode(&value) {
-                Some(prefs) if found.combined.is_none() => found.combined = Some(prefs),
-                Some(_) => {}
-                None => found.unreadable = true,
-            }
-        }
+        let values = cookie_values(headers, COOKIE_NAME);
+        found.combined = values.iter().find_map(|value| self.decode(value));
+        found.unreadable = found.combined.is_none() && !values.is_empty();
         for field in Field::ALL {
-            let mut seen = false;
-            for value in cookie_values(headers, field.cookie_name()) {
-                let code = self.verified(field.cookie_name(), &value).filter(|code| {
+            let values = cookie_values(headers, field.cookie_name());
+            let code = values.iter().find_map(|value| {
+                self.verified(field.cookie_name(), value).filter(|code| {
                     let mut probe = Preferences::default();
                     field.apply(code, &mut probe)
-                });
-                match code {
-                    Some(code) if !seen => {
-                        seen = true;
-                        found.fields.push((field, code.to_owned()));
-                    }
-                    Some(_) => {}
-                    None => found.unreadable = true,
-                }
+                })
+            });
+            match code {
+                Some(code) => found.fields.push((field, code.to_owned())),
+                None if !values.is_empty() => found.unreadable = true,
+                None => {}
             }
         }
         found

@@ -93,8 +93,10 @@ async fn of_user_from(state: &AppState, user_id: i64, cached: Option<Cached>) ->
         return Ok(prefs);
     }
     let prefs = repo::get(&state.db, user_id).await.map_err(db_error)?;
-    if let (Some(Cached::Miss(token)), Ok(json)) = (cached, serde_json::to_string(&prefs)) {
-        // Refused when they were saved since the cache was read: this copy may be older.
+    if let (Some(cached), Ok(json)) = (cached, serde_json::to_string(&prefs)) {
+        // Refused when they were saved since the cache was read: this copy may be older. An
+        // unreadable cached value is replaced.
+        let token = cached.into_fill_token();
         let _ = state
             .backend
             .cache_fill(&cache_key(user_id), &token, &json, CACHE_TTL_MS)

@@ -71,6 +71,26 @@ pub async fn set_password_hash(
     update(db, id, |row| row.password_hash = Set(hash.to_owned()), now).await
 }
 
+/// Replaces the password hash `old` with `new` (same password, newer parameters or its normal
+/// form), only if `old` is still the stored one: a password changed meanwhile is never undone.
+/// `false` when it was not (changed, or no such user).
+pub async fn upgrade_password_hash(
+    db: &impl ConnectionTrait,
+    id: i64,
+    old: &str,
+    new: &str,
+    now: i64,
+) -> Result<bool, DbErr> {
+    let updated = Users::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(new))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(id))
+        .filter(user::Column::PasswordHash.eq(old))
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
 /// Up to `limit` accounts with ids below `before` (all when `None`), newest first, and the id to
 /// continue from when there are more.
 pub async fn page(

@@ -22,7 +22,7 @@ use super::{keys, AppSession, RequestStore, SignedIn};
 use crate::server::{
     auth::accounts,
     client::client_ip,
-    headers::bearer_token,
+    headers::{bearer_token, list_elements},
     ratelimit::{ip_subject, Rule},
     state::AppState,
 };
@@ -94,9 +94,9 @@ fn page_view(request: &Request, routes: &PageRoutes) -> Option<String> {
     let headers = request.headers();
     // Speculative loads (link prefetch, prerender) are not visits.
     let speculative = headers.contains_key("sec-purpose")
-        || headers
-            .get("purpose")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"prefetch"));
+        || list_elements(headers, &header::HeaderName::from_static("purpose"))
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case("prefetch"));
     let path = request.uri().path();
     if speculative || !routes.matches(path) {
         return None;
@@ -161,7 +161,7 @@ pub async fn session_middleware(State(state): State<AppState>, mut request: Requ
                 Ok(Some(id)) => Some(id),
                 // Sent just before a sign-in in another request renewed its id: the browser
                 // holds the new id by now, so nothing starts here (and no cookie replaces it).
-                Ok(None) if cookie_id.is_some() && store.cookie_was_renewed().await => None,
+                Ok(None) if !candidates.is_empty() && store.cookie_was_renewed().await => None,
                 // No session yet, or it ended: a new guest session starts with this view, unless
                 // this address has started too many lately (the page is then served without
                 // one). The limit is counted in the creation's round trip.
@@ -207,7 +207,7 @@ pub async fn session_middleware(State(state): State<AppState>, mut request: Requ
     let set_cookie = match final_id {
         Some(id) if Some(id) != cookie_id => {
             let started_as_guest = matches!(session.get::<SignedIn>(keys::SIGNED_IN).await, Ok(None));
-            let replaced_by_renewal = cookie_id.is_some() && started_as_guest && store.cookie_was_renewed().await;
+            let replaced_by_renewal = !candidates.is_empty() && started_as_guest && store.cookie_was_renewed().await;
             (!replaced_by_renewal).then(|| settings.cookie.set(id))
         }
         None if cookie_present && store.unavailable().is_none() && !store.cookie_was_renewed().await => {

@@ -20,7 +20,7 @@ use crate::{
         activity::Archiver,
         backend::{
             now_ms, ActivitySummary, Admission, Backend, BackendError, CarriedVisit, Creation, LoadedSession,
-            NewSession, UserView,
+            NewSession, Saved, UserView,
         },
         stats::{Counter, Tally},
     },
@@ -57,6 +57,9 @@ pub struct RequestStore {
     cookie_ids: Mutex<Vec<Id>>,
     /// Whether one of them was renewed moments ago, once asked.
     cookie_renewed: Mutex<Option<bool>>,
+    /// The session's record as stored when this request loaded or created it (the JSON), so a
+    /// save can tell what this request changed and merge it with what others saved meanwhile.
+    stored_record: Mutex<Option<(Id, String)>>,
     /// Set while the session's id is being renewed (see [`Self::renewing`]).
     renewing: Mutex<bool>,
     /// The visit of a session whose id is being renewed in this request (its old id, and what
@@ -91,6 +94,7 @@ impl RequestStore {
             tally,
             cookie_ids: Mutex::new(Vec::new()),
             cookie_renewed: Mutex::new(None),
+            stored_record: Mutex::new(None),
             renewing: Mutex::new(false),
             carried: Mutex::new(None),
         }
@@ -275,6 +279,7 @@ impl RequestStore {
     fn accept(&self, loaded: LoadedSession) -> Option<Record> {
         match serde_json::from_str::<Record>(&loaded.record) {
             Ok(mut record) => {
+                *self.stored_record.lock() = Some((record.id, loaded.record.clone()));
                 record.expiry_date = super::to_datetime(loaded.expires_at);
                 *self.loaded_view.lock() = Some((record.id, loaded.view));
                 *self.loaded_notices.lock() = Some((record.id, loaded.notices));
@@ -318,6 +323,7 @@ impl RequestStore {
             };
             match self.backend.create_session(&new).await {
                 Ok(Creation::Created) => {
+                    *self.stored_record.lock() = Some((record.id, json.clone()));
                     // A renewed session continues a visit: no new session started.
                     if carried.is_none() {
                         self.tally.add(Counter::SessionsStarted);
@@ -360,6 +366,26 @@ impl RequestStore {
     }
 }
 
+/// How many times a save is merged and tried again when others keep saving the same record.
+const SAVE_ATTEMPTS: usize = 5;
+
+type RecordData = std::collections::HashMap<String, serde_json::Value>;
+
+/// Applies to `theirs` what changed from `base` to `mine`: values set or changed, and values
+/// removed. What `mine` left as it found it stays as `theirs` has it.
+fn apply_changes(theirs: &mut RecordData, base: &RecordData, mine: &RecordData) {
+    for (key, value) in mine {
+        if base.get(key) != Some(value) {
+            theirs.insert(key.clone(), value.clone());
+        }
+    }
+    for key in base.keys() {
+        if !mine.contains_key(key) {
+            theirs.remove(key);
+        }
+    }
+}
+
 fn store_error(e: BackendError) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
@@ -373,17 +399,51 @@ impl SessionStore for RequestStore {
             .map_err(store_error)
     }
 
+    /// Saves what this request changed in the record. The record is stored whole, so the save
+    /// only goes through if nobody saved it since this request loaded it; if someone did, this
+    /// request's changes (values set or removed, against what it loaded) are applied to theirs
+    /// and the save is tried again. Two requests changing different values both keep theirs.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let json = serde_json::to_string(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        match self.backend.save_session(&record.id.to_string(), &json).await {
-            Ok(true) => Ok(()),
-            // Ended meanwhile (revoked, signed out elsewhere): it stays ended.
-            Ok(false) => Err(session_store::Error::Backend("session ended while in use".into())),
-            Err(e) => {
-                self.note_error(&e);
-                Err(store_error(e))
+        let encode = |r: &Record| serde_json::to_string(r).map_err(|e| session_store::Error::Encode(e.to_string()));
+        let loaded = self
+            .stored_record
+            .lock()
+            .as_ref()
+            .filter(|(id, _)| *id == record.id)
+            .map(|(_, json)| json.clone());
+        let base = loaded
+            .as_deref()
+            .and_then(|json| serde_json::from_str::<Record>(json).ok())
+            .map(|r| r.data)
+            .unwrap_or_default();
+        let mut expected = loaded.unwrap_or_default();
+        let mut json = encode(record)?;
+        for _ in 0..SAVE_ATTEMPTS {
+            match self
+                .backend
+                .save_session(&record.id.to_string(), &json, &expected)
+                .await
+            {
+                Ok(Saved::Saved) => {
+                    *self.stored_record.lock() = Some((record.id, json));
+                    return Ok(());
+                }
+                // Ended meanwhile (revoked, signed out elsewhere): it stays ended.
+                Ok(Saved::Gone) => return Err(session_store::Error::Backend("session ended while in use".into())),
+                Ok(Saved::Changed(current)) => {
+                    let mut theirs: Record =
+                        serde_json::from_str(&current).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+                    apply_changes(&mut theirs.data, &base, &record.data);
+                    json = encode(&theirs)?;
+                    expected = current;
+                }
+                Err(e) => {
+                    self.note_error(&e);
+                    return Err(store_error(e));
+                }
             }
         }
+        Err(session_store::Error::Backend("session record kept changing".into()))
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
@@ -409,28 +469,57 @@ impl SessionStore for RequestStore {
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         let reason = self.end_reason.lock().take();
         let renewing = std::mem::take(&mut *self.renewing.lock());
-        if reason.is_some() || !renewing {
-            // Ended here without a word why (a flush on the way out): a sign-out.
+        let old = id.to_string();
+        let failed = |e: BackendError| {
+            self.note_error(&e);
+            store_error(e)
+        };
+        if !renewing || reason.is_some() {
+            // Ended here for another reason than a renewal (account deletion, a failed
+            // sign-in's cleanup) without a word why: archived as a sign-out.
             let reason = reason.unwrap_or(EndReason::SignOut);
-            return self.archiver.end(&id.to_string(), reason).await.map_err(|e| {
-                self.note_error(&e);
-                store_error(e)
-            });
+            self.archiver.end(&old, reason).await.map_err(failed)?;
+            if renewing {
+                // Renewed for someone else: their visit ended above, and the id is marked as
+                // renewed all the same, so requests still carrying it leave the new cookie be.
+                self.backend.renew_session(&old, now_ms()).await.map_err(failed)?;
+            }
+            return Ok(());
         }
         // The id changes but the visit goes on (tower-sessions creates its successor next):
         // this id ends at once, and what it had is kept for the new one. If the successor is
-        // never created, the old activity stays ended and is archived like any other.
-        let old = id.to_string();
-        self.backend
-            .end_session(&old, EndReason::Renewed.as_str(), now_ms())
-            .await
-            .inspect_err(|e| self.note_error(e))
-            .map_err(store_error)?;
+        // never created, the old activity is archived when the renewed mark lapses.
+        self.backend.renew_session(&old, now_ms()).await.map_err(failed)?;
         match self.backend.activity(&old, 0, PAGES_KEPT).await {
             Ok(Some(activity)) => *self.carried.lock() = Some((*id, activity.into())),
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "a renewed session's visit was not carried over"),
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn data(value: serde_json::Value) -> RecordData {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn a_merge_keeps_what_each_request_changed() {
+        let base = data(json!({"started": true, "flash:profile": {"n": 1}}));
+        // This request removed the profile flash and set a settings one.
+        let mine = data(json!({"started": true, "flash:settings": {"n": 2}}));
+        // Another saved first: it set the theme flash and left the profile flash.
+        let mut theirs = data(json!({"started": true, "flash:profile": {"n": 1}, "flash:theme": {"n": 3}}));
+        apply_changes(&mut theirs, &base, &mine);
+        assert_eq!(
+            theirs,
+            data(json!({"started": true, "flash:settings": {"n": 2}, "flash:theme": {"n": 3}}))
+        );
     }
 }
