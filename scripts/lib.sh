@@ -13,13 +13,14 @@ BINARYEN_VERSION=132
 BINARYEN_DIR="$HOME/.local/share/porch/binaryen-$BINARYEN_VERSION"
 export PATH="$HOME/.cargo/bin:$PATH"
 
-# The flag cargo-leptos gives a debug server build; `cargo test` and clippy use it too so they
-# reuse its compiled dependencies instead of building ~340 crates again. Release builds are
-# made without it, like a hand-typed `cargo leptos build --release` (see use_release_flags).
+# The flag cargo-leptos gives its builds (`always-erase-components` in Cargo.toml); `cargo test`
+# and clippy use it too so they reuse its compiled dependencies instead of building ~340 crates
+# again.
 export RUSTFLAGS="${RUSTFLAGS:---cfg erase_components}"
 export LEPTOS_OUTPUT_NAME=porch
 
-# For `--release` builds: exactly what cargo-leptos does when typed by hand, no extra flags.
+# For `--release` builds: exactly what a hand-typed cargo-leptos command does (it adds its flags
+# from Cargo.toml itself), so the scripts build nothing a developer could not.
 use_release_flags() {
   unset RUSTFLAGS
 }

@@ -55,6 +55,7 @@ messages! {
     JsonContentType => json_content_type,
     BodyTooLarge => body_too_large,
     BodyInvalid => body_invalid,
+    MethodNotAllowed => method_not_allowed,
     PreferencesObject => preferences_object,
     ThemeChoice => theme_choice,
     LanguageChoice => language_choice,

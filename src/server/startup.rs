@@ -125,6 +125,9 @@ impl Application {
             })
             // Unknown API paths get JSON, not the HTML 404 page.
             .route("/api/{*rest}", any(api_not_found))
+            // A known path asked with a method it does not take: 405 (axum adds `Allow`, RFC 9110
+            // §15.5.6), with the API's JSON error on API paths.
+            .method_not_allowed_fallback(method_not_allowed)
             .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
                 context, shell,
             ))
@@ -215,6 +218,19 @@ impl Application {
             private.abort();
         }
         served
+    }
+}
+
+async fn method_not_allowed(request: Request) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if request.uri().path().starts_with("/api/") {
+        AppError::new(
+            crate::error::ErrorCode::MethodNotAllowed,
+            crate::model::Msg::MethodNotAllowed,
+        )
+        .into_response()
+    } else {
+        http::StatusCode::METHOD_NOT_ALLOWED.into_response()
     }
 }
 

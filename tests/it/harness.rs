@@ -229,6 +229,18 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("request")
     }
 
+    /// A form posted by `client` the way a browser without JavaScript posts it: it asks for a
+    /// page back (`Accept: text/html`), so the answer to a server function is a redirect.
+    pub async fn plain_post(&self, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .header("accept", "text/html")
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Stops the server and waits for it to finish.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {

@@ -213,19 +213,6 @@ async fn next_survives_failed_sign_in_and_registration_attempts() {
     let app = spawn_app().await;
     let (email, _, _) = signed_in(&app).await;
     let browser = client();
-    let post = |path: &'static str, form: Vec<(&'static str, String)>| {
-        let browser = browser.clone();
-        let url = app.url(path);
-        async move {
-            browser
-                .post(url)
-                .header("accept", "text/html")
-                .form(&form)
-                .send()
-                .await
-                .unwrap()
-        }
-    };
     let location = |res: &reqwest::Response| res.headers()["location"].to_str().unwrap().to_owned();
     for (next, encoded, lands) in [
         ("/account/sessions", "/account/sessions", "/account/sessions"),
@@ -235,38 +222,21 @@ async fn next_survives_failed_sign_in_and_registration_attempts() {
             "/account/history?note=caf%C3%A9&x=1",
         ),
     ] {
-        let res = post(
-            "/api/fn/login",
-            vec![
-                ("email", email.clone()),
-                ("password", "wrong".into()),
-                ("next", next.into()),
-            ],
-        )
-        .await;
+        let form = [("email", email.as_str()), ("password", "wrong"), ("next", next)];
+        let res = app.plain_post(&browser, "/api/fn/login", &form).await;
         assert_eq!(res.status(), 302);
         assert_eq!(location(&res), format!("/login?next={encoded}"));
-        let res = post(
-            "/api/fn/register",
-            vec![
-                ("name", "Ada".into()),
-                ("email", "not an address".into()),
-                ("password", PASSWORD.into()),
-                ("next", next.into()),
-            ],
-        )
-        .await;
+        let form = [
+            ("name", "Ada"),
+            ("email", "not an address"),
+            ("password", PASSWORD),
+            ("next", next),
+        ];
+        let res = app.plain_post(&browser, "/api/fn/register", &form).await;
         assert_eq!(res.status(), 302);
         assert_eq!(location(&res), format!("/register?next={encoded}"));
-        let res = post(
-            "/api/fn/login",
-            vec![
-                ("email", email.clone()),
-                ("password", PASSWORD.into()),
-                ("next", next.into()),
-            ],
-        )
-        .await;
+        let form = [("email", email.as_str()), ("password", PASSWORD), ("next", next)];
+        let res = app.plain_post(&browser, "/api/fn/login", &form).await;
         assert_eq!(res.status(), 302);
         assert_eq!(location(&res), lands, "ASCII, percent-encoded");
     }
@@ -282,16 +252,14 @@ async fn next_survives_failed_sign_in_and_registration_attempts() {
     assert!(html.contains(r#"name="next" value="/account/sessions""#), "{html}");
     assert!(html.contains(r#"href="/register?next=/account/sessions""#), "{html}");
     // A registration that succeeds goes where it was asked to.
-    let res = post(
-        "/api/fn/register",
-        vec![
-            ("name", "Bea".into()),
-            ("email", format!("{}@example.com", unique("next"))),
-            ("password", PASSWORD.into()),
-            ("next", "/settings".into()),
-        ],
-    )
-    .await;
+    let address = format!("{}@example.com", unique("next"));
+    let form = [
+        ("name", "Bea"),
+        ("email", address.as_str()),
+        ("password", PASSWORD),
+        ("next", "/settings"),
+    ];
+    let res = app.plain_post(&browser, "/api/fn/register", &form).await;
     assert_eq!(res.status(), 302);
     assert_eq!(location(&res), "/settings");
 }
@@ -352,13 +320,9 @@ async fn return_addresses_come_back_as_ascii_same_site_locations() {
         ("/\\evil.example", "/"),
         ("/\r\nSet-Cookie: x=1", "/"),
     ] {
-        let res = browser
-            .post(app.url("/api/fn/set_theme"))
-            .header("accept", "text/html")
-            .form(&[("theme", "dark"), ("back", back)])
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .plain_post(&browser, "/api/fn/set_theme", &[("theme", "dark"), ("back", back)])
+            .await;
         assert_eq!(res.status(), 302, "{back:?}");
         assert_eq!(res.headers()["location"].to_str().unwrap(), expected, "{back:?}");
     }
@@ -475,6 +439,25 @@ async fn header_fields_are_read_as_rfc_9110_says() {
     assert_eq!(this["browser"], "Firefox", "{sessions}");
     assert_eq!(this["os"], "Linux", "{sessions}");
 
+    // A method a route does not take: 405 with the methods it does take (and JSON on the API).
+    for (method, path) in [
+        ("PATCH", "/api/preferences"),
+        ("PUT", "/api/session/page"),
+        ("DELETE", "/settings"),
+    ] {
+        let res = bare()
+            .request(method.parse().unwrap(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 405, "{method} {path}");
+        assert!(res.headers().contains_key("allow"), "{method} {path}");
+        if path.starts_with("/api/") {
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "method_not_allowed", "{method} {path}");
+        }
+    }
+
     // HEAD is answered like GET, without a body.
     let res = bare().head(app.url("/")).send().await.unwrap();
     assert_eq!(res.status(), 200);
@@ -514,22 +497,15 @@ async fn concurrent_form_posts_on_one_session_keep_each_others_outcome() {
         let browser = client();
         sign_up(&app, &browser).await;
         for round in 0..6 {
-            let post = |path: &'static str, form: Vec<(&'static str, String)>| {
-                browser
-                    .post(app.url(path))
-                    .header("accept", "text/html")
-                    .form(&form)
-                    .send()
-            };
+            let name = format!("Ada {round}");
+            let profile_form = [("name", name.as_str())];
+            let settings_form = [("theme", "dark"), ("language", "en")];
             let (profile, settings) = tokio::join!(
-                post("/api/fn/update_profile", vec![("name", format!("Ada {round}"))]),
-                post(
-                    "/api/fn/save_preferences",
-                    vec![("theme", "dark".into()), ("language", "en".into())]
-                ),
+                app.plain_post(&browser, "/api/fn/update_profile", &profile_form),
+                app.plain_post(&browser, "/api/fn/save_preferences", &settings_form),
             );
-            assert_eq!(profile.unwrap().status(), 302);
-            assert_eq!(settings.unwrap().status(), 302);
+            assert_eq!(profile.status(), 302);
+            assert_eq!(settings.status(), 302);
             for (form, notice) in [("profile", "profile_saved"), ("settings", "preferences_saved")] {
                 let feedback: Value = browser
                     .post(app.url("/api/fn/form_feedback"))
