@@ -68,26 +68,28 @@ pub fn list_elements(headers: &HeaderMap, name: &HeaderName) -> Vec<String> {
         .collect()
 }
 
-/// Every value of the cookie `name` in the request, in the order sent (a browser sends the
-/// cookie with the longest path first, then the oldest: RFC 6265 §5.4). Pairs are parsed one by
-/// one with the `cookie` crate, so a pair that is not `name=value`, or bytes outside ASCII in
+/// Every cookie of the request as (name, value), in the order sent (a browser sends the cookie
+/// with the longest path first, then the oldest: RFC 6265 §5.4). Pairs are parsed one by one
+/// with the `cookie` crate, so a pair that is not `name=value`, or bytes outside ASCII in
 /// another application's cookie, cost only that pair. Surrounding double quotes are removed.
-pub fn cookie_values(headers: &HeaderMap, name: &str) -> Vec<String> {
-    let mut values = Vec::new();
+pub fn cookies(headers: &HeaderMap) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
     for line in headers.get_all(header::COOKIE) {
         let text = String::from_utf8_lossy(line.as_bytes());
         for pair in cookie::Cookie::split_parse(text.as_ref()).flatten() {
-            if pair.name() == name {
-                values.push(pair.value_trimmed().to_owned());
-            }
+            pairs.push((pair.name().to_owned(), pair.value_trimmed().to_owned()));
         }
     }
-    values
+    pairs
 }
 
-/// Whether the request carries a cookie called `name` at all.
-pub fn has_cookie(headers: &HeaderMap, name: &str) -> bool {
-    !cookie_values(headers, name).is_empty()
+/// Every value of the cookie `name` in the request, in the order sent (see [`cookies`]).
+pub fn cookie_values(headers: &HeaderMap, name: &str) -> Vec<String> {
+    cookies(headers)
+        .into_iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, value)| value)
+        .collect()
 }
 
 /// One media range of an `Accept` field with its weight (RFC 9110 §12.5.1).
@@ -237,14 +239,14 @@ mod tests {
         // Latin-1 bytes that are not UTF-8 at all, a pair without '=', an empty name.
         let h = headers(&[("cookie", b"a=caf\xe9; junk; =x; session=def;;")]);
         assert_eq!(cookie_values(&h, "session"), ["def"]);
-        assert!(!has_cookie(&h, "junk"));
+        assert!(cookie_values(&h, "junk").is_empty());
     }
 
     #[test]
     fn cookies_come_from_every_line_in_order() {
         let h = headers(&[("cookie", b"session=old"), ("cookie", b"x=1; session=live")]);
         assert_eq!(cookie_values(&h, "session"), ["old", "live"]);
-        assert!(!has_cookie(&h, "sessionx"));
+        assert!(cookie_values(&h, "sessionx").is_empty());
     }
 
     #[test]

@@ -19,7 +19,7 @@ use sha2::Sha256;
 
 use crate::{
     model::{Language, Preferences, Theme},
-    server::headers::cookie_values,
+    server::headers::cookies,
 };
 
 /// The combined cookie.
@@ -73,7 +73,8 @@ impl Field {
 
 #[derive(Clone)]
 pub struct PreferencesCookie {
-    key: Vec<u8>,
+    /// HMAC-SHA256 already keyed: each signature clones it rather than hashing the key again.
+    mac: Hmac<Sha256>,
     secure: bool,
 }
 
@@ -135,9 +136,16 @@ impl FromCookies {
         self.combined.is_some() || !self.fields.is_empty()
     }
 
-    /// The preferences they describe, over `defaults` for what none of them says.
-    pub fn prefs(&self, defaults: Preferences) -> Preferences {
-        let mut prefs = self.combined.unwrap_or(defaults);
+    /// The preferences they describe, over `defaults` for what none of them says (asked only
+    /// then).
+    pub fn prefs(&self, defaults: impl FnOnce() -> Preferences) -> Preferences {
+        if self.combined.is_none() && self.fields.len() < Field::ALL.len() {
+            return self.apply_fields(defaults());
+        }
+        self.apply_fields(self.combined.unwrap_or_default())
+    }
+
+    fn apply_fields(&self, mut prefs: Preferences) -> Preferences {
         for (field, code) in &self.fields {
             field.apply(code, &mut prefs);
         }
@@ -150,8 +158,9 @@ impl PreferencesCookie {
         // A key of its own, derived from the session secret, so the two uses never mix.
         let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
         mac.update(b"porch preferences cookie v1");
+        let key = mac.finalize().into_bytes();
         Self {
-            key: mac.finalize().into_bytes().to_vec(),
+            mac: Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length"),
             secure,
         }
     }
@@ -159,16 +168,19 @@ impl PreferencesCookie {
     /// The signature of `payload` under the cookie `name` (the combined cookie's is over the
     /// payload alone, as version 1 always signed it).
     fn signature(&self, name: &str, payload: &str) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut mac = self.mac.clone();
         if name != COOKIE_NAME {
             mac.update(name.as_bytes());
             mac.update(b"=");
         }
         mac.update(payload.as_bytes());
-        mac.finalize().into_bytes()[..SIGNATURE_BYTES]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        let mut hex = String::with_capacity(2 * SIGNATURE_BYTES);
+        for byte in &mac.finalize().into_bytes()[..SIGNATURE_BYTES] {
+            hex.push(char::from(HEX[usize::from(byte >> 4)]));
+            hex.push(char::from(HEX[usize::from(byte & 0xf)]));
+        }
+        hex
     }
 
     fn sign(&self, name: &str, payload: String) -> String {
@@ -227,13 +239,11 @@ impl PreferencesCookie {
     /// counts; a name is unreadable only when none of its values is (another one, for a parent
     /// path or domain, is none of ours to rewrite on every page).
     pub fn read(&self, headers: &HeaderMap) -> FromCookies {
+        let cookies = cookies(headers);
+        let values = |name: &'static str| cookies.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str());
         let mut found = FromCookies::default();
-        let values = cookie_values(headers, COOKIE_NAME);
-        found.combined = values.iter().find_map(|value| self.decode(value));
-        found.unreadable = found.combined.is_none() && !values.is_empty();
         for field in Field::ALL {
-            let values = cookie_values(headers, field.cookie_name());
-            let code = values.iter().find_map(|value| {
+            let code = values(field.cookie_name()).find_map(|value| {
                 self.verified(field.cookie_name(), value).filter(|code| {
                     let mut probe = Preferences::default();
                     field.apply(code, &mut probe)
@@ -241,9 +251,14 @@ impl PreferencesCookie {
             });
             match code {
                 Some(code) => found.fields.push((field, code.to_owned())),
-                None if !values.is_empty() => found.unreadable = true,
+                None if values(field.cookie_name()).next().is_some() => found.unreadable = true,
                 None => {}
             }
+        }
+        // With a readable cookie for every preference, `prefs` says nothing more: not verified.
+        if found.fields.len() < Field::ALL.len() {
+            found.combined = values(COOKIE_NAME).find_map(|value| self.decode(value));
+            found.unreadable |= found.combined.is_none() && values(COOKIE_NAME).next().is_some();
         }
         found
     }
@@ -307,7 +322,7 @@ mod tests {
                     let set = codec.set_all(&prefs);
                     let cookies: Vec<&str> = set.iter().map(pair).collect();
                     let read = codec.read(&request(&cookies.join("; ")));
-                    assert_eq!(read.prefs(Preferences::default()), prefs);
+                    assert_eq!(read.prefs(Preferences::default), prefs);
                     assert!(!read.unreadable);
                 }
             }
@@ -359,7 +374,7 @@ mod tests {
         let jar = format!("{}; {}; {}", pair(&theme[0]), pair(&language[0]), pair(&theme[1]));
         let read = codec.read(&request(&jar));
         assert_eq!(
-            read.prefs(old),
+            read.prefs(|| old),
             Preferences {
                 theme: Theme::Dark,
                 language: Language::Fr,

@@ -53,7 +53,7 @@ pub fn defaults(headers: &HeaderMap) -> Preferences {
 /// unreadable, so the bad value does not come back on every request).
 pub fn guest(state: &AppState, headers: &HeaderMap) -> Resolved {
     let cookies = state.preferences_cookie.read(headers);
-    let prefs = cookies.prefs(defaults(headers));
+    let prefs = cookies.prefs(|| defaults(headers));
     let set_cookies = if cookies.unreadable {
         state.preferences_cookie.set_all(&prefs)
     } else {

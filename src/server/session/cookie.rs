@@ -3,7 +3,7 @@
 use http::{HeaderMap, HeaderValue};
 use tower_sessions::session::Id;
 
-use crate::server::headers::{cookie_values, has_cookie};
+use crate::server::headers::cookie_values;
 
 #[derive(Debug, Clone)]
 pub struct CookieSettings {
@@ -14,25 +14,23 @@ pub struct CookieSettings {
 }
 
 impl CookieSettings {
-    /// Every well-formed session id among the request's cookies of this name, in the order
-    /// sent, without repeats. A browser can hold more than one (an old cookie for a parent
-    /// domain or path beside the live one: RFC 6265 §5.4 sends both, the longer path first,
-    /// then the older); which of them is live is for the store to say.
-    pub fn candidates(&self, headers: &HeaderMap) -> Vec<Id> {
+    /// What the request's cookies of this name say: every well-formed session id, in the order
+    /// sent, without repeats (a browser can hold more than one: an old cookie for a parent
+    /// domain or path beside the live one, RFC 6265 §5.4 sends both, the longer path first,
+    /// then the older; which of them is live is for the store to say), and whether there was
+    /// such a cookie at all, well-formed or not.
+    pub fn read(&self, headers: &HeaderMap) -> (Vec<Id>, bool) {
         let mut ids: Vec<Id> = Vec::new();
+        let mut present = false;
         for value in cookie_values(headers, &self.name) {
+            present = true;
             if let Ok(id) = value.parse::<Id>() {
                 if !ids.contains(&id) {
                     ids.push(id);
                 }
             }
         }
-        ids
-    }
-
-    /// `true` when the request carries this cookie at all, valid or not.
-    pub fn present(&self, headers: &HeaderMap) -> bool {
-        has_cookie(headers, &self.name)
+        (ids, present)
     }
 
     pub fn set(&self, id: Id) -> HeaderValue {
@@ -96,17 +94,16 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_str(&format!("a=1; session={old}; b=2; session={live}; session={old}")).unwrap(),
         );
-        assert_eq!(s.candidates(&headers), [old, live]);
+        assert_eq!(s.read(&headers), (vec![old, live], true));
         // Another application's cookie with UTF-8 in it does not hide ours.
         headers.insert(
             header::COOKIE,
             HeaderValue::from_bytes(format!("_utmz=utmcsn=Undersøgelse; session={live}").as_bytes()).unwrap(),
         );
-        assert_eq!(s.candidates(&headers), [live]);
+        assert_eq!(s.read(&headers), (vec![live], true));
         headers.insert(header::COOKIE, HeaderValue::from_static("session=not-an-id"));
-        assert!(s.candidates(&headers).is_empty());
-        assert!(s.present(&headers));
+        assert_eq!(s.read(&headers), (vec![], true));
         headers.insert(header::COOKIE, HeaderValue::from_static("sessionx=1"));
-        assert!(!s.present(&headers));
+        assert_eq!(s.read(&headers), (vec![], false));
     }
 }

@@ -134,8 +134,7 @@ pub async fn session_middleware(State(state): State<AppState>, mut request: Requ
         settings.clone(),
         state.metrics.tally.clone(),
     ));
-    let cookie_present = settings.cookie.present(request.headers());
-    let candidates = settings.cookie.candidates(request.headers());
+    let (candidates, cookie_present) = settings.cookie.read(request.headers());
     store.set_cookie_ids(candidates.clone());
     // The id the client already holds: from its cookie or, for API clients without one, from
     // its bearer token. A cookie is sent only when the id changes from this.
