@@ -9,6 +9,7 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod context;
 pub mod error;
 pub mod model;
 pub mod pages;
@@ -24,7 +25,7 @@ pub fn hydrate() {
 }
 
 /// A translated text that follows the page's language: `tr!(locale, nav.home)` with the
-/// locale from [`app::use_locale`]. A closure, so it works as a child and as an attribute.
+/// locale from [`context::use_locale`]. A closure, so it works as a child and as an attribute.
 /// (leptos_i18n's own context is not used: its server-side effect can outlive the request.)
 #[macro_export]
 macro_rules! tr {

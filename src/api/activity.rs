@@ -33,7 +33,7 @@ pub async fn this_session(offset: usize, record: bool) -> Result<SessionActivity
     let (state, session, client) = request_context()?;
     let result = async {
         if record {
-            activity::track(&state, &session, &client, crate::pages::activity::SESSION_PATH).await?;
+            activity::track(&state, &session, &client, crate::model::activity::SESSION_PATH).await?;
         }
         activity::view(&state, &session, offset.min(activity::MAX_OFFSET), VISITS_PER_PAGE).await
     };

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::{app::use_locale, i18n::td_string, model::User};
+use crate::{context::use_locale, i18n::td_string, model::User};
 
 /// `size` is the side in CSS pixels (the stored image is 256 px, sharp up to 128 at 2×).
 /// `decorative` when the user's name is written next to it (the header): then it is hidden

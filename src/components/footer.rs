@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::{app::use_locale, tr};
+use crate::{context::use_locale, tr};
 
 #[component]
 pub fn Footer() -> impl IntoView {

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    app::CurrentPreferences,
+    context::CurrentPreferences,
     error::AppError,
     model::{FormFeedback, Msg},
 };

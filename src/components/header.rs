@@ -3,9 +3,9 @@ use leptos_router::components::A;
 
 use crate::{
     api::preferences::SetTheme,
-    app::use_locale,
-    app::{full_page_load, use_current_path, Auth, CurrentPreferences},
     components::avatar::Avatar,
+    context::use_locale,
+    context::{full_page_load, use_current_path, Auth, CurrentPreferences},
     model::{Role, Theme},
     tr,
 };

@@ -6,10 +6,10 @@ use leptos::prelude::*;
 
 use crate::{
     api::notices::DismissNotice,
-    app::{use_current_path, Auth, CurrentPreferences},
+    context::{use_current_path, Auth, CurrentPreferences},
     i18n::td_string,
+    model::format::device_name,
     model::{format, Language, Notice},
-    pages::account::device_name,
 };
 
 /// "New sign-in: Firefox on Linux, Nov 23, 2026, 10:42 UTC".

@@ -54,6 +54,10 @@ impl EndReason {
 /// Newest page views kept per session; the total count is kept separately.
 pub const PAGES_KEPT: usize = 100;
 
+/// The "This session" page's path. It records its own client-side visits (the
+/// `this_session` server function), so the navigation tracker leaves it out.
+pub const SESSION_PATH: &str = "/session";
+
 /// One visited page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Visit {

@@ -179,6 +179,21 @@ pub fn time(rfc3339: &str) -> &str {
     parts(rfc3339).map_or(rfc3339, |p| p.time)
 }
 
+/// "Firefox on Linux", in `language`, with unknown parts named in that language too.
+pub fn device_name(language: Language, browser: &str, os: &str) -> String {
+    use crate::i18n::td_string;
+    let locale = language.locale();
+    let browser = match browser {
+        super::DeviceSession::UNKNOWN_BROWSER => td_string!(locale, sessions.unknown_browser),
+        known => known,
+    };
+    let os = match os {
+        super::DeviceSession::UNKNOWN_OS => td_string!(locale, sessions.unknown_os),
+        known => known,
+    };
+    td_string!(locale, sessions.device_name, browser, os).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::Language;
+use super::preferences::Language;
 use crate::i18n::td_string;
 
 macro_rules! messages {

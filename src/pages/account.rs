@@ -2,93 +2,20 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Redirect, A};
 
 use crate::{
     api::auth::{list_sessions, take_form_feedback, DeleteAccount, LogoutEverywhere},
-    app::use_locale,
-    app::{full_page_load, use_current_path, Auth, CurrentPreferences},
     components::{
+        account_nav::AccountNav,
         avatar::Avatar,
+        error_notice::ErrorNotice,
         form::{Field, FormMessage, FormState},
+        require_user::RequireUser,
     },
-    error::{AppError, ErrorCode},
-    model::{format, with_next, DeviceSession, Msg, User},
+    context::{full_page_load, use_locale, Auth, CurrentPreferences},
+    model::{format, DeviceSession, Msg, User},
     title, tr,
 };
-
-/// Renders `children` with the signed-in user; guests are sent to the sign-in page (and come
-/// back here after), and a store outage shows a 503 notice instead of a wrong answer.
-#[component]
-pub fn RequireUser<V: IntoView + 'static>(
-    children: impl Fn(User) -> V + Send + Sync + Clone + 'static,
-) -> impl IntoView {
-    let auth = expect_context::<Auth>();
-    let here = use_current_path();
-    view! {
-        <Transition fallback=|| ()>
-            {
-                let children = children.clone();
-                move || {
-                    let children = children.clone();
-                    auth.user.get().map(move |user| match user {
-                        Ok(Some(user)) => children(user).into_any(),
-                        Ok(None) => {
-                            let here = untrack(here);
-                            view! { <Redirect path=with_next("/login", Some(&here))/> }.into_any()
-                        }
-                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    })
-                }
-            }
-        </Transition>
-    }
-}
-
-/// A notice for a failure the user cannot fix (mostly the session store or database being
-/// down), sent with the error's status (503) when rendered on the server.
-#[component]
-pub fn ErrorNotice(error: AppError) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(
-            http::StatusCode::from_u16(error.code.status()).unwrap_or(http::StatusCode::SERVICE_UNAVAILABLE),
-        );
-        if error.code == ErrorCode::Unavailable {
-            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from_static("5"));
-        }
-    }
-    let i18n = use_locale();
-    let current = expect_context::<CurrentPreferences>();
-    let missing = error.code == ErrorCode::NotFound;
-    let title = move || {
-        use crate::i18n::td_string;
-        if missing {
-            td_string!(i18n.get(), not_found.title)
-        } else {
-            td_string!(i18n.get(), unavailable.title)
-        }
-    };
-    view! {
-        <section class="notice" role="alert">
-            <h1>{title}</h1>
-            <p>{move || error.message.text(current.0.get().language)}</p>
-        </section>
-    }
-}
-
-#[component]
-pub fn AccountNav() -> impl IntoView {
-    let i18n = use_locale();
-    view! {
-        <nav class="tabs" aria-label=tr!(i18n, account.nav)>
-            <A href="/account" exact=true>{tr!(i18n, account.tab_profile)}</A>
-            <A href="/account/password">{tr!(i18n, account.tab_password)}</A>
-            <A href="/account/sessions">{tr!(i18n, account.tab_sessions)}</A>
-            <A href="/account/history">{tr!(i18n, account.tab_history)}</A>
-        </nav>
-    }
-}
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -275,7 +202,7 @@ fn SessionTable(sessions: Vec<DeviceSession>) -> impl IntoView {
                         .into_iter()
                         .map(|s| {
                             let (created_at, last_seen_at) = (s.created_at.clone(), s.last_seen_at.clone());
-                            let device = move || device_name(language(), &s.browser, &s.os);
+                            let device = move || format::device_name(language(), &s.browser, &s.os);
                             view! {
                                 <tr data-current=s.current.then_some("true")>
                                     <td>
@@ -302,19 +229,4 @@ fn SessionTable(sessions: Vec<DeviceSession>) -> impl IntoView {
             </table>
         </div>
     }
-}
-
-/// "Firefox on Linux", in `language`, with unknown parts named in that language too.
-pub fn device_name(language: crate::model::Language, browser: &str, os: &str) -> String {
-    use crate::i18n::td_string;
-    let locale = language.locale();
-    let browser = match browser {
-        DeviceSession::UNKNOWN_BROWSER => td_string!(locale, sessions.unknown_browser),
-        known => known,
-    };
-    let os = match os {
-        DeviceSession::UNKNOWN_OS => td_string!(locale, sessions.unknown_os),
-        known => known,
-    };
-    td_string!(locale, sessions.device_name, browser, os).to_string()
 }

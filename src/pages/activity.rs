@@ -6,16 +6,15 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::activity::{session_history, this_session, VISITS_PER_PAGE},
-    app::{use_locale, CurrentPreferences},
+    components::{account_nav::AccountNav, error_notice::ErrorNotice, pager::Pager, require_user::RequireUser},
+    context::{use_locale, CurrentPreferences},
     i18n::td_string,
-    model::{activity::PAGES_KEPT, format, EndReason, HistoryEntry, HistoryPage, Language, SessionActivity, User},
-    pages::account::{AccountNav, ErrorNotice, RequireUser},
+    model::{
+        activity::{PAGES_KEPT, SESSION_PATH},
+        format, EndReason, HistoryEntry, HistoryPage, Language, SessionActivity, User,
+    },
     title, tr,
 };
-
-/// The "This session" page's path. It records its own client-side visits (see
-/// [`this_session`]), so the navigation tracker leaves it out.
-pub const SESSION_PATH: &str = "/session";
 
 /// The number in the query parameter `name`, or 0.
 fn query_offset(name: &'static str) -> Memo<usize> {
@@ -148,27 +147,6 @@ fn SessionFacts(activity: SessionActivity, ticks: RwSignal<i64>) -> impl IntoVie
             older_text=tr!(i18n, activity.older)
         />
     }
-}
-
-/// "Newer" and "Older" links, each shown only where there is something to go to.
-#[component]
-pub fn Pager(
-    #[prop(into)] label: Signal<&'static str>,
-    newer: Option<String>,
-    #[prop(into)] newer_text: Signal<&'static str>,
-    older: Option<String>,
-    #[prop(into)] older_text: Signal<&'static str>,
-) -> impl IntoView {
-    (newer.is_some() || older.is_some()).then(|| {
-        view! {
-            <nav class="pager" aria-label=label>
-                // Plain links (the router still handles them): `<A>` would mark each as the
-                // current page, since only the query differs.
-                {newer.map(|href| view! { <a href=href rel="prev">"← " {newer_text}</a> })}
-                {older.map(|href| view! { <a href=href rel="next" class="older">{older_text} " →"</a> })}
-            </nav>
-        }
-    })
 }
 
 /// The end reason in `language`.

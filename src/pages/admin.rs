@@ -10,18 +10,18 @@ use crate::{
         admin::{admin_figures, admin_users, SetUserRole},
         auth::take_form_feedback,
     },
-    app::{full_page_load, use_locale, Auth, CurrentPreferences},
     components::{
         chart::{ColumnChart, Columns, Ranking, RankingChart, Series},
         form::{FormMessage, FormState},
     },
+    components::{error_notice::ErrorNotice, not_found::NotFound, pager::Pager},
+    context::{full_page_load, use_locale, Auth, CurrentPreferences},
     error::AppError,
     i18n::td_string,
     model::{
         admin::{AdminStats, UserPage},
         format, Language, Msg, Role, User,
     },
-    pages::{account::ErrorNotice, activity::Pager, not_found::NotFound},
     title, tr,
 };
 

@@ -6,9 +6,9 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
     api::auth::take_form_feedback,
-    app::use_locale,
-    app::{full_page_load, Auth},
     components::form::{Field, FormMessage, FormState},
+    context::use_locale,
+    context::{full_page_load, Auth},
     model::{safe_next, with_next},
     title, tr,
 };

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::{app::use_locale, tr};
+use crate::{context::use_locale, tr};
 
 #[component]
 pub fn HomePage() -> impl IntoView {

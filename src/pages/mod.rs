@@ -5,5 +5,4 @@ pub mod activity;
 pub mod admin;
 pub mod auth;
 pub mod home;
-pub mod not_found;
 pub mod settings;

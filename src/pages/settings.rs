@@ -5,9 +5,9 @@ use leptos_meta::Title;
 
 use crate::{
     api::{auth::take_form_feedback, preferences::SavePreferences},
-    app::use_locale,
-    app::CurrentPreferences,
     components::form::{FormMessage, FormState},
+    context::use_locale,
+    context::CurrentPreferences,
     model::{Language, Msg, Theme},
     title, tr,
 };

@@ -1,8 +1,10 @@
+//! The page for any path no route matches.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::{app::use_locale, title, tr};
+use crate::{context::use_locale, title, tr};
 
 /// Rendered for any path no route matches, with status 404.
 #[component]
