@@ -7,6 +7,7 @@ use crate::server::{
     auth::{
         account_data,
         accounts::{self, Registration},
+        devices, profile,
     },
     forms::{append_cookies, finish, request_context, take_feedback, with_status, Outcome},
 };
@@ -28,7 +29,7 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
     let (state, session, _) = request_context()?;
     // No status set here: a public page renders for a guest while the store is down; the
     // pages that need the user answer 503 themselves (`ErrorNotice`).
-    accounts::current_user(&state, &session).await
+    profile::current_user(&state, &session).await
 }
 
 /// The outcome of the last plain (no-JavaScript) submission of `form`, shown once.
@@ -84,7 +85,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 #[server(prefix = "/api/fn", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     let (state, session, _) = request_context()?;
-    let result = accounts::sign_out(&state, &session).await;
+    let result = devices::sign_out(&state, &session).await;
     let outcome = Outcome {
         form: "logout",
         success_to: Some("/"),
@@ -98,7 +99,7 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(prefix = "/api/fn", endpoint = "logout_everywhere")]
 pub async fn logout_everywhere() -> Result<(), AppError> {
     let (state, session, _) = request_context()?;
-    let result = accounts::sign_out_everywhere(&state, &session).await;
+    let result = devices::sign_out_everywhere(&state, &session).await;
     let outcome = Outcome {
         form: "sessions",
         success_to: Some("/"),
@@ -112,7 +113,7 @@ pub async fn logout_everywhere() -> Result<(), AppError> {
 #[server(prefix = "/api/fn", endpoint = "update_profile")]
 pub async fn update_profile(name: String) -> Result<User, AppError> {
     let (state, session, _) = request_context()?;
-    let result = accounts::update_name(&state, &session, &name).await;
+    let result = profile::update_name(&state, &session, &name).await;
     let outcome = Outcome {
         form: "profile",
         success_to: None,
@@ -140,13 +141,13 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 #[server(prefix = "/api/fn", endpoint = "list_sessions")]
 pub async fn list_sessions() -> Result<Vec<DeviceSession>, AppError> {
     let (state, session, _) = request_context()?;
-    with_status(accounts::list_sessions(&state, &session).await)
+    with_status(devices::list_sessions(&state, &session).await)
 }
 
 #[server(prefix = "/api/fn", endpoint = "revoke_session")]
 pub async fn revoke_session(id: String) -> Result<(), AppError> {
     let (state, session, _) = request_context()?;
-    let result = accounts::revoke(&state, &session, &id).await;
+    let result = devices::revoke(&state, &session, &id).await;
     let outcome = Outcome {
         form: "sessions",
         success_to: None,
@@ -160,7 +161,7 @@ pub async fn revoke_session(id: String) -> Result<(), AppError> {
 #[server(prefix = "/api/fn", endpoint = "sign_out_others")]
 pub async fn sign_out_others() -> Result<usize, AppError> {
     let (state, session, _) = request_context()?;
-    let result = accounts::sign_out_others(&state, &session).await;
+    let result = devices::sign_out_others(&state, &session).await;
     let outcome = Outcome {
         form: "sessions",
         success_to: None,

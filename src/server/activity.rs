@@ -11,12 +11,12 @@ use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
 use tower_sessions::session::Id;
 
+use crate::server::time::{now_ms, rfc3339, Millis};
 use crate::{
     error::{AppError, ErrorCode},
     model::{is_same_site_path, EndReason, HistoryEntry, HistoryPage, Msg, SessionActivity, Visit},
     server::{
-        auth::accounts::{require_signed_in, rfc3339, unavailable},
-        backend::{now_ms, Backend, BackendError, Millis},
+        backend::{unavailable, Backend, BackendError},
         client::ClientInfo,
         ratelimit::Rule,
         repo::{
@@ -342,7 +342,7 @@ pub async fn history(
     cursor: Option<&str>,
     limit: u64,
 ) -> Result<HistoryPage, AppError> {
-    let me = require_signed_in(session).await?;
+    let me = session.require_signed_in().await?;
     if limit == 0 || limit > 100 {
         return Err(AppError::new(ErrorCode::BadRequest, Msg::LimitInvalid));
     }

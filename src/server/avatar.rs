@@ -18,14 +18,14 @@ use crate::{
     error::{AppError, ErrorCode},
     model::{Msg, User},
     server::{
-        auth::accounts::{self, require_signed_in, to_user},
-        backend::now_ms,
+        auth::profile::{self, to_user},
         repo::{
             avatars::{self, NewAvatar},
             db_error,
         },
         session::AppSession,
         state::AppState,
+        time::now_ms,
     },
 };
 
@@ -204,7 +204,7 @@ fn content_hash(user_id: i64, data: &[u8]) -> String {
 
 /// Makes `upload` the signed-in user's avatar.
 pub async fn set(state: &AppState, session: &AppSession, upload: Upload) -> Result<User, AppError> {
-    let me = require_signed_in(session).await?;
+    let me = session.require_signed_in().await?;
     let processed = {
         let _permit = DECODERS.acquire().await.map_err(AppError::internal)?;
         tokio::task::spawn_blocking(move || process(&upload))
@@ -221,18 +221,18 @@ pub async fn set(state: &AppState, session: &AppSession, upload: Upload) -> Resu
         .await
         .map_err(db_error)?
         .ok_or_else(AppError::not_found)?;
-    accounts::profile_changed(state, me.user_id).await;
+    profile::profile_changed(state, me.user_id).await;
     Ok(to_user(&row))
 }
 
 /// Removes the signed-in user's avatar (initials again).
 pub async fn remove(state: &AppState, session: &AppSession) -> Result<User, AppError> {
-    let me = require_signed_in(session).await?;
+    let me = session.require_signed_in().await?;
     let row = avatars::remove(&state.db, me.user_id, now_ms())
         .await
         .map_err(db_error)?
         .ok_or_else(AppError::not_found)?;
-    accounts::profile_changed(state, me.user_id).await;
+    profile::profile_changed(state, me.user_id).await;
     Ok(to_user(&row))
 }
 

@@ -86,6 +86,24 @@ pub fn client_ip(headers: &HeaderMap, peer: Option<IpAddr>, trusted_proxies: &[I
     )
 }
 
+/// The browser and system a user agent names, or the placeholders for unknown ones.
+pub fn device_of(parser: &woothee::parser::Parser, user_agent: &str) -> (String, String) {
+    match parser.parse(user_agent) {
+        Some(ua) if ua.name != "UNKNOWN" && !ua.name.is_empty() => {
+            let os = if ua.os == "UNKNOWN" || ua.os.is_empty() {
+                crate::model::DeviceSession::UNKNOWN_OS
+            } else {
+                ua.os
+            };
+            (ua.name.to_owned(), os.to_owned())
+        }
+        _ => (
+            crate::model::DeviceSession::UNKNOWN_BROWSER.to_owned(),
+            crate::model::DeviceSession::UNKNOWN_OS.to_owned(),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

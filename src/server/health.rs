@@ -15,9 +15,10 @@ use axum::{
 use serde::Serialize;
 
 use super::{
-    backend::{now_ms, BackendError, BackendKind, SessionStats},
+    backend::{BackendError, BackendKind, SessionStats},
     state::AppState,
 };
+use crate::server::time::now_ms;
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]

@@ -19,7 +19,7 @@ use axum::{
 use parking_lot::Mutex;
 use tracing::Instrument;
 
-use super::{backend::now_ms, state::AppState};
+use super::{state::AppState, time::now_ms};
 
 /// Upper bounds (seconds) of the latency histograms' buckets.
 const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];

@@ -26,3 +26,4 @@ pub mod startup;
 pub mod state;
 pub mod stats;
 pub mod telemetry;
+pub mod time;

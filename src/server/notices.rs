@@ -11,16 +11,17 @@ use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 use tower_sessions::session::Id;
 
+use crate::server::time::rfc3339;
 use crate::{
     error::{AppError, ErrorCode},
     model::{Msg, Notice, NoticeKind},
     server::{
-        auth::accounts::{device_of, require_signed_in, rfc3339, unavailable},
-        backend::now_ms,
-        client::ClientInfo,
+        backend::unavailable,
+        client::{device_of, ClientInfo},
         preferences,
         session::AppSession,
         state::AppState,
+        time::now_ms,
     },
 };
 
@@ -96,7 +97,7 @@ pub async fn pending(session: &AppSession) -> Vec<Notice> {
 
 /// Dismisses one of this session's notices (dismissing one already gone is no error).
 pub async fn dismiss(state: &AppState, session: &AppSession, notice_id: &str) -> Result<(), AppError> {
-    require_signed_in(session).await?;
+    session.require_signed_in().await?;
     let id = session.id().ok_or_else(signed_out)?;
     state
         .backend
@@ -116,7 +117,7 @@ pub async fn stream(
     state: &AppState,
     session: &AppSession,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, AppError> {
-    let me = require_signed_in(session).await?;
+    let me = session.require_signed_in().await?;
     let id = session.id().ok_or_else(signed_out)?.to_string();
     // Subscribed before the first read, so no wake-up falls between the two.
     let wakeups = state.backend.notice_wakeups();

@@ -17,10 +17,11 @@ use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
 
 use super::{
-    backend::{now_ms, Backend},
+    backend::Backend,
     config::{Limit, RateLimits},
     metrics::Metrics,
 };
+use crate::server::time::now_ms;
 use crate::{
     error::{AppError, ErrorCode},
     model::Msg,

@@ -20,7 +20,7 @@ use super::{
     auth::{
         account_data,
         accounts::{self, Registration},
-        admin,
+        admin, devices, profile,
     },
     avatar::{self, Upload},
     client::ClientInfo,
@@ -160,7 +160,7 @@ async fn logout(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
 ) -> Result<StatusCode, AppError> {
-    accounts::sign_out(&state, &session).await?;
+    devices::sign_out(&state, &session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -168,7 +168,7 @@ async fn logout_all(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
 ) -> Result<StatusCode, AppError> {
-    accounts::sign_out_everywhere(&state, &session).await?;
+    devices::sign_out_everywhere(&state, &session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -176,8 +176,8 @@ async fn get_profile(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
 ) -> Result<Response, AppError> {
-    let me = accounts::require_signed_in(&session).await?;
-    let user = accounts::profile(&state, me.user_id)
+    let me = session.require_signed_in().await?;
+    let user = profile::profile(&state, me.user_id)
         .await?
         .ok_or_else(AppError::not_found)?;
     Ok(Json(json!({ "user": user })).into_response())
@@ -194,7 +194,7 @@ async fn put_profile(
     Extension(session): Extension<AppSession>,
     JsonBody(body): JsonBody<ProfileBody>,
 ) -> Result<Response, AppError> {
-    let user = accounts::update_name(&state, &session, &body.name).await?;
+    let user = profile::update_name(&state, &session, &body.name).await?;
     Ok(Json(json!({ "user": user })).into_response())
 }
 
@@ -220,7 +220,7 @@ async fn list_sessions(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
 ) -> Result<Response, AppError> {
-    Ok(Json(accounts::list_sessions(&state, &session).await?).into_response())
+    Ok(Json(devices::list_sessions(&state, &session).await?).into_response())
 }
 
 async fn revoke_session(
@@ -228,7 +228,7 @@ async fn revoke_session(
     Extension(session): Extension<AppSession>,
     Path(handle): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    accounts::revoke(&state, &session, &handle).await?;
+    devices::revoke(&state, &session, &handle).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -375,7 +375,7 @@ async fn end_session(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
 ) -> Result<StatusCode, AppError> {
-    accounts::end_this_session(&state, &session, EndReason::Ended).await?;
+    devices::end_this_session(&state, &session, EndReason::Ended).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -537,7 +537,7 @@ async fn get_avatar(State(state): State<AppState>, Path(hash): Path<String>) -> 
 
 /// `GET /api/notices` → the session's pending notices, newest first (signed-in sessions).
 async fn get_notices(Extension(session): Extension<AppSession>) -> Result<Json<Vec<crate::model::Notice>>, AppError> {
-    accounts::require_signed_in(&session).await?;
+    session.require_signed_in().await?;
     Ok(Json(notices::pending(&session).await))
 }
 

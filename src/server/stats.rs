@@ -16,7 +16,8 @@ use std::{
 
 use parking_lot::Mutex;
 
-use super::backend::{now_ms, Backend, BackendError, Millis};
+use super::backend::{Backend, BackendError};
+use crate::server::time::{now_ms, Millis};
 
 pub const HOUR_MS: i64 = 3_600_000;
 pub const DAY_MS: i64 = 24 * HOUR_MS;

@@ -2,8 +2,8 @@
 
 use porch::server::{
     activity::Archived,
-    backend::now_ms,
     repo::{preferences, session_history::insert_once, users},
+    time::now_ms,
 };
 use serde_json::{json, Value};
 

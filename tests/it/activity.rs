@@ -1,7 +1,7 @@
 //! Session activity (pages, start, duration) and its archive (history), through the JSON API.
 
 use futures::future::join_all;
-use porch::server::{activity::Archived, backend::now_ms};
+use porch::server::{activity::Archived, time::now_ms};
 use serde_json::{json, Value};
 
 use crate::harness::*;

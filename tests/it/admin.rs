@@ -259,7 +259,7 @@ async fn stats_count_known_traffic_exactly() {
         assert!(res.status().is_success(), "{}", res.status());
 
         // Ten sessions of 1 to 10 minutes ended lately, and one long one too old to count.
-        let now = porch::server::backend::now_ms();
+        let now = porch::server::time::now_ms();
         for (n, minutes, ended_ago_days) in (1..=10).map(|m| (m, m, 1)).chain([(11, 999, 31)]) {
             let ended_at = now - ended_ago_days * 24 * 3_600_000;
             let entry = NewEntry {
@@ -342,7 +342,7 @@ async fn the_daily_view_is_rolled_up_into_the_database() {
             .unwrap();
         assert_eq!(res.status(), 200);
     }
-    let now = porch::server::backend::now_ms();
+    let now = porch::server::time::now_ms();
     app.state.archiver().roll_up(now).await.unwrap();
     let today = day_of(now);
     let rows = daily_stats::between(&app.state.db, today - DAY_MS, today)

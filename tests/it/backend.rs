@@ -4,13 +4,14 @@ use std::{sync::Arc, time::Duration};
 
 use porch::server::{
     backend::{
-        memory::MemoryBackend, now_ms, redis::RedisBackend, Admission, Backend, BackendLimits, Cached, CarriedVisit,
-        Creation, ExpiryPolicy, NewSession, Saved, UserView,
+        memory::MemoryBackend, redis::RedisBackend, Admission, Backend, BackendLimits, Cached, CarriedVisit, Creation,
+        ExpiryPolicy, NewSession, Saved, UserView,
     },
     config::RedisConfig,
 };
 
 use crate::harness::*;
+use porch::server::time::now_ms;
 
 const IDLE: i64 = 30 * 60 * 1000;
 

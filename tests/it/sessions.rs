@@ -130,7 +130,7 @@ async fn concurrent_page_views_of_one_session_all_count() {
         let loaded = app
             .state
             .backend
-            .load_session(&id, porch::server::backend::now_ms(), None)
+            .load_session(&id, porch::server::time::now_ms(), None)
             .await
             .unwrap()
             .expect("session alive");

@@ -4,21 +4,23 @@
 use http::HeaderValue;
 
 use super::{
-    accounts::{self, profile_cache_key, require_signed_in, to_user, unavailable},
+    devices,
     password::Verification,
+    profile::{profile_cache_key, to_user},
 };
 use crate::{
     error::AppError,
     model::{AccountExport, EndReason, Msg, Password},
     server::{
         activity,
-        backend::now_ms,
+        backend::unavailable,
         client::ClientInfo,
         preferences,
         ratelimit::Rule,
         repo::{db_error, users},
         session::AppSession,
         state::AppState,
+        time::now_ms,
     },
 };
 
@@ -27,14 +29,14 @@ const EXPORT_HISTORY_BATCH: u64 = 100;
 
 /// The signed-in user's profile, preferences, live sessions and whole history.
 pub async fn export(state: &AppState, session: &AppSession) -> Result<AccountExport, AppError> {
-    let me = require_signed_in(session).await?;
+    let me = session.require_signed_in().await?;
     // From the database, not the cache: an export is the record itself.
     let row = users::by_id(&state.db, me.user_id)
         .await
         .map_err(db_error)?
         .ok_or_else(AppError::not_found)?;
     let preferences = preferences::of_user(state, me.user_id).await?.unwrap_or_default();
-    let sessions = accounts::list_sessions(state, session).await?;
+    let sessions = devices::list_sessions(state, session).await?;
     let mut history = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -46,7 +48,7 @@ pub async fn export(state: &AppState, session: &AppSession) -> Result<AccountExp
         }
     }
     Ok(AccountExport {
-        exported_at: accounts::rfc3339(now_ms()),
+        exported_at: crate::server::time::rfc3339(now_ms()),
         profile: to_user(&row),
         preferences,
         sessions,
@@ -69,7 +71,7 @@ pub async fn delete_account(
     client: &ClientInfo,
     password: &str,
 ) -> Result<Deleted, AppError> {
-    let me = require_signed_in(session).await?;
+    let me = session.require_signed_in().await?;
     let wrong = |msg: Msg| AppError::fields([("password".to_owned(), msg)].into());
     let password = Password::parse_existing(password).map_err(wrong)?;
     let row = users::by_id(&state.db, me.user_id)

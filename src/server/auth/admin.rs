@@ -4,6 +4,7 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
+use crate::server::time::rfc3339;
 use crate::{
     error::{AppError, ErrorCode},
     model::{
@@ -11,8 +12,8 @@ use crate::{
         Email, Msg, Role, User,
     },
     server::{
-        auth::accounts::{self, profile_changed, rfc3339, to_user, unavailable},
-        backend::now_ms,
+        auth::profile::{self, profile_changed, to_user},
+        backend::unavailable,
         client::ClientInfo,
         ratelimit::Rule,
         repo::{
@@ -22,13 +23,14 @@ use crate::{
         session::AppSession,
         state::AppState,
         stats::{self, Counter},
+        time::now_ms,
     },
 };
 
 /// The signed-in admin, read through the profile cache (which a role change invalidates).
 /// Guests, users and an unreachable session store all get the same 404.
 pub async fn require_admin(state: &AppState, session: &AppSession) -> Result<User, AppError> {
-    match accounts::current_user(state, session).await {
+    match profile::current_user(state, session).await {
         Ok(Some(user)) if user.role == Role::Admin => Ok(user),
         _ => Err(AppError::not_found()),
     }

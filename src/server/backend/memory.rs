@@ -16,6 +16,7 @@ use super::{
     EndMark, FillToken, LoadedSession, Millis, NewSession, PageVisit, RateCount, Saved, SessionStats, UserView,
     CACHE_MARK_TTL_MS, RENEWED_MARK_MS, USER_VIEW_TTL_MS,
 };
+use crate::server::time::now_ms;
 
 #[derive(Debug, Clone)]
 struct Record {
@@ -310,7 +311,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn store_user_view(&self, id: &str, view: &UserView) -> Result<bool, BackendError> {
-        let now = super::now_ms();
+        let now = now_ms();
         let mut state = self.state.lock();
         if state.live_record(id, now).is_none() {
             return Ok(false);
@@ -326,7 +327,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn forget_user_views(&self, ids: &[String]) -> Result<(), BackendError> {
-        let now = super::now_ms();
+        let now = now_ms();
         let mut state = self.state.lock();
         for id in ids {
             let epoch = state.live_user_view(id, now).map_or(0, |v| v.epoch) + 1;
@@ -341,7 +342,7 @@ impl Backend for MemoryBackend {
 
     async fn save_session(&self, id: &str, record: &str, expected: &str) -> Result<Saved, BackendError> {
         let mut state = self.state.lock();
-        Ok(match state.live_record(id, super::now_ms()) {
+        Ok(match state.live_record(id, now_ms()) {
             Some(r) if r.data == expected => {
                 r.data = record.to_owned();
                 Saved::Saved
@@ -369,12 +370,12 @@ impl Backend for MemoryBackend {
     }
 
     async fn is_renewed(&self, id: &str) -> Result<bool, BackendError> {
-        let now = super::now_ms();
+        let now = now_ms();
         Ok(self.state.lock().renewed.get(id).is_some_and(|until| *until > now))
     }
 
     async fn activity(&self, id: &str, offset: usize, limit: usize) -> Result<Option<StoredActivity>, BackendError> {
-        let now = super::now_ms();
+        let now = now_ms();
         let mut state = self.state.lock();
         let alive = state.live_record(id, now).is_some();
         let fallback_idle_ms = self.fallback_idle_ms;
@@ -430,7 +431,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn try_lock(&self, name: &str, token: &str, ttl_ms: i64) -> Result<bool, BackendError> {
-        let now = super::now_ms();
+        let now = now_ms();
         let mut state = self.state.lock();
         if state.locks.get(name).is_some_and(|(_, until)| *until > now) {
             return Ok(false);
@@ -448,7 +449,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn peek_sessions(&self, ids: &[String]) -> Result<Vec<Option<LoadedSession>>, BackendError> {
-        let now = super::now_ms();
+        let now = now_ms();
         let mut state = self.state.lock();
         Ok(ids
             .iter()
@@ -491,7 +492,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn user_sessions(&self, user_id: i64) -> Result<Vec<(String, String)>, BackendError> {
-        let now = super::now_ms();
+        let now = now_ms();
         let state = self.state.lock();
         Ok(match state.user_sessions.get(&user_id) {
             Some((map, until)) if *until > now => map.iter().map(|(h, s)| (h.clone(), s.clone())).collect(),
@@ -538,7 +539,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn add_notice(&self, user_id: i64, ids: &[String], notice_id: &str, json: &str) -> Result<(), BackendError> {
-        let now = super::now_ms();
+        let now = now_ms();
         let until = now + super::NOTICE_TTL_MS;
         {
             let mut state = self.state.lock();
@@ -563,7 +564,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn notices(&self, id: &str) -> Result<Option<Vec<String>>, BackendError> {
-        let now = super::now_ms();
+        let now = now_ms();
         let mut state = self.state.lock();
         if state.live_record(id, now).is_none() {
             return Ok(None);
@@ -584,7 +585,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn resolve_token(&self, token_hash: &str) -> Result<Option<String>, BackendError> {
-        let now = super::now_ms();
+        let now = now_ms();
         Ok(self
             .state
             .lock()
@@ -595,12 +596,12 @@ impl Backend for MemoryBackend {
     }
 
     async fn cache_get(&self, name: &str) -> Result<Cached, BackendError> {
-        let now = super::now_ms();
+        let now = now_ms();
         Ok(Cached::from_stored(self.state.lock().cached(name, now)))
     }
 
     async fn cache_get_many(&self, names: &[String]) -> Result<Vec<Cached>, BackendError> {
-        let now = super::now_ms();
+        let now = now_ms();
         let state = self.state.lock();
         Ok(names
             .iter()
@@ -609,7 +610,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn cache_fill(&self, name: &str, token: &FillToken, value: &str, ttl_ms: i64) -> Result<bool, BackendError> {
-        let now = super::now_ms();
+        let now = now_ms();
         let mut state = self.state.lock();
         if state.cached(name, now).unwrap_or_default() != token.expected() {
             return Ok(false);
@@ -619,7 +620,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn cache_invalidate(&self, name: &str) -> Result<(), BackendError> {
-        let until = super::now_ms() + CACHE_MARK_TTL_MS;
+        let until = now_ms() + CACHE_MARK_TTL_MS;
         self.state
             .lock()
             .cache
@@ -700,7 +701,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn add_stats(&self, hours: &std::collections::BTreeMap<Millis, HourFigures>) -> Result<(), BackendError> {
-        let now = super::now_ms();
+        let now = now_ms();
         let mut state = self.state.lock();
         state.stats.retain(|hour, _| hour + KEPT_MS > now);
         for (&hour, figures) in hours {
@@ -727,7 +728,7 @@ impl Backend for MemoryBackend {
     }
 
     async fn hourly_stats(&self, hours: &[Millis], pages: bool) -> Result<Vec<HourFigures>, BackendError> {
-        let now = super::now_ms();
+        let now = now_ms();
         let state = self.state.lock();
         Ok(hours
             .iter()

@@ -15,14 +15,8 @@ pub mod keys;
 pub mod memory;
 pub mod redis;
 
+use crate::server::time::Millis;
 use async_trait::async_trait;
-
-/// Unix time in milliseconds.
-pub type Millis = i64;
-
-pub fn now_ms() -> Millis {
-    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackendKind {
@@ -38,6 +32,19 @@ pub enum BackendError {
     /// Anything else (a reply of the wrong shape, a script error). Logged, never shown.
     #[error("session store error: {0}")]
     Other(String),
+}
+
+impl From<BackendError> for crate::error::AppError {
+    /// The store failing is "try again" to the client (503); the cause is logged, not shown.
+    fn from(e: BackendError) -> Self {
+        tracing::warn!(error = %e, "session store unavailable");
+        crate::error::AppError::unavailable()
+    }
+}
+
+/// [`BackendError`] as the client sees it (for `map_err`): see the `From` conversion.
+pub fn unavailable(e: BackendError) -> crate::error::AppError {
+    e.into()
 }
 
 /// How long a session lives without activity, and the hard deadline if it has one.

@@ -24,6 +24,7 @@ use super::{
     Creation, EndMark, ExpiryPolicy, FillToken, LoadedSession, Millis, NewSession, PageVisit, RateCount, Saved,
     SessionStats, UserView, CACHE_MARK_TTL_MS, NOTICES_KEPT, NOTICE_TTL_MS, RENEWED_MARK_MS, USER_VIEW_TTL_MS,
 };
+use crate::server::time::now_ms;
 use crate::server::{
     config::RedisConfig,
     stats::{Counter, HourFigures, KEPT_MS, PATHS_KEPT_PER_HOUR},
@@ -515,7 +516,7 @@ impl Backend for RedisBackend {
             let _: () = pipeline.pttl(self.keys.session(id)).await?;
         }
         let replies: Vec<Value> = pipeline.all().await?;
-        let now = super::now_ms();
+        let now = now_ms();
         let mut out = Vec::with_capacity(ids.len());
         for chunk in replies.chunks(3) {
             let [record, activity, ttl] = chunk else {
@@ -714,7 +715,7 @@ impl Backend for RedisBackend {
         let filled: i64 = self.eval(&self.cache_fill, vec![self.keys.cache(name)], args).await?;
         if filled == 1 {
             // Indexed by kind with its expiry, so the health check counts without scanning.
-            let until = super::now_ms() + ttl_ms;
+            let until = now_ms() + ttl_ms;
             let _: i64 = self
                 .client()?
                 .zadd(

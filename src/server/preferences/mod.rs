@@ -11,12 +11,13 @@ use std::{collections::BTreeMap, sync::atomic::Ordering::Relaxed};
 use http::{header, HeaderMap, HeaderValue};
 use serde::Serialize;
 
+use crate::server::time::now_ms;
 use crate::{
     error::{AppError, ErrorCode},
     model::{Language, Msg, Preferences, Theme, User},
     server::{
-        auth::accounts,
-        backend::{now_ms, Cached, UserView},
+        auth::profile,
+        backend::{Cached, UserView},
         headers::combined,
         repo::{db_error, preferences as repo},
         session::AppSession,
@@ -128,7 +129,7 @@ async fn save_for_user(
     if let Err(e) = state.backend.cache_invalidate(&cache_key(user_id)).await {
         tracing::warn!(error = %e, user_id, "cached preferences not invalidated");
     }
-    accounts::forget_user_views(state, user_id).await;
+    profile::forget_user_views(state, user_id).await;
     Ok(saved)
 }
 
@@ -181,13 +182,13 @@ pub async fn resolve(state: &AppState, session: &AppSession, headers: &HeaderMap
 fn read_copy(view: &UserView, user_id: i64) -> Option<(Option<Preferences>, User)> {
     let (prefs, profile) = view.complete()?;
     let prefs = serde_json::from_str::<Option<Preferences>>(prefs).ok()?;
-    Some((prefs, accounts::parse_profile(profile, user_id)?))
+    Some((prefs, profile::parse_profile(profile, user_id)?))
 }
 
 /// A user's preferences and profile from the per-user caches (one round trip for both), then
 /// the database for whatever was not cached.
 async fn read_user(state: &AppState, user_id: i64) -> Result<(Option<Preferences>, Option<User>), AppError> {
-    let names = [cache_key(user_id), accounts::profile_cache_key(user_id)];
+    let names = [cache_key(user_id), profile::profile_cache_key(user_id)];
     let (cached_prefs, cached_profile) = match state.backend.cache_get_many(&names).await {
         Ok(mut values) if values.len() == 2 => {
             let profile = values.pop();
@@ -196,7 +197,7 @@ async fn read_user(state: &AppState, user_id: i64) -> Result<(Option<Preferences
         _ => (None, None),
     };
     let prefs = of_user_from(state, user_id, cached_prefs).await?;
-    let profile = accounts::profile_from(state, user_id, cached_profile).await?;
+    let profile = profile::profile_from(state, user_id, cached_profile).await?;
     Ok((prefs, profile))
 }
 

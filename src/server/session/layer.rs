@@ -20,7 +20,7 @@ use tower_sessions::{session::Id, Session};
 
 use super::{keys, AppSession, RequestStore, SignedIn};
 use crate::server::{
-    auth::accounts,
+    auth::tokens,
     client::client_ip,
     headers::{bearer_token, list_elements},
     ratelimit::{ip_subject, Rule},
@@ -117,7 +117,7 @@ fn client_address(state: &AppState, request: &Request) -> String {
 /// The session a `Authorization: Bearer` token stands for, if any.
 async fn bearer_session(state: &AppState, headers: &header::HeaderMap) -> Option<Id> {
     let token = bearer_token(headers)?;
-    match accounts::session_for_token(state, &token).await {
+    match tokens::session_for_token(state, &token).await {
         Ok(id) => id?.parse().ok(),
         Err(e) => {
             tracing::warn!(error = %e, "bearer token not resolved: session store unavailable");

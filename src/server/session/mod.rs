@@ -13,10 +13,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tower_sessions::{session::Id, Session};
 
-use crate::server::{
-    backend::{ExpiryPolicy, Millis},
-    config::SessionConfig,
-};
+use crate::server::time::Millis;
+use crate::server::{backend::ExpiryPolicy, config::SessionConfig};
 pub use store::{RequestStore, SessionInfo};
 
 /// Names of the values kept in a session record.
@@ -92,11 +90,6 @@ pub fn policy_for(
             deadline: None,
         },
     }
-}
-
-pub(crate) fn to_datetime(ms: Millis) -> time::OffsetDateTime {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
 /// The request's session, as handlers and server functions see it.
@@ -196,6 +189,19 @@ impl AppSession {
     /// The underlying tower-sessions session.
     pub fn inner(&self) -> &Session {
         &self.session
+    }
+
+    /// Who is signed in on this request: a 401 for a guest, a 503 when the store cannot say.
+    pub async fn require_signed_in(&self) -> Result<SignedIn, crate::error::AppError> {
+        use crate::{
+            error::{AppError, ErrorCode},
+            model::Msg,
+        };
+        match self.signed_in().await {
+            Ok(Some(signed_in)) => Ok(signed_in),
+            Ok(None) => Err(AppError::new(ErrorCode::Unauthorized, Msg::SignInRequired)),
+            Err(_) => Err(AppError::unavailable()),
+        }
     }
 
     /// Who is signed in, if anyone. Errors when the store is unreachable, so that a caller can

@@ -14,13 +14,14 @@ use tower_sessions::{
 };
 
 use super::{policy_for, signed_in_user, SessionSettings};
+use crate::server::time::now_ms;
 use crate::{
     model::{activity::PAGES_KEPT, EndReason, User},
     server::{
         activity::Archiver,
         backend::{
-            now_ms, ActivitySummary, Admission, Backend, BackendError, CarriedVisit, Creation, LoadedSession,
-            NewSession, Saved, UserView,
+            ActivitySummary, Admission, Backend, BackendError, CarriedVisit, Creation, LoadedSession, NewSession,
+            Saved, UserView,
         },
         stats::{Counter, Tally},
     },
@@ -280,7 +281,7 @@ impl RequestStore {
         match serde_json::from_str::<Record>(&loaded.record) {
             Ok(mut record) => {
                 *self.stored_record.lock() = Some((record.id, loaded.record.clone()));
-                record.expiry_date = super::to_datetime(loaded.expires_at);
+                record.expiry_date = crate::server::time::to_datetime(loaded.expires_at);
                 *self.loaded_view.lock() = Some((record.id, loaded.view));
                 *self.loaded_notices.lock() = Some((record.id, loaded.notices));
                 *self.info.lock() = Some(SessionInfo {
@@ -343,7 +344,7 @@ impl RequestStore {
             }
         }
         let expires_at = policy.expires_at(now);
-        record.expiry_date = super::to_datetime(expires_at);
+        record.expiry_date = crate::server::time::to_datetime(expires_at);
         let (started_at, carried_count) = match &carried {
             Some((old, visit)) => {
                 // Its visit lives on here: the old id's activity goes, unarchived.

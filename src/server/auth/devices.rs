@@ -1,0 +1,142 @@
+//! A user's signed-in sessions as devices: listing them, revoking one, signing this one out,
+//! the others, or all of them.
+
+use crate::{
+    error::AppError,
+    model::{DeviceSession, EndReason},
+    server::{
+        backend::unavailable,
+        client::device_of,
+        session::{keys, AppSession, SignedIn},
+        state::AppState,
+        time::rfc3339,
+    },
+};
+
+/// Ends this session (signed in or not): deleted from the store, cookie cleared.
+pub async fn sign_out(state: &AppState, session: &AppSession) -> Result<(), AppError> {
+    end_this_session(state, session, EndReason::SignOut).await
+}
+
+/// Ends this session for `reason` (signed in or not), taking it off its user's list.
+pub async fn end_this_session(state: &AppState, session: &AppSession, reason: EndReason) -> Result<(), AppError> {
+    let signed_in = session.signed_in().await.map_err(|_| AppError::unavailable())?;
+    session.ending_because(reason);
+    session.inner().flush().await.map_err(|_| AppError::unavailable())?;
+    if let Some(s) = signed_in {
+        state
+            .backend
+            .unindex_user_sessions(s.user_id, &[s.handle])
+            .await
+            .map_err(unavailable)?;
+    }
+    Ok(())
+}
+
+/// Ends every session of the signed-in user, this one included.
+pub async fn sign_out_everywhere(state: &AppState, session: &AppSession) -> Result<(), AppError> {
+    let me = session.require_signed_in().await?;
+    end_sessions(state, me.user_id, None, EndReason::SignOutEverywhere).await?;
+    session.ending_because(EndReason::SignOutEverywhere);
+    session.inner().flush().await.map_err(|_| AppError::unavailable())?;
+    Ok(())
+}
+
+/// Ends the user's sessions except the one with handle `keep`; returns how many ended.
+pub async fn end_sessions(
+    state: &AppState,
+    user_id: i64,
+    keep: Option<&str>,
+    reason: EndReason,
+) -> Result<usize, AppError> {
+    let entries = state.backend.user_sessions(user_id).await.map_err(unavailable)?;
+    let archiver = state.archiver();
+    let mut ended = Vec::new();
+    for (handle, id) in entries {
+        if Some(handle.as_str()) == keep {
+            continue;
+        }
+        archiver.end(&id, reason).await.map_err(unavailable)?;
+        ended.push(handle);
+    }
+    state
+        .backend
+        .unindex_user_sessions(user_id, &ended)
+        .await
+        .map_err(unavailable)?;
+    Ok(ended.len())
+}
+
+/// Every live session of the signed-in user, this device first, then most recently active.
+/// Index entries whose session has ended are pruned on the way.
+pub async fn list_sessions(state: &AppState, session: &AppSession) -> Result<Vec<DeviceSession>, AppError> {
+    let me = session.require_signed_in().await?;
+    let entries = state.backend.user_sessions(me.user_id).await.map_err(unavailable)?;
+    let ids: Vec<String> = entries.iter().map(|(_, id)| id.clone()).collect();
+    let peeked = state.backend.peek_sessions(&ids).await.map_err(unavailable)?;
+    let mut dead = Vec::new();
+    let mut out = Vec::new();
+    let parser = woothee::parser::Parser::new();
+    for ((handle, _), loaded) in entries.into_iter().zip(peeked) {
+        let signed_in = loaded.as_ref().and_then(|l| {
+            let record: serde_json::Value = serde_json::from_str(&l.record).ok()?;
+            serde_json::from_value::<SignedIn>(record.get("data")?.get(keys::SIGNED_IN)?.clone()).ok()
+        });
+        let (Some(loaded), Some(signed_in)) = (loaded, signed_in) else {
+            dead.push(handle);
+            continue;
+        };
+        if signed_in.user_id != me.user_id {
+            dead.push(handle);
+            continue;
+        }
+        let (browser, os) = device_of(&parser, &signed_in.user_agent);
+        out.push(DeviceSession {
+            current: handle == me.handle,
+            id: handle,
+            browser,
+            os,
+            ip: signed_in.ip.unwrap_or_default(),
+            created_at: rfc3339(signed_in.signed_in_at),
+            last_seen_at: rfc3339(loaded.activity.last_seen.max(signed_in.signed_in_at)),
+            page_count: loaded.activity.page_count,
+        });
+    }
+    let _ = state.backend.unindex_user_sessions(me.user_id, &dead).await;
+    out.sort_by(|a, b| {
+        b.current
+            .cmp(&a.current)
+            .then_with(|| b.last_seen_at.cmp(&a.last_seen_at))
+    });
+    Ok(out)
+}
+
+/// Ends one of the user's sessions by its handle; another user's handle is not found.
+/// Revoking this device's own row signs it out.
+pub async fn revoke(state: &AppState, session: &AppSession, handle: &str) -> Result<(), AppError> {
+    let me = session.require_signed_in().await?;
+    let entries = state.backend.user_sessions(me.user_id).await.map_err(unavailable)?;
+    let Some((_, id)) = entries.into_iter().find(|(h, _)| h == handle) else {
+        return Err(AppError::not_found());
+    };
+    if handle == me.handle {
+        return sign_out(state, session).await;
+    }
+    state
+        .archiver()
+        .end(&id, EndReason::Revoked)
+        .await
+        .map_err(unavailable)?;
+    state
+        .backend
+        .unindex_user_sessions(me.user_id, &[handle.to_owned()])
+        .await
+        .map_err(unavailable)?;
+    Ok(())
+}
+
+/// Ends every session of the user other than this one.
+pub async fn sign_out_others(state: &AppState, session: &AppSession) -> Result<usize, AppError> {
+    let me = session.require_signed_in().await?;
+    end_sessions(state, me.user_id, Some(&me.handle), EndReason::Revoked).await
+}
