@@ -119,3 +119,16 @@ pub async fn ready(State(state): State<AppState>) -> Response {
     };
     (status, Json(health)).into_response()
 }
+/// `GET /metrics`.
+pub async fn prometheus(State(state): State<AppState>) -> Response {
+    let live = tokio::time::timeout(Duration::from_secs(1), state.backend.stats(now_ms()))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .map(|s| s.active_sessions);
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(live),
+    )
+        .into_response()
+}

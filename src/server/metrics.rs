@@ -7,19 +7,10 @@ use std::{
     collections::BTreeMap,
     fmt::Write,
     sync::atomic::{AtomicU64, Ordering},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
-use axum::{
-    extract::{MatchedPath, Request, State},
-    http::{header, HeaderValue},
-    middleware::Next,
-    response::{IntoResponse, Response},
-};
 use parking_lot::Mutex;
-use tracing::Instrument;
-
-use super::{state::AppState, time::now_ms};
 
 /// Upper bounds (seconds) of the latency histograms' buckets.
 const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -93,7 +84,7 @@ impl Metrics {
 
     pub fn count_rate_limited(&self, rule: &'static str) {
         *self.rate_limited.lock().entry(rule).or_default() += 1;
-        self.tally.add(super::stats::Counter::RateLimited);
+        self.tally.add(super::figures::Counter::RateLimited);
     }
 
     pub fn render(&self, live_sessions: Option<u64>) -> String {
@@ -146,63 +137,6 @@ impl Metrics {
 
 fn escape(label: &str) -> String {
     label.replace('\\', "\\\\").replace('"', "\\\"")
-}
-
-/// `GET /metrics`.
-pub async fn handler(State(state): State<AppState>) -> Response {
-    let live = tokio::time::timeout(Duration::from_secs(1), state.backend.stats(now_ms()))
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .map(|s| s.active_sessions);
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(live),
-    )
-        .into_response()
-}
-
-/// A request id from the client if it looks like one (a proxy's), else a new random one.
-fn request_id(request: &Request) -> String {
-    request
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        })
-        .map(str::to_owned)
-        .unwrap_or_else(|| tower_sessions::session::Id::default().to_string())
-}
-
-/// Logs one line per request (id, method, route, status, time) and records its metrics. The
-/// line names the route pattern, or the path without its query: never a cookie, token,
-/// password or session id.
-pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let id = request_id(&request);
-    let method = request.method().to_string();
-    let matched = request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
-    let path = request.uri().path().to_owned();
-    let span = tracing::info_span!("request", id = %id);
-    let mut response = next.run(request).instrument(span).await;
-    let elapsed = started.elapsed();
-    let status = response.status().as_u16();
-    // Unmatched paths (assets, 404s) share one series.
-    let route = matched.as_deref().unwrap_or("other");
-    state.metrics.observe_request(&method, route, status, elapsed);
-    tracing::info!(
-        request_id = %id,
-        method = %method,
-        path = %matched.as_deref().unwrap_or(&path),
-        status,
-        ms = elapsed.as_secs_f64() * 1000.0,
-        "request"
-    );
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert("x-request-id", value);
-    }
-    response
 }
 
 #[cfg(test)]

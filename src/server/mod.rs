@@ -1,6 +1,7 @@
 //! Server-only code (the `ssr` feature): configuration, start-up, state, sessions, storage.
 
 pub mod activity;
+pub mod archive;
 pub mod auth;
 pub mod avatar;
 pub mod backend;
@@ -8,12 +9,14 @@ pub mod client;
 pub mod config;
 pub mod db;
 pub mod entity;
+pub mod figures;
 pub mod forms;
 pub mod headers;
 pub mod health;
 pub mod metrics;
 pub mod migration;
 pub mod notices;
+pub mod page_routes;
 pub mod preferences;
 pub mod protection;
 pub mod ratelimit;

@@ -6,7 +6,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::session::layer::PageRoutes;
+use super::page_routes::PageRoutes;
 use crate::model::location;
 
 /// The header leptos_axum sets, instead of a 3xx status, when a server function asked to

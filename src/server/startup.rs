@@ -16,17 +16,20 @@ use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::net::TcpListener;
 
 use super::{
+    archive::Archiver,
     auth::password::{default_params, PasswordHasherPool},
     backend::{memory::MemoryBackend, redis::RedisBackend, Backend, BackendLimits},
     config::Config,
     db, forms, health,
-    metrics::{self, Metrics},
+    metrics::Metrics,
+    page_routes::PageRoutes,
     preferences::{cookie::PreferencesCookie, layer::preferences_middleware},
     protection::{limits_and_headers, refuse_cross_site},
-    ratelimit::rate_limit_layer,
+    ratelimit::{rate_limit_layer, RateLimiter},
     rest,
-    session::{layer::session_middleware, layer::PageRoutes, SessionSettings},
+    session::{layer::session_middleware, SessionSettings},
     state::{AppState, SharedState},
+    telemetry,
 };
 use crate::{
     app::{shell, App},
@@ -93,6 +96,9 @@ impl Application {
         let addr = leptos_options.site_addr;
         let routes = route_list();
         let page_routes = Arc::new(PageRoutes::new(routes.iter().map(|r| r.path())));
+        let metrics = Arc::new(Metrics::default());
+        let limiter = RateLimiter::new(backend.clone(), config.rate_limits, metrics.clone());
+        let archiver = Archiver::new(backend.clone(), db.clone(), metrics.tally.clone());
         let state = AppState::new(SharedState {
             leptos_options: leptos_options.clone(),
             config: Arc::new(config),
@@ -102,7 +108,9 @@ impl Application {
             page_routes,
             hasher: PasswordHasherPool::new(default_params()),
             preferences_cookie,
-            metrics: Arc::new(Metrics::default()),
+            metrics,
+            limiter,
+            archiver,
             stopping: tokio::sync::watch::channel(false).0,
         });
 
@@ -112,7 +120,7 @@ impl Application {
         };
         let mut router = Router::new();
         if state.config.metrics_public {
-            router = router.route("/metrics", get(metrics::handler));
+            router = router.route("/metrics", get(health::prometheus));
         }
         let router = router
             .route("/api/health", get(health::handler))
@@ -138,7 +146,7 @@ impl Application {
             .layer(middleware::from_fn_with_state(state.clone(), forms::refusal_pages))
             .layer(middleware::from_fn(refuse_cross_site))
             .layer(middleware::from_fn_with_state(state.clone(), limits_and_headers))
-            .layer(middleware::from_fn_with_state(state.clone(), metrics::observe))
+            .layer(middleware::from_fn_with_state(state.clone(), telemetry::observe))
             .with_state(state.clone());
 
         let listener = TcpListener::bind(addr).await.map_err(|e| StartupError::Bind(addr, e))?;
@@ -147,7 +155,7 @@ impl Application {
             Some(addr) => {
                 let listener = TcpListener::bind(addr).await.map_err(|e| StartupError::Bind(addr, e))?;
                 let router = Router::new()
-                    .route("/metrics", get(metrics::handler))
+                    .route("/metrics", get(health::prometheus))
                     .route("/healthz", get(health::alive))
                     .route("/readyz", get(health::ready))
                     .with_state(state.clone());
@@ -186,7 +194,8 @@ impl Application {
     ) -> std::io::Result<()> {
         let sweeper = self
             .state
-            .archiver()
+            .archiver
+            .clone()
             .spawn_sweeper(self.state.config.session.sweep_interval);
         let flusher = self
             .state

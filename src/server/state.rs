@@ -9,11 +9,8 @@ use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
 
 use super::{
-    auth::password::PasswordHasherPool,
-    backend::Backend,
-    config::Config,
-    preferences::cookie::PreferencesCookie,
-    session::{layer::PageRoutes, SessionSettings},
+    archive::Archiver, auth::password::PasswordHasherPool, backend::Backend, config::Config, metrics::Metrics,
+    page_routes::PageRoutes, preferences::cookie::PreferencesCookie, ratelimit::RateLimiter, session::SessionSettings,
 };
 
 #[derive(Clone)]
@@ -28,7 +25,11 @@ pub struct SharedState {
     pub page_routes: Arc<PageRoutes>,
     pub hasher: PasswordHasherPool,
     pub preferences_cookie: PreferencesCookie,
-    pub metrics: Arc<super::metrics::Metrics>,
+    pub metrics: Arc<Metrics>,
+    /// The rate limits, counted in the backend.
+    pub limiter: RateLimiter,
+    /// Ends and archives sessions (see [`super::archive`]).
+    pub archiver: Archiver,
     /// Turns `true` when the server starts shutting down: long-lived responses (the notice
     /// streams) end then, instead of holding the drain up.
     pub stopping: tokio::sync::watch::Sender<bool>,
@@ -37,16 +38,6 @@ pub struct SharedState {
 impl AppState {
     pub fn new(shared: SharedState) -> Self {
         Self(Arc::new(shared))
-    }
-
-    /// The rate limits, counted in the backend.
-    pub fn limiter(&self) -> super::ratelimit::RateLimiter {
-        super::ratelimit::RateLimiter::new(self.backend.clone(), self.config.rate_limits, self.metrics.clone())
-    }
-
-    /// Ends and archives sessions (see [`super::activity`]).
-    pub fn archiver(&self) -> super::activity::Archiver {
-        super::activity::Archiver::new(self.backend.clone(), self.db.clone(), self.metrics.tally.clone())
     }
 }
 

@@ -1,6 +1,18 @@
-//! Logging: human-readable in development, JSON lines in production. `RUST_LOG` overrides.
+//! Logging: human-readable in development, JSON lines in production (`RUST_LOG` overrides), and
+//! the line (and request metrics) of each request.
 
+use std::time::Instant;
+
+use axum::{
+    extract::{MatchedPath, Request, State},
+    http::HeaderValue,
+    middleware::Next,
+    response::Response,
+};
+use tracing::Instrument;
 use tracing_subscriber::{fmt, prelude::*, EnvFilter};
+
+use super::state::AppState;
 
 /// tower-sessions logs every store failure at ERROR, once per touch: during a Redis outage
 /// that is thousands of lines a second. An outage shows instead in `/api/health`, `/readyz`,
@@ -16,4 +28,47 @@ pub fn init(json: bool) {
     } else {
         registry.with(fmt::layer()).try_init()
     };
+}
+
+/// A request id from the client if it looks like one (a proxy's), else a new random one.
+fn request_id(request: &Request) -> String {
+    request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| tower_sessions::session::Id::default().to_string())
+}
+
+/// Logs one line per request (id, method, route, status, time) and records its metrics. The
+/// line names the route pattern, or the path without its query: never a cookie, token,
+/// password or session id.
+pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = request_id(&request);
+    let method = request.method().to_string();
+    let matched = request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    let path = request.uri().path().to_owned();
+    let span = tracing::info_span!("request", id = %id);
+    let mut response = next.run(request).instrument(span).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    // Unmatched paths (assets, 404s) share one series.
+    let route = matched.as_deref().unwrap_or("other");
+    state.metrics.observe_request(&method, route, status, elapsed);
+    tracing::info!(
+        request_id = %id,
+        method = %method,
+        path = %matched.as_deref().unwrap_or(&path),
+        status,
+        ms = elapsed.as_secs_f64() * 1000.0,
+        "request"
+    );
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
 }

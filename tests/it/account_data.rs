@@ -1,7 +1,7 @@
 //! Leaving with one's data: the export, and the deletion that leaves nothing behind.
 
 use porch::server::{
-    activity::Archived,
+    archive::Archived,
     repo::{preferences, session_history::insert_once, users},
     time::now_ms,
 };
@@ -241,7 +241,7 @@ async fn a_session_archived_after_its_account_is_gone_leaves_no_row() {
     };
     assert!(insert_once(&app.state.db, &entry).await.is_err());
     // ...and archiving the session treats it as done, once and for all.
-    let archiver = app.state.archiver();
+    let archiver = app.state.archiver.clone();
     archiver.end(&sid, porch::model::EndReason::SignOut).await.unwrap();
     assert_eq!(archiver.archive(&sid, now_ms()).await.unwrap(), Archived::AlreadyDone);
     assert!(app.state.backend.activity(&sid, 0, 0).await.unwrap().is_none());

@@ -1,7 +1,7 @@
 //! Session activity (pages, start, duration) and its archive (history), through the JSON API.
 
 use futures::future::join_all;
-use porch::server::{activity::Archived, time::now_ms};
+use porch::server::{archive::Archived, time::now_ms};
 use serde_json::{json, Value};
 
 use crate::harness::*;
@@ -173,7 +173,7 @@ async fn expired_sessions_are_archived_once_even_by_racing_sweepers() {
     for page in ["/a", "/b"] {
         assert_eq!(track(&app, &browser, page).await.status(), 200);
     }
-    let (one, two) = (app.state.archiver(), app.state.archiver());
+    let (one, two) = (app.state.archiver.clone(), app.state.archiver.clone());
     // Not yet due: nothing is written.
     assert_eq!(one.sweep(now_ms()).await.unwrap().written, 0);
     // Two hours on, the 30-minute guest session has expired.
@@ -209,7 +209,7 @@ async fn racing_archivers_of_one_ended_session_write_one_row() {
     // The id never leaves the cookie; the store's schedule names the one session there is.
     let id = app.state.backend.due_sessions(i64::MAX, 10).await.unwrap().remove(0);
     app.state.backend.end_session(&id, "revoked", now_ms()).await.unwrap();
-    let archivers: Vec<_> = (0..8).map(|_| app.state.archiver()).collect();
+    let archivers: Vec<_> = (0..8).map(|_| app.state.archiver.clone()).collect();
     let results = join_all(archivers.iter().map(|a| a.archive(&id, now_ms()))).await;
     let written = results
         .into_iter()
@@ -567,7 +567,7 @@ async fn the_visit_goes_on_across_sign_in_under_a_new_id() {
             json!(["/", "/register", "/session", "/account"])
         );
         // Nothing of the guest id is left to be archived on its own.
-        app.state.archiver().sweep(now_ms() + 24 * 3_600_000).await.unwrap();
+        app.state.archiver.sweep(now_ms() + 24 * 3_600_000).await.unwrap();
         let history = get_json(&app, &reader, "/api/auth/history").await;
         assert_eq!(history["items"].as_array().unwrap().len(), 1, "{history}");
     }

@@ -328,8 +328,8 @@ async fn stats_count_known_traffic_exactly() {
 #[tokio::test]
 async fn the_daily_view_is_rolled_up_into_the_database() {
     use porch::server::{
+        figures::{day_of, Counter, Counts, DAY_MS},
         repo::daily_stats,
-        stats::{day_of, Counter, Counts, DAY_MS},
     };
     let app = spawn_app().await;
     let (admin, _, _) = admin(&app).await;
@@ -343,7 +343,7 @@ async fn the_daily_view_is_rolled_up_into_the_database() {
         assert_eq!(res.status(), 200);
     }
     let now = porch::server::time::now_ms();
-    app.state.archiver().roll_up(now).await.unwrap();
+    app.state.archiver.roll_up(now).await.unwrap();
     let today = day_of(now);
     let rows = daily_stats::between(&app.state.db, today - DAY_MS, today)
         .await

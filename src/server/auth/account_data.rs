@@ -80,7 +80,7 @@ pub async fn delete_account(
         .ok_or_else(AppError::not_found)?;
     // Limited like signing in, so this form is no way to guess the password of a session
     // someone left open.
-    let limiter = state.limiter();
+    let limiter = &state.limiter;
     let pair = format!("{}|{}", row.email, client.ip_subject());
     limiter.check(&client.rate, Rule::SignIn, &pair).await?;
     if let Verification::Mismatch = state.hasher.verify(&password, Some(&row.password_hash)).await? {

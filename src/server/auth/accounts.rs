@@ -15,12 +15,12 @@ use crate::{
         backend::unavailable,
         client::ClientInfo,
         entity::user::Model as UserRow,
+        figures::Counter,
         preferences,
         ratelimit::Rule,
         repo::{db_error, users},
         session::{keys, AppSession, SignedIn},
         state::AppState,
-        stats::Counter,
         time::now_ms,
     },
 };
@@ -64,7 +64,7 @@ pub async fn register(
         return Err(AppError::fields(fields));
     };
     state
-        .limiter()
+        .limiter
         .hit(&client.rate, Rule::Register, &client.ip_subject())
         .await?;
     let hash = state.hasher.hash(&password).await?;
@@ -100,7 +100,7 @@ pub async fn sign_in(
 ) -> Result<SignedInOutcome, AppError> {
     // Failures are limited per email and address, and per address; the checks come first, so
     // a refused attempt costs no password hash.
-    let limiter = state.limiter();
+    let limiter = &state.limiter;
     let address = client.ip_subject();
     // Counted per address as it compares, however it was typed.
     let typed = Email::parse(email).map_or_else(|_| email.trim().to_lowercase(), |e| e.as_str().to_owned());

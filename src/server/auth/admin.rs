@@ -15,6 +15,7 @@ use crate::{
         auth::profile::{self, profile_changed, to_user},
         backend::unavailable,
         client::ClientInfo,
+        figures::{self, Counter},
         ratelimit::Rule,
         repo::{
             daily_stats, db_error, session_history,
@@ -22,7 +23,7 @@ use crate::{
         },
         session::AppSession,
         state::AppState,
-        stats::{self, Counter},
+        stats,
         time::now_ms,
     },
 };
@@ -48,7 +49,7 @@ pub async fn set_role(
 ) -> Result<User, AppError> {
     let role = Role::parse(role).ok_or_else(|| AppError::fields([("role".to_owned(), Msg::RoleChoice)].into()))?;
     state
-        .limiter()
+        .limiter
         .hit(&client.rate, Rule::RoleChange, &admin.id.to_string())
         .await?;
     let now = now_ms();
@@ -101,7 +102,7 @@ pub async fn stats(state: &AppState) -> Result<AdminStats, AppError> {
     let recent = stats::recent(&state.metrics.tally, state.backend.as_ref(), TOP_PAGES)
         .await
         .map_err(unavailable)?;
-    let first_day = stats::day_of(now) - (DAYS_SHOWN - 1) * stats::DAY_MS;
+    let first_day = figures::day_of(now) - (DAYS_SHOWN - 1) * figures::DAY_MS;
     let stored = daily_stats::between(&state.db, first_day, now)
         .await
         .map_err(db_error)?;
@@ -118,14 +119,14 @@ pub async fn stats(state: &AppState) -> Result<AdminStats, AppError> {
         hourly: recent
             .hours
             .into_iter()
-            .map(|(hour, figures)| HourStats {
+            .map(|(hour, hour_figures)| HourStats {
                 hour: rfc3339(hour),
-                sessions_started: figures.get(Counter::SessionsStarted),
-                sessions_ended: figures.get(Counter::SessionsEnded),
-                page_views: figures.get(Counter::PageViews),
-                sign_ins: figures.get(Counter::SignIns),
-                sign_in_failures: figures.get(Counter::SignInFailures),
-                rate_limited: figures.get(Counter::RateLimited),
+                sessions_started: hour_figures.get(Counter::SessionsStarted),
+                sessions_ended: hour_figures.get(Counter::SessionsEnded),
+                page_views: hour_figures.get(Counter::PageViews),
+                sign_ins: hour_figures.get(Counter::SignIns),
+                sign_in_failures: hour_figures.get(Counter::SignInFailures),
+                rate_limited: hour_figures.get(Counter::RateLimited),
             })
             .collect(),
         daily: daily
@@ -188,6 +189,6 @@ const DAYS_SHOWN: i64 = 30;
 const TOP_PAGES: usize = 10;
 
 /// Session durations are over the sessions that ended in the last 30 days…
-const DURATION_WINDOW_MS: i64 = 30 * 24 * stats::HOUR_MS;
+const DURATION_WINDOW_MS: i64 = 30 * 24 * figures::HOUR_MS;
 /// …the most recent this many of them (enough for stable percentiles, bounded work).
 const DURATIONS_READ: u64 = 100_000;

@@ -50,7 +50,7 @@ pub async fn end_sessions(
     reason: EndReason,
 ) -> Result<usize, AppError> {
     let entries = state.backend.user_sessions(user_id).await.map_err(unavailable)?;
-    let archiver = state.archiver();
+    let archiver = &state.archiver;
     let mut ended = Vec::new();
     for (handle, id) in entries {
         if Some(handle.as_str()) == keep {
@@ -122,11 +122,7 @@ pub async fn revoke(state: &AppState, session: &AppSession, handle: &str) -> Res
     if handle == me.handle {
         return sign_out(state, session).await;
     }
-    state
-        .archiver()
-        .end(&id, EndReason::Revoked)
-        .await
-        .map_err(unavailable)?;
+    state.archiver.end(&id, EndReason::Revoked).await.map_err(unavailable)?;
     state
         .backend
         .unindex_user_sessions(me.user_id, &[handle.to_owned()])

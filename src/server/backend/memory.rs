@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use async_trait::async_trait;
 use parking_lot::Mutex;
 
-use crate::server::stats::{Counter, HourFigures, KEPT_MS, PATHS_KEPT_PER_HOUR};
+use crate::server::figures::{Counter, HourFigures, KEPT_MS, PATHS_KEPT_PER_HOUR};
 
 use super::{
     Activity as StoredActivity, ActivitySummary, Backend, BackendError, BackendKind, BackendLimits, Cached, Creation,

@@ -17,6 +17,7 @@ pub mod redis;
 
 use crate::server::time::Millis;
 use async_trait::async_trait;
+use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackendKind {
@@ -45,6 +46,14 @@ impl From<BackendError> for crate::error::AppError {
 /// [`BackendError`] as the client sees it (for `map_err`): see the `From` conversion.
 pub fn unavailable(e: BackendError) -> crate::error::AppError {
     e.into()
+}
+
+/// The history row's key for a session: its id's SHA-256, never the id.
+pub fn session_key(id: &str) -> String {
+    Sha256::digest(id.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// How long a session lives without activity, and the hard deadline if it has one.
@@ -516,10 +525,10 @@ pub trait Backend: Send + Sync + 'static {
     async fn trim_indexes(&self, now: Millis) -> Result<(), BackendError>;
 
     /// Adds to the per-hour figures (one round trip); each hour's keys expire
-    /// [`crate::server::stats::KEPT_MS`] after the hour starts.
+    /// [`crate::server::figures::KEPT_MS`] after the hour starts.
     async fn add_stats(
         &self,
-        hours: &std::collections::BTreeMap<Millis, crate::server::stats::HourFigures>,
+        hours: &std::collections::BTreeMap<Millis, crate::server::figures::HourFigures>,
     ) -> Result<(), BackendError>;
 
     /// Memory used and keys held, when the backend is Redis (`INFO memory`, `DBSIZE`; in a
@@ -527,10 +536,10 @@ pub trait Backend: Send + Sync + 'static {
     async fn store_use(&self) -> Result<Option<crate::model::admin::StoreUse>, BackendError>;
 
     /// The figures of each of `hours` (hour starts), in order; with `pages`, the most viewed
-    /// paths too ([`crate::server::stats::PATHS_KEPT_PER_HOUR`]).
+    /// paths too ([`crate::server::figures::PATHS_KEPT_PER_HOUR`]).
     async fn hourly_stats(
         &self,
         hours: &[Millis],
         pages: bool,
-    ) -> Result<Vec<crate::server::stats::HourFigures>, BackendError>;
+    ) -> Result<Vec<crate::server::figures::HourFigures>, BackendError>;
 }

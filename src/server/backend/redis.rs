@@ -27,7 +27,7 @@ use super::{
 use crate::server::time::now_ms;
 use crate::server::{
     config::RedisConfig,
-    stats::{Counter, HourFigures, KEPT_MS, PATHS_KEPT_PER_HOUR},
+    figures::{Counter, HourFigures, KEPT_MS, PATHS_KEPT_PER_HOUR},
 };
 
 const CREATE_SESSION: &str = include_str!("lua/create_session.lua");
@@ -777,7 +777,7 @@ impl Backend for RedisBackend {
     }
 
     async fn note_revoked(&self, id: &str, now: Millis) -> Result<(), BackendError> {
-        let member = crate::server::activity::session_key(id);
+        let member = super::session_key(id);
         let _: i64 = self
             .client()?
             .zadd(self.keys.revoked(), None, None, false, false, (now as f64, member))

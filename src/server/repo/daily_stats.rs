@@ -8,7 +8,7 @@ use sea_orm::{
 
 use crate::server::{
     entity::daily_stats::{self, Column, Entity as DailyTable},
-    stats::{Counter, Counts},
+    figures::{Counter, Counts},
 };
 
 fn column(counter: Counter) -> Column {

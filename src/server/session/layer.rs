@@ -19,6 +19,7 @@ use axum::{
 use tower_sessions::{session::Id, Session};
 
 use super::{keys, AppSession, RequestStore, SignedIn};
+use crate::server::page_routes::PageRoutes;
 use crate::server::{
     auth::tokens,
     client::client_ip,
@@ -29,62 +30,6 @@ use crate::server::{
 
 /// Longest path recorded as a page view; longer ones are cut (at a character boundary).
 pub const MAX_TRACKED_PATH: usize = 2048;
-
-/// The app's page routes (from Leptos's route list), to tell page views from everything else.
-#[derive(Debug, Clone, Default)]
-pub struct PageRoutes {
-    patterns: Vec<Vec<Segment>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Segment {
-    Static(String),
-    Param,
-    Rest,
-}
-
-impl PageRoutes {
-    /// Takes paths in Leptos/axum syntax: `/account`, `/users/:id`, `/docs/*rest`, `/{id}`.
-    pub fn new<'a>(paths: impl IntoIterator<Item = &'a str>) -> Self {
-        let patterns = paths
-            .into_iter()
-            .map(|path| {
-                segments(path)
-                    .map(|s| {
-                        if s.starts_with('*') || s.starts_with("{*") {
-                            Segment::Rest
-                        } else if s.starts_with(':') || s.starts_with('{') {
-                            Segment::Param
-                        } else {
-                            Segment::Static(s.to_owned())
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        Self { patterns }
-    }
-
-    pub fn matches(&self, path: &str) -> bool {
-        let parts: Vec<&str> = segments(path).collect();
-        self.patterns.iter().any(|pattern| {
-            let mut i = 0;
-            for segment in pattern {
-                match segment {
-                    Segment::Rest => return true,
-                    Segment::Param if i < parts.len() => i += 1,
-                    Segment::Static(s) if parts.get(i) == Some(&s.as_str()) => i += 1,
-                    _ => return false,
-                }
-            }
-            i == parts.len()
-        })
-    }
-}
-
-fn segments(path: &str) -> impl Iterator<Item = &str> {
-    path.split('/').filter(|s| !s.is_empty())
-}
 
 /// The path to record when this request is a page view, else `None`.
 fn page_view(request: &Request, routes: &PageRoutes) -> Option<String> {
@@ -130,7 +75,7 @@ pub async fn session_middleware(State(state): State<AppState>, mut request: Requ
     let settings = &state.sessions;
     let store = Arc::new(RequestStore::new(
         state.backend.clone(),
-        state.archiver(),
+        state.archiver.clone(),
         settings.clone(),
         state.metrics.tally.clone(),
     ));
@@ -165,7 +110,7 @@ pub async fn session_middleware(State(state): State<AppState>, mut request: Requ
                 // this address has started too many lately (the page is then served without
                 // one). The limit is counted in the creation's round trip.
                 Ok(None) => {
-                    let limiter = state.limiter();
+                    let limiter = &state.limiter;
                     let admission = limiter.admission(Rule::Sessions, &address);
                     match store.create_guest(Some(&path), Some(admission.as_admission())).await {
                         Ok(Some(id)) => Some(id),
@@ -227,24 +172,4 @@ pub async fn session_middleware(State(state): State<AppState>, mut request: Requ
         headers.append(header::VARY, header::HeaderValue::from_static("Cookie"));
     }
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn matches_static_param_and_rest_routes() {
-        let routes = PageRoutes::new(["/", "/account/sessions", "/users/:id", "/docs/*rest", "/items/{id}"]);
-        assert!(routes.matches("/"));
-        assert!(routes.matches("/account/sessions"));
-        assert!(routes.matches("/account/sessions/"));
-        assert!(routes.matches("/users/42"));
-        assert!(routes.matches("/items/7"));
-        assert!(routes.matches("/docs/a/b/c"));
-        assert!(!routes.matches("/account"));
-        assert!(!routes.matches("/users/42/edit"));
-        assert!(!routes.matches("/pkg/porch.js"));
-        assert!(!routes.matches("/favicon.ico"));
-    }
 }

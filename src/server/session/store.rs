@@ -18,12 +18,13 @@ use crate::server::time::now_ms;
 use crate::{
     model::{activity::PAGES_KEPT, EndReason, User},
     server::{
-        activity::Archiver,
+        archive::Archiver,
         backend::{
             ActivitySummary, Admission, Backend, BackendError, CarriedVisit, Creation, LoadedSession, NewSession,
             Saved, UserView,
         },
-        stats::{Counter, Tally},
+        figures::Counter,
+        stats::Tally,
     },
 };
 
