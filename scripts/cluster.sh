@@ -39,7 +39,7 @@ for port in "${PORTS[@]}"; do
 done
 redis-cli -p "$BASE" cluster info | grep '^cluster_state\|^cluster_known_nodes\|^cluster_slots_assigned'
 
-FILTERS=(sessions:: activity:: accounts:: preferences:: user_view:: backend:: scale_out:: ratelimit:: notices:: avatar:: real_clients::)
+FILTERS=(sessions:: activity:: accounts:: preferences:: user_view:: store:: scale_out:: ratelimit:: notices:: avatar:: real_clients::)
 if [ "${1:-}" = "--" ] && [ "$#" -gt 1 ]; then shift; FILTERS=("$@"); fi
 step "cargo test --features ssr --test it ${FILTERS[*]} (Redis Cluster)"
 # `--test-threads 4`: every test opens its own connections to all three masters.

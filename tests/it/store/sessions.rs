@@ -1,49 +1,19 @@
-//! One suite, two backends: Redis and in-process memory follow the same rules.
+//! [`Sessions`]: creating, loading (and touching), saving over what was loaded, ending,
+//! renewing, the activity, the expiry schedule, the copy of the user, peeking.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use porch::server::{
     backend::{
-        memory::MemoryBackend, redis::RedisBackend, Admission, Backend, BackendLimits, Cached, CarriedVisit, Creation,
-        ExpiryPolicy, NewSession, Saved, UserView,
+        redis::RedisBackend, Admission, BackendLimits, CarriedVisit, Creation, NewSession, Saved, Sessions as _,
+        UserView,
     },
     config::RedisConfig,
+    time::now_ms,
 };
 
+use super::{backends, new_session, IDLE};
 use crate::harness::*;
-use porch::server::time::now_ms;
-
-const IDLE: i64 = 30 * 60 * 1000;
-
-async fn backends() -> Vec<Arc<dyn Backend>> {
-    let config = RedisConfig {
-        url: redis_url(),
-        key_prefix: format!("{}:", unique("b")),
-        command_timeout: Duration::from_millis(500),
-        pool_size: 2,
-    };
-    let limits = BackendLimits::default();
-    let redis = RedisBackend::connect(&config, limits, IDLE, Duration::from_secs(2))
-        .await
-        .unwrap();
-    vec![Arc::new(redis), Arc::new(MemoryBackend::new(limits, IDLE))]
-}
-
-fn new_session<'a>(id: &'a str, now: i64, deadline: Option<i64>, page: Option<&'a str>) -> NewSession<'a> {
-    NewSession {
-        id,
-        record: "{\"r\":1}",
-        now,
-        policy: ExpiryPolicy {
-            idle_ms: IDLE,
-            deadline,
-        },
-        first_page: page,
-        user_id: deadline.map(|_| 7),
-        admission: None,
-        carried: None,
-    }
-}
 
 #[tokio::test]
 async fn create_load_save_end_and_forget() {
@@ -182,136 +152,6 @@ async fn unreachable_redis_fails_fast_as_unavailable() {
     );
 }
 
-#[tokio::test]
-async fn user_index_peek_tokens_and_cache() {
-    for backend in backends().await {
-        let kind = backend.kind();
-        let now = now_ms();
-        let (live, ended) = (unique("s"), unique("s"));
-        let user = now; // unique enough per run, and the prefix is per test anyway
-        assert_eq!(
-            backend
-                .create_session(&new_session(&live, now, None, Some("/")))
-                .await
-                .unwrap(),
-            Creation::Created
-        );
-        backend
-            .index_user_session(user, "h-live", &live, now + 60_000)
-            .await
-            .unwrap();
-        backend
-            .index_user_session(user, "h-ended", &ended, now + 60_000)
-            .await
-            .unwrap();
-        let mut index = backend.user_sessions(user).await.unwrap();
-        index.sort();
-        assert_eq!(
-            index,
-            vec![
-                ("h-ended".to_owned(), ended.clone()),
-                ("h-live".to_owned(), live.clone())
-            ],
-            "{kind:?}"
-        );
-
-        // Peeking reads without touching: the page count and last-seen stay as they were.
-        let peeked = backend.peek_sessions(&[live.clone(), ended.clone()]).await.unwrap();
-        assert_eq!(peeked.len(), 2);
-        let first = peeked[0].as_ref().expect("live");
-        assert_eq!(
-            (first.activity.page_count, first.activity.last_seen),
-            (1, now),
-            "{kind:?}"
-        );
-        assert!(peeked[1].is_none(), "{kind:?}");
-        let again = backend.peek_sessions(std::slice::from_ref(&live)).await.unwrap();
-        assert_eq!(again[0].as_ref().unwrap().activity.page_count, 1);
-
-        backend
-            .unindex_user_sessions(user, &["h-ended".to_owned()])
-            .await
-            .unwrap();
-        assert_eq!(
-            backend.user_sessions(user).await.unwrap(),
-            vec![("h-live".to_owned(), live.clone())]
-        );
-
-        backend.put_token(7, "tokhash", &live, now + 60_000).await.unwrap();
-        assert_eq!(
-            backend.resolve_token("tokhash").await.unwrap(),
-            Some(live.clone()),
-            "{kind:?}"
-        );
-        assert_eq!(backend.resolve_token("other").await.unwrap(), None);
-
-        let Cached::Miss(token) = backend.cache_get("k").await.unwrap() else {
-            panic!("nothing cached yet");
-        };
-        assert!(backend.cache_fill("k", &token, "v", 60_000).await.unwrap());
-        assert_eq!(backend.cache_get("k").await.unwrap(), Cached::Hit("v".into()));
-        backend.cache_invalidate("k").await.unwrap();
-        assert!(
-            matches!(backend.cache_get("k").await.unwrap(), Cached::Miss(_)),
-            "{kind:?}"
-        );
-        backend.cache_delete("k").await.unwrap();
-        assert_eq!(
-            backend.cache_get("k").await.unwrap(),
-            Cached::Miss(Default::default()),
-            "{kind:?}"
-        );
-    }
-}
-
-/// A read-through cache never keeps a value read before the data changed: a fill must present
-/// what its read saw, and an invalidation in between makes it fail (Redis and memory).
-#[tokio::test]
-async fn a_fill_that_raced_an_invalidation_is_refused() {
-    for backend in backends().await {
-        let kind = backend.kind();
-        let name = format!("profile:{}", unique("c"));
-        // Reader A misses; the data changes and is invalidated; A's late fill is refused.
-        let Cached::Miss(seen_by_a) = backend.cache_get(&name).await.unwrap() else {
-            panic!("a miss");
-        };
-        backend.cache_invalidate(&name).await.unwrap();
-        assert!(
-            !backend.cache_fill(&name, &seen_by_a, "old", 60_000).await.unwrap(),
-            "{kind:?}"
-        );
-        // Reader B, after the invalidation, fills; a second invalidation refuses B's twin too.
-        let Cached::Miss(seen_by_b) = backend.cache_get(&name).await.unwrap() else {
-            panic!("a miss after an invalidation");
-        };
-        backend.cache_invalidate(&name).await.unwrap();
-        assert!(
-            !backend.cache_fill(&name, &seen_by_b, "stale", 60_000).await.unwrap(),
-            "{kind:?}"
-        );
-        let Cached::Miss(seen_by_c) = backend.cache_get(&name).await.unwrap() else {
-            panic!("a miss");
-        };
-        assert!(
-            backend.cache_fill(&name, &seen_by_c, "fresh", 60_000).await.unwrap(),
-            "{kind:?}"
-        );
-        // Two readers that missed together: the first fill wins, the second finds it taken.
-        assert!(
-            !backend.cache_fill(&name, &seen_by_c, "twin", 60_000).await.unwrap(),
-            "{kind:?}"
-        );
-        assert_eq!(
-            backend.cache_get(&name).await.unwrap(),
-            Cached::Hit("fresh".into()),
-            "{kind:?}"
-        );
-        let many = backend.cache_get_many(&[name.clone(), unique("none")]).await.unwrap();
-        assert_eq!(many[0], Cached::Hit("fresh".into()));
-        assert!(matches!(many[1], Cached::Miss(_)));
-    }
-}
-
 /// An id renewal ends the old id at once, remembers it as renewed for a while, and the new
 /// session can start with the old one's visit (Redis and memory).
 #[tokio::test]
@@ -421,7 +261,11 @@ async fn creation_survives_a_flushed_script_cache() {
     // One of the two scripts cached (a rate-limit check loaded it) and the other not: only the
     // refused one runs again, so the admission is counted once and the session created once.
     assert_eq!(redis_cli(&["script", "flush"]), "OK");
-    redis_cli(&["script", "load", include_str!("../../src/server/backend/lua/rate.lua")]);
+    redis_cli(&[
+        "script",
+        "load",
+        include_str!("../../../src/server/backend/lua/rate.lua"),
+    ]);
     let (id, counter) = (unique("s"), unique("admit"));
     let new = NewSession {
         admission: Some(Admission {
@@ -487,41 +331,42 @@ async fn a_sessions_copy_of_its_user_is_stored_only_if_not_invalidated_since_rea
     }
 }
 
-/// A session keeps the newest notices only, and an ended one gets none (Redis and memory).
+/// The expiry schedule: a session is due when it would expire, later once rescheduled, never
+/// once its activity is forgotten; at most `limit` at a time.
 #[tokio::test]
-async fn notices_are_capped_and_only_for_live_sessions() {
-    use porch::server::backend::NOTICES_KEPT;
+async fn the_schedule_says_when_a_session_is_due() {
     for backend in backends().await {
-        let (live, gone) = (unique("s"), unique("s"));
-        for id in [&live, &gone] {
-            assert_eq!(
-                backend
-                    .create_session(&new_session(id, now_ms(), None, Some("/")))
-                    .await
-                    .unwrap(),
-                Creation::Created
-            );
+        let kind = backend.kind();
+        let now = now_ms();
+        let ids: Vec<String> = (0..3).map(|_| unique("s")).collect();
+        for id in &ids {
+            backend.create_session(&new_session(id, now, None, None)).await.unwrap();
         }
-        backend.end_session(&gone, "sign_out", now_ms()).await.unwrap();
-        let ids = vec![live.clone(), gone.clone()];
-        for n in 0..NOTICES_KEPT + 5 {
-            let notice_id = format!("{:013}-n{n:02}", 1_000 + n);
-            backend
-                .add_notice(7, &ids, &notice_id, &format!("{{\"n\":{n}}}"))
-                .await
-                .unwrap();
-        }
-        let mut kept = backend.notices(&live).await.unwrap().expect("alive");
-        kept.sort();
-        let newest: Vec<String> = (5..NOTICES_KEPT + 5).map(|n| format!("{{\"n\":{n}}}")).collect();
-        let mut newest_sorted = newest.clone();
-        newest_sorted.sort();
-        assert_eq!(kept, newest_sorted, "{:?}", backend.kind());
-        assert_eq!(backend.notices(&gone).await.unwrap(), None);
-        assert!(backend
-            .dismiss_notice(&live, &format!("{:013}-n05", 1_005))
-            .await
-            .unwrap());
-        assert_eq!(backend.notices(&live).await.unwrap().unwrap().len(), NOTICES_KEPT - 1);
+        let id = &ids[0];
+        assert!(!backend.due_sessions(now, 1000).await.unwrap().contains(id), "{kind:?}");
+        assert!(
+            backend.due_sessions(now + IDLE, 1000).await.unwrap().contains(id),
+            "{kind:?}"
+        );
+        assert_eq!(
+            backend.due_sessions(now + IDLE, 2).await.unwrap().len(),
+            2,
+            "{kind:?}: at most the limit"
+        );
+        backend.reschedule(id, now + 2 * IDLE).await.unwrap();
+        assert!(
+            !backend.due_sessions(now + IDLE, 1000).await.unwrap().contains(id),
+            "{kind:?}"
+        );
+        assert!(
+            backend.due_sessions(now + 2 * IDLE, 1000).await.unwrap().contains(id),
+            "{kind:?}"
+        );
+        backend.forget_activity(id).await.unwrap();
+        assert!(
+            !backend.due_sessions(i64::MAX, 1000).await.unwrap().contains(id),
+            "{kind:?}"
+        );
+        assert!(backend.activity(id, 0, 10).await.unwrap().is_none(), "{kind:?}");
     }
 }
