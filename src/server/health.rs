@@ -127,7 +127,10 @@ pub async fn prometheus(State(state): State<AppState>) -> Response {
         .and_then(Result::ok)
         .map(|s| s.active_sessions);
     (
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         state.metrics.render(live),
     )
         .into_response()

@@ -1,142 +1,191 @@
-//! In-process metrics in the Prometheus text format, and the one-line-per-request log.
+//! This instance's metrics, kept and written in the Prometheus/OpenMetrics text format by the
+//! `prometheus-client` crate (one registry per instance, so tests' instances do not mix).
 //!
 //! Counters live in this process (each instance is scraped on its own); what is shared, such
-//! as live sessions, is read from the backend at scrape time.
+//! as live sessions, is read from the store at scrape time and set just before writing.
 
 use std::{
-    collections::BTreeMap,
-    fmt::Write,
-    sync::atomic::{AtomicU64, Ordering},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
     time::Duration,
 };
 
 use parking_lot::Mutex;
+use prometheus_client::{
+    collector::Collector,
+    encoding::{text::encode, DescriptorEncoder, EncodeLabelSet, EncodeMetric},
+    metrics::{counter::Counter, family::Family, gauge::ConstGauge, histogram::Histogram, TypedMetric},
+    registry::Registry,
+};
 
 /// Upper bounds (seconds) of the latency histograms' buckets.
 const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 
-#[derive(Debug, Clone, Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
+/// The labels of `porch_requests_total`. Routes are the router's patterns, never raw paths, so
+/// the number of series stays bounded.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
 }
 
-impl Histogram {
-    fn observe(&mut self, seconds: f64) {
-        for (bound, count) in BUCKETS.iter().zip(self.counts.iter_mut()) {
-            if seconds <= *bound {
-                *count += 1;
-            }
-        }
-        self.count += 1;
-        self.sum += seconds;
-    }
+/// The labels of `porch_request_duration_seconds`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
 
-    fn render(&self, out: &mut String, name: &str, labels: &str) {
-        let sep = if labels.is_empty() { "" } else { "," };
-        for (bound, count) in BUCKETS.iter().zip(self.counts.iter()) {
-            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {count}");
-        }
-        let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}", self.count);
-        let braces = if labels.is_empty() {
-            String::new()
-        } else {
-            format!("{{{labels}}}")
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResultLabels {
+    result: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RuleLabels {
+    rule: &'static str,
+}
+
+/// `porch_live_sessions`, read from the store at each scrape: written only when the store
+/// could say (a stale figure would be worse than none).
+#[derive(Debug, Default)]
+struct LiveSessions(Mutex<Option<u64>>);
+
+impl Collector for LiveSessions {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let Some(live) = *self.0.lock() else {
+            return Ok(());
         };
-        let _ = writeln!(out, "{name}_sum{braces} {}", self.sum);
-        let _ = writeln!(out, "{name}_count{braces} {}", self.count);
+        let gauge = ConstGauge::new(i64::try_from(live).unwrap_or(i64::MAX));
+        let metric = encoder.encode_descriptor(
+            "porch_live_sessions",
+            "Sessions alive (shared by every instance)",
+            None,
+            ConstGauge::<i64>::TYPE,
+        )?;
+        gauge.encode(metric)
     }
 }
 
-#[derive(Debug, Default)]
-struct RouteStats {
-    /// Status code → requests.
-    statuses: BTreeMap<u16, u64>,
-    latency: Histogram,
+fn latency() -> Histogram {
+    Histogram::new(BUCKETS)
 }
 
-#[derive(Debug, Default)]
 pub struct Metrics {
-    /// (method, route) → stats. Routes are the router's patterns, never raw paths, so the
-    /// number of series stays bounded.
-    routes: Mutex<BTreeMap<(String, String), RouteStats>>,
-    redis: Mutex<Histogram>,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    durations: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    redis: Histogram,
+    profile_cache: Family<ResultLabels, Counter>,
+    rate_limited: Family<RuleLabels, Counter>,
+    live_sessions: Arc<LiveSessions>,
+    /// Profile cache lookups, also shown on the admin page.
     pub profile_cache_hits: AtomicU64,
     pub profile_cache_misses: AtomicU64,
-    rate_limited: Mutex<BTreeMap<&'static str, u64>>,
     /// The admin page's hourly figures, gathered here and flushed to Redis (`server::stats`).
-    pub tally: std::sync::Arc<super::stats::Tally>,
+    pub tally: Arc<super::stats::Tally>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "porch_requests",
+            "Requests answered, by route and status",
+            requests.clone(),
+        );
+        let durations = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency);
+        registry.register(
+            "porch_request_duration_seconds",
+            "Time to answer, by route",
+            durations.clone(),
+        );
+        let redis = latency();
+        registry.register(
+            "porch_redis_duration_seconds",
+            "Session store calls made while answering a page",
+            redis.clone(),
+        );
+        let profile_cache = Family::<ResultLabels, Counter>::default();
+        registry.register("porch_profile_cache", "Profile cache lookups", profile_cache.clone());
+        let rate_limited = Family::<RuleLabels, Counter>::default();
+        registry.register(
+            "porch_rate_limited",
+            "Requests refused by a rate limit",
+            rate_limited.clone(),
+        );
+        let live_sessions = Arc::new(LiveSessions::default());
+        registry.register_collector(Box::new(live_sessions.clone()));
+        Self {
+            registry,
+            requests,
+            durations,
+            redis,
+            profile_cache,
+            rate_limited,
+            live_sessions,
+            profile_cache_hits: AtomicU64::new(0),
+            profile_cache_misses: AtomicU64::new(0),
+            tally: Arc::default(),
+        }
+    }
 }
 
 impl Metrics {
     pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        let mut routes = self.routes.lock();
-        let stats = routes.entry((method.to_owned(), route.to_owned())).or_default();
-        *stats.statuses.entry(status).or_default() += 1;
-        stats.latency.observe(elapsed.as_secs_f64());
+        let (method, route) = (method.to_owned(), route.to_owned());
+        self.durations
+            .get_or_create(&RouteLabels {
+                method: method.clone(),
+                route: route.clone(),
+            })
+            .observe(elapsed.as_secs_f64());
+        self.requests
+            .get_or_create(&RequestLabels { method, route, status })
+            .inc();
     }
 
     /// One call to the session store on a request's path.
     pub fn observe_redis(&self, elapsed: Duration) {
-        self.redis.lock().observe(elapsed.as_secs_f64());
+        self.redis.observe(elapsed.as_secs_f64());
+    }
+
+    /// A profile cache lookup that found the profile (`true`) or had to read it.
+    pub fn count_profile_cache(&self, hit: bool) {
+        let (result, count) = if hit {
+            ("hit", &self.profile_cache_hits)
+        } else {
+            ("miss", &self.profile_cache_misses)
+        };
+        count.fetch_add(1, Ordering::Relaxed);
+        self.profile_cache.get_or_create(&ResultLabels { result }).inc();
     }
 
     pub fn count_rate_limited(&self, rule: &'static str) {
-        *self.rate_limited.lock().entry(rule).or_default() += 1;
+        self.rate_limited.get_or_create(&RuleLabels { rule }).inc();
         self.tally.add(super::figures::Counter::RateLimited);
     }
 
+    /// Every series, with `live_sessions` when the store could say (else the series is left
+    /// out rather than showing a stale figure).
     pub fn render(&self, live_sessions: Option<u64>) -> String {
+        *self.live_sessions.0.lock() = live_sessions;
         let mut out = String::new();
-        out.push_str("# HELP porch_requests_total Requests answered, by route and status.\n# TYPE porch_requests_total counter\n");
-        let routes = self.routes.lock();
-        for ((method, route), stats) in routes.iter() {
-            for (status, count) in &stats.statuses {
-                let _ = writeln!(
-                    out,
-                    "porch_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {count}",
-                    escape(route)
-                );
-            }
-        }
-        out.push_str("# HELP porch_request_duration_seconds Time to answer, by route.\n# TYPE porch_request_duration_seconds histogram\n");
-        for ((method, route), stats) in routes.iter() {
-            let labels = format!("method=\"{method}\",route=\"{}\"", escape(route));
-            stats
-                .latency
-                .render(&mut out, "porch_request_duration_seconds", &labels);
-        }
-        drop(routes);
-        out.push_str("# HELP porch_redis_duration_seconds Session store calls made while answering a page.\n# TYPE porch_redis_duration_seconds histogram\n");
-        self.redis.lock().render(&mut out, "porch_redis_duration_seconds", "");
-        out.push_str(
-            "# HELP porch_profile_cache_total Profile cache lookups.\n# TYPE porch_profile_cache_total counter\n",
-        );
-        let _ = writeln!(
-            out,
-            "porch_profile_cache_total{{result=\"hit\"}} {}",
-            self.profile_cache_hits.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(
-            out,
-            "porch_profile_cache_total{{result=\"miss\"}} {}",
-            self.profile_cache_misses.load(Ordering::Relaxed)
-        );
-        out.push_str("# HELP porch_rate_limited_total Requests refused by a rate limit.\n# TYPE porch_rate_limited_total counter\n");
-        for (rule, count) in self.rate_limited.lock().iter() {
-            let _ = writeln!(out, "porch_rate_limited_total{{rule=\"{rule}\"}} {count}");
-        }
-        if let Some(live) = live_sessions {
-            out.push_str("# HELP porch_live_sessions Sessions alive (shared by every instance).\n# TYPE porch_live_sessions gauge\n");
-            let _ = writeln!(out, "porch_live_sessions {live}");
+        if let Err(e) = encode(&mut out, &self.registry) {
+            tracing::warn!(error = %e, "metrics not written");
         }
         out
     }
-}
-
-fn escape(label: &str) -> String {
-    label.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 #[cfg(test)]
@@ -149,14 +198,22 @@ mod tests {
         m.observe_request("GET", "/", 200, Duration::from_millis(3));
         m.observe_request("GET", "/", 200, Duration::from_millis(30));
         m.count_rate_limited("sign_in");
-        m.profile_cache_hits.fetch_add(2, Ordering::Relaxed);
+        m.count_profile_cache(true);
+        m.count_profile_cache(true);
         let text = m.render(Some(7));
-        assert!(text.contains("porch_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 2"));
-        assert!(text.contains("porch_request_duration_seconds_bucket{method=\"GET\",route=\"/\",le=\"0.005\"} 1"));
-        assert!(text.contains("porch_request_duration_seconds_bucket{method=\"GET\",route=\"/\",le=\"+Inf\"} 2"));
-        assert!(text.contains("porch_request_duration_seconds_count{method=\"GET\",route=\"/\"} 2"));
-        assert!(text.contains("porch_rate_limited_total{rule=\"sign_in\"} 1"));
-        assert!(text.contains("porch_profile_cache_total{result=\"hit\"} 2"));
-        assert!(text.contains("porch_live_sessions 7"));
+        for line in [
+            "porch_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 2",
+            "porch_request_duration_seconds_bucket{le=\"0.005\",method=\"GET\",route=\"/\"} 1",
+            "porch_request_duration_seconds_bucket{le=\"+Inf\",method=\"GET\",route=\"/\"} 2",
+            "porch_request_duration_seconds_sum{method=\"GET\",route=\"/\"} 0.033",
+            "porch_request_duration_seconds_count{method=\"GET\",route=\"/\"} 2",
+            "porch_rate_limited_total{rule=\"sign_in\"} 1",
+            "porch_profile_cache_total{result=\"hit\"} 2",
+            "porch_live_sessions 7",
+            "porch_redis_duration_seconds_count 0",
+        ] {
+            assert!(text.contains(line), "{line} missing from:\n{text}");
+        }
+        assert!(!m.render(None).contains("porch_live_sessions "), "unknown, left out");
     }
 }

@@ -111,11 +111,15 @@ async fn metrics_are_served_on_the_private_listener_only() {
     assert!(text.contains("porch_redis_duration_seconds_count 2"), "{text}");
 
     let public = spawn_app_with(TestOptions::default().var("METRICS_PUBLIC", "true")).await;
+    assert_eq!(public.get("/").await.status(), 200);
     let res = public.get("/metrics").await;
     assert_eq!(res.status(), 200);
-    assert!(res
-        .text()
-        .await
+    assert!(res.headers()["content-type"]
+        .to_str()
         .unwrap()
-        .contains("# TYPE porch_requests_total counter"));
+        .starts_with("application/openmetrics-text"));
+    let text = res.text().await.unwrap();
+    // OpenMetrics: the family is typed by its name, its samples carry `_total`.
+    assert!(text.contains("# TYPE porch_requests counter"), "{text}");
+    assert!(text.ends_with("# EOF\n"), "{text}");
 }

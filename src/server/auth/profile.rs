@@ -2,8 +2,6 @@
 //! if nothing changed since the read), copied into each of their sessions for their page views,
 //! and invalidated everywhere when it changes.
 
-use std::sync::atomic::Ordering::Relaxed;
-
 use crate::{
     error::AppError,
     model::{Name, Role, User},
@@ -57,10 +55,10 @@ pub async fn profile_from(state: &AppState, user_id: i64, cached: Option<Cached>
         .and_then(Cached::hit)
         .and_then(|json| parse_profile(json, user_id))
     {
-        state.metrics.profile_cache_hits.fetch_add(1, Relaxed);
+        state.metrics.count_profile_cache(true);
         return Ok(Some(user));
     }
-    state.metrics.profile_cache_misses.fetch_add(1, Relaxed);
+    state.metrics.count_profile_cache(false);
     let Some(row) = users::by_id(&state.db, user_id).await.map_err(db_error)? else {
         return Ok(None);
     };

@@ -6,7 +6,7 @@ pub mod layer;
 
 use cookie::Field;
 
-use std::{collections::BTreeMap, sync::atomic::Ordering::Relaxed};
+use std::collections::BTreeMap;
 
 use http::{header, HeaderMap, HeaderValue};
 use serde::Serialize;
@@ -148,7 +148,7 @@ pub async fn resolve(state: &AppState, session: &AppSession, headers: &HeaderMap
     let prefs = match session.user_view().and_then(|view| read_copy(&view, me.user_id)) {
         // The session's own copy came with it: nothing more to ask Redis.
         Some((prefs, user)) => {
-            state.metrics.profile_cache_hits.fetch_add(1, Relaxed);
+            state.metrics.count_profile_cache(true);
             session.remember_profile(user);
             prefs
         }
