@@ -6,13 +6,13 @@
 use leptos::prelude::*;
 
 use crate::{
-    api::auth::{
-        current_user, ChangePassword, Login, Logout, Register, RemoveAvatar, RevokeSession, SignOutOthers,
-        UpdateProfile,
-    },
     error::AppError,
     i18n::Locale,
     model::{Preferences, User},
+    server_fns::auth::{
+        current_user, ChangePassword, Login, Logout, Register, RemoveAvatar, RevokeSession, SignOutOthers,
+        UpdateProfile,
+    },
 };
 
 /// Provides every context of this module for the page; returns the preferences signal, which

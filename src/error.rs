@@ -145,7 +145,7 @@ mod ssr {
         }
     }
 
-    /// In English; the API's language layer (`server::rest::localize_errors`) re-renders it in
+    /// In English; the API's language layer (`server::preferences::layer`) re-renders it in
     /// the request's language, found in the response's extensions.
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {

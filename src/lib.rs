@@ -6,13 +6,13 @@
 // for the pages to come; the test command builds the release too, so it cannot creep back.
 #![recursion_limit = "256"]
 
-pub mod api;
 pub mod app;
 pub mod components;
 pub mod context;
 pub mod error;
 pub mod model;
 pub mod pages;
+pub mod server_fns;
 
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -48,7 +48,7 @@ async fn run_command(
     args: &[String],
 ) -> std::process::ExitCode {
     use porch::server::{
-        auth::admin::{make_admin_by_email, MadeAdmin},
+        auth::roles::{make_admin_by_email, MadeAdmin},
         startup,
     };
     use std::process::ExitCode;

@@ -2,11 +2,11 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::{
-    api::preferences::SetTheme,
     components::avatar::Avatar,
     context::use_locale,
     context::{full_page_load, use_current_path, Auth, CurrentPreferences},
     model::{Role, Theme},
+    server_fns::preferences::SetTheme,
     tr,
 };
 

@@ -5,11 +5,11 @@
 use leptos::prelude::*;
 
 use crate::{
-    api::notices::DismissNotice,
     context::{use_current_path, Auth, CurrentPreferences},
     i18n::td_string,
     model::format::device_name,
     model::{format, Language, Notice},
+    server_fns::notices::DismissNotice,
 };
 
 /// "New sign-in: Firefox on Linux, Nov 23, 2026, 10:42 UTC".

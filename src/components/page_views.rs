@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::{api::activity::TrackPage, model::activity::SESSION_PATH};
+use crate::{model::activity::SESSION_PATH, server_fns::activity::TrackPage};
 
 /// Records each client-side navigation through a server function. A page the server rendered
 /// was recorded by the session middleware when it was requested, so the first location (the

@@ -4,7 +4,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::auth::{list_sessions, take_form_feedback, DeleteAccount, LogoutEverywhere},
     components::{
         account_nav::AccountNav,
         avatar::Avatar,
@@ -14,6 +13,7 @@ use crate::{
     },
     context::{full_page_load, use_locale, Auth, CurrentPreferences},
     model::{format, DeviceSession, Msg, User},
+    server_fns::auth::{list_sessions, take_form_feedback, DeleteAccount, LogoutEverywhere},
     title, tr,
 };
 

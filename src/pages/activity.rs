@@ -5,7 +5,6 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::activity::{session_history, this_session, VISITS_PER_PAGE},
     components::{account_nav::AccountNav, error_notice::ErrorNotice, pager::Pager, require_user::RequireUser},
     context::{use_locale, CurrentPreferences},
     i18n::td_string,
@@ -13,6 +12,7 @@ use crate::{
         activity::{PAGES_KEPT, SESSION_PATH},
         format, EndReason, HistoryEntry, HistoryPage, Language, SessionActivity, User,
     },
+    server_fns::activity::{session_history, this_session, VISITS_PER_PAGE},
     title, tr,
 };
 

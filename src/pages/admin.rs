@@ -6,10 +6,6 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::{
-        admin::{admin_figures, admin_users, SetUserRole},
-        auth::take_form_feedback,
-    },
     components::{
         chart::{ColumnChart, Columns, Ranking, RankingChart, Series},
         form::{FormMessage, FormState},
@@ -21,6 +17,10 @@ use crate::{
     model::{
         admin::{AdminStats, UserPage},
         format, Language, Msg, Role, User,
+    },
+    server_fns::{
+        admin::{admin_figures, admin_users, SetUserRole},
+        auth::take_form_feedback,
     },
     title, tr,
 };

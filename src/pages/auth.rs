@@ -5,11 +5,11 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
-    api::auth::take_form_feedback,
     components::form::{Field, FormMessage, FormState},
     context::use_locale,
     context::{full_page_load, Auth},
     model::{safe_next, with_next},
+    server_fns::auth::take_form_feedback,
     title, tr,
 };
 

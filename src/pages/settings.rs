@@ -4,11 +4,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::{auth::take_form_feedback, preferences::SavePreferences},
     components::form::{FormMessage, FormState},
     context::use_locale,
     context::CurrentPreferences,
     model::{Language, Msg, Theme},
+    server_fns::{auth::take_form_feedback, preferences::SavePreferences},
     title, tr,
 };
 

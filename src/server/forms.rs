@@ -1,16 +1,15 @@
-//! Request context for server functions, and the post/redirect/get flow of forms submitted
-//! without JavaScript.
+//! The post/redirect/get flow of forms submitted without JavaScript, and the refusal pages
+//! such a form gets when it cannot be shown one.
 //!
 //! With JavaScript, a form's server function answers the client directly (an error carries its
 //! 4xx status). Without it, the browser posted a plain form and expects a page: the outcome is
 //! kept in the session for one view ([`FormFeedback`]) and the browser is redirected.
 
 use http::{header, request::Parts, HeaderMap};
-use leptos::prelude::{expect_context, use_context};
+use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 
 use super::{
-    client::ClientInfo,
     headers::{single, wants_html, Origin},
     session::AppSession,
     state::AppState,
@@ -24,19 +23,6 @@ use crate::{
 /// once (two tabs) both keep theirs.
 pub fn flash_key(form: &str) -> String {
     format!("flash:{form}")
-}
-
-/// The app state, the request's session and the client, inside a server function.
-pub fn request_context() -> Result<(AppState, AppSession, ClientInfo), AppError> {
-    let state = expect_context::<AppState>();
-    let parts = use_context::<Parts>().ok_or_else(|| AppError::internal("no request parts in context"))?;
-    let session = parts
-        .extensions
-        .get::<AppSession>()
-        .cloned()
-        .ok_or_else(|| AppError::internal("session middleware missing"))?;
-    let client = ClientInfo::from_parts(&parts, &state.config.trusted_proxies);
-    Ok((state, session, client))
 }
 
 /// True for a plain HTML form post (JavaScript off): the browser wants a page back.
@@ -92,7 +78,7 @@ pub async fn finish<T>(
             }
         }
         Err(error) => {
-            set_error_status(error);
+            super::fn_context::set_error_status(error);
             // A refused attempt or an outage is answered on the spot (429 or 503, with a page
             // for the browser: see `ratelimit`), not by a form page that could not show why.
             let answered_here = matches!(
@@ -128,33 +114,6 @@ fn redirect_browser(path: &str) {
         options.insert_header(header::LOCATION, target);
         options.set_status(http::StatusCode::FOUND);
     }
-}
-
-/// Adds these `Set-Cookie` values to a server function's response.
-pub fn append_cookies(cookies: Vec<http::HeaderValue>) {
-    if let Some(response) = use_context::<ResponseOptions>() {
-        for cookie in cookies {
-            response.append_header(header::SET_COOKIE, cookie);
-        }
-    }
-}
-
-/// Gives the response the error's status (a server function's default is 500).
-pub fn set_error_status(error: &AppError) {
-    if let Some(options) = use_context::<ResponseOptions>() {
-        options.set_status(http::StatusCode::from_u16(error.code.status()).unwrap_or(http::StatusCode::BAD_REQUEST));
-        if error.code == crate::error::ErrorCode::Unavailable {
-            options.insert_header(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
-        }
-    }
-}
-
-/// A server function's result with its error's status on the response.
-pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(error) = &result {
-        set_error_status(error);
-    }
-    result
 }
 
 /// The pending feedback for `form`, removed so it shows once.

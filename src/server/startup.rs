@@ -20,13 +20,12 @@ use super::{
     auth::password::{default_params, PasswordHasherPool},
     backend::{memory::MemoryBackend, redis::RedisBackend, Backend, BackendLimits},
     config::Config,
-    db, forms, health,
+    db, forms, health, json_api,
     metrics::Metrics,
     page_routes::PageRoutes,
     preferences::{cookie::PreferencesCookie, layer::preferences_middleware},
     protection::{limits_and_headers, refuse_cross_site},
     ratelimit::{rate_limit_layer, RateLimiter},
-    rest,
     session::{layer::session_middleware, SessionSettings},
     state::{AppState, SharedState},
     telemetry,
@@ -126,7 +125,7 @@ impl Application {
             .route("/api/health", get(health::handler))
             .route("/healthz", get(health::alive))
             .route("/readyz", get(health::ready))
-            .merge(rest::routes())
+            .merge(json_api::routes())
             .leptos_routes_with_context(&state, routes, context.clone(), {
                 let options = leptos_options.clone();
                 move || shell(options.clone())

@@ -467,11 +467,11 @@ async fn text_people_type_compares_the_way_they_see_it() {
     }
     assert_eq!(login(&app, &client(), &decomposed, "wrong").await.status(), 429);
     // The command line finds the account however the address is typed.
-    let made = porch::server::auth::admin::make_admin_by_email(&app.state, &decomposed)
+    let made = porch::server::auth::roles::make_admin_by_email(&app.state, &decomposed)
         .await
         .unwrap();
     assert!(
-        matches!(made, porch::server::auth::admin::MadeAdmin::Promoted(_)),
+        matches!(made, porch::server::auth::roles::MadeAdmin::Promoted(_)),
         "{made:?}"
     );
 }

@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use porch::server::{
-    auth::admin::{make_admin_by_email, MadeAdmin},
+    auth::roles::{make_admin_by_email, MadeAdmin},
     repo::session_history::{insert_once, NewEntry},
 };
 use serde_json::{json, Value};

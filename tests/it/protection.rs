@@ -8,7 +8,7 @@ use crate::harness::*;
 /// Every state-changing route: the JSON API's (from its route table) and every server function
 /// (from Leptos's registry), so a route added later is covered without editing this test.
 fn state_changing_routes() -> Vec<(String, Method)> {
-    let api = porch::server::rest::endpoints()
+    let api = porch::server::json_api::endpoints()
         .into_iter()
         .filter(|(_, method, _)| *method != Method::GET)
         .map(|(path, method, _)| (path.replace("{id}", "x"), method));

@@ -5,8 +5,8 @@
 
 pub mod account_data;
 pub mod accounts;
-pub mod admin;
 pub mod devices;
 pub mod password;
 pub mod profile;
+pub mod roles;
 pub mod tokens;

@@ -4,7 +4,8 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::server::{
-    forms::{append_cookies, finish, request_context, Outcome},
+    fn_context::{append_cookies, request_context},
+    forms::{finish, Outcome},
     preferences::{self, Patch},
 };
 use crate::{error::AppError, model::Preferences};

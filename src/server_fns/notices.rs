@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::{
-    forms::{finish, request_context, Outcome},
+    fn_context::request_context,
+    forms::{finish, Outcome},
     notices,
 };
 

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::server::{
     activity,
-    forms::{request_context, with_status},
+    fn_context::{request_context, with_status},
 };
 use crate::{
     error::AppError,

@@ -9,7 +9,8 @@ use crate::server::{
         accounts::{self, Registration},
         devices, profile,
     },
-    forms::{append_cookies, finish, request_context, take_feedback, with_status, Outcome},
+    fn_context::{append_cookies, request_context, with_status},
+    forms::{finish, take_feedback, Outcome},
 };
 use crate::{
     error::AppError,

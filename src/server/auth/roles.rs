@@ -2,28 +2,19 @@
 //! answers 404, as if it did not exist. The first admin is made from the command line
 //! (`porch make-admin <email>`), never by a default account or password.
 
-use std::sync::atomic::Ordering::Relaxed;
-
-use crate::server::time::rfc3339;
 use crate::{
     error::{AppError, ErrorCode},
-    model::{
-        admin::{AdminStats, CacheUse, DayStats, DurationStats, HourStats, PageViews, UserPage},
-        Email, Msg, Role, User,
-    },
+    model::{admin::UserPage, Email, Msg, Role, User},
     server::{
         auth::profile::{self, profile_changed, to_user},
-        backend::unavailable,
         client::ClientInfo,
-        figures::{self, Counter},
         ratelimit::Rule,
         repo::{
-            daily_stats, db_error, session_history,
+            db_error,
             users::{self, Demotion},
         },
         session::AppSession,
         state::AppState,
-        stats,
         time::now_ms,
     },
 };
@@ -95,73 +86,6 @@ pub async fn make_admin_by_email(state: &AppState, email: &str) -> Result<MadeAd
     Ok(MadeAdmin::Promoted(to_user(&row)))
 }
 
-/// The admin page's figures (`GET /api/admin/stats`). This instance's counts since its last
-/// flush are added first, so they are included; other instances' lag by at most one flush.
-pub async fn stats(state: &AppState) -> Result<AdminStats, AppError> {
-    let now = now_ms();
-    let recent = stats::recent(&state.metrics.tally, state.backend.as_ref(), TOP_PAGES)
-        .await
-        .map_err(unavailable)?;
-    let first_day = figures::day_of(now) - (DAYS_SHOWN - 1) * figures::DAY_MS;
-    let stored = daily_stats::between(&state.db, first_day, now)
-        .await
-        .map_err(db_error)?;
-    let daily = stats::day_series(now, DAYS_SHOWN, &stored, &recent.days);
-    let live = state.backend.stats(now).await.map_err(unavailable)?;
-    let store = state.backend.store_use().await.map_err(unavailable)?;
-    let mut durations = session_history::recent_durations(&state.db, now - DURATION_WINDOW_MS, DURATIONS_READ)
-        .await
-        .map_err(db_error)?;
-    durations.sort_unstable();
-    Ok(AdminStats {
-        generated_at: rfc3339(now),
-        live_sessions: live.active_sessions,
-        hourly: recent
-            .hours
-            .into_iter()
-            .map(|(hour, hour_figures)| HourStats {
-                hour: rfc3339(hour),
-                sessions_started: hour_figures.get(Counter::SessionsStarted),
-                sessions_ended: hour_figures.get(Counter::SessionsEnded),
-                page_views: hour_figures.get(Counter::PageViews),
-                sign_ins: hour_figures.get(Counter::SignIns),
-                sign_in_failures: hour_figures.get(Counter::SignInFailures),
-                rate_limited: hour_figures.get(Counter::RateLimited),
-            })
-            .collect(),
-        daily: daily
-            .into_iter()
-            .map(|(day, counts)| {
-                let get = |counter: Counter| counts[counter as usize];
-                DayStats {
-                    day: rfc3339(day),
-                    sessions_started: get(Counter::SessionsStarted),
-                    sessions_ended: get(Counter::SessionsEnded),
-                    page_views: get(Counter::PageViews),
-                    sign_ins: get(Counter::SignIns),
-                    sign_in_failures: get(Counter::SignInFailures),
-                    rate_limited: get(Counter::RateLimited),
-                }
-            })
-            .collect(),
-        top_pages: recent
-            .top_pages
-            .into_iter()
-            .map(|(path, views)| PageViews { path, views })
-            .collect(),
-        session_duration: DurationStats {
-            sessions: durations.len() as u64,
-            median_seconds: stats::percentile(&durations, 50),
-            p90_seconds: stats::percentile(&durations, 90),
-        },
-        profile_cache: CacheUse {
-            hits: state.metrics.profile_cache_hits.load(Relaxed),
-            misses: state.metrics.profile_cache_misses.load(Relaxed),
-        },
-        store,
-    })
-}
-
 /// Accounts, newest first, `limit` (1 to 100) at a time from `cursor` (an account id, from the
 /// previous page's `next_cursor`).
 pub async fn users(state: &AppState, cursor: Option<&str>, limit: u64) -> Result<UserPage, AppError> {
@@ -181,14 +105,3 @@ pub async fn users(state: &AppState, cursor: Option<&str>, limit: u64) -> Result
         next_cursor: next.map(|id| id.to_string()),
     })
 }
-
-/// Days in the daily view, today included.
-const DAYS_SHOWN: i64 = 30;
-
-/// Paths listed under "most visited".
-const TOP_PAGES: usize = 10;
-
-/// Session durations are over the sessions that ended in the last 30 days…
-const DURATION_WINDOW_MS: i64 = 30 * 24 * figures::HOUR_MS;
-/// …the most recent this many of them (enough for stable percentiles, bounded work).
-const DURATIONS_READ: u64 = 100_000;

@@ -5,8 +5,10 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::server::{
-    auth::admin,
-    forms::{finish, request_context, with_status, Outcome},
+    auth::roles,
+    dashboard,
+    fn_context::{request_context, with_status},
+    forms::{finish, Outcome},
 };
 use crate::{
     error::AppError,
@@ -24,8 +26,8 @@ pub const USERS_PER_PAGE: u64 = 20;
 pub async fn admin_figures() -> Result<AdminStats, AppError> {
     let (state, session, _) = request_context()?;
     let result = async {
-        admin::require_admin(&state, &session).await?;
-        admin::stats(&state).await
+        roles::require_admin(&state, &session).await?;
+        dashboard::stats(&state).await
     };
     with_status(result.await)
 }
@@ -35,8 +37,8 @@ pub async fn admin_figures() -> Result<AdminStats, AppError> {
 pub async fn admin_users(cursor: Option<String>) -> Result<UserPage, AppError> {
     let (state, session, _) = request_context()?;
     let result = async {
-        admin::require_admin(&state, &session).await?;
-        admin::users(&state, cursor.as_deref(), USERS_PER_PAGE).await
+        roles::require_admin(&state, &session).await?;
+        roles::users(&state, cursor.as_deref(), USERS_PER_PAGE).await
     };
     with_status(result.await)
 }
@@ -46,9 +48,9 @@ pub async fn admin_users(cursor: Option<String>) -> Result<UserPage, AppError> {
 pub async fn set_user_role(user: String, role: String) -> Result<User, AppError> {
     let (state, session, client) = request_context()?;
     // Anyone but an admin gets the 404 itself, not a form round trip that would tell more.
-    let acting = with_status(admin::require_admin(&state, &session).await)?;
+    let acting = with_status(roles::require_admin(&state, &session).await)?;
     let result = match user.parse::<i64>() {
-        Ok(id) => admin::set_role(&state, &acting, &client, id, &role).await,
+        Ok(id) => roles::set_role(&state, &acting, &client, id, &role).await,
         Err(_) => Err(AppError::not_found()),
     }
     // The role is a button's hidden value, not a field the page could highlight: say what

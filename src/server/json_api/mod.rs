@@ -1,0 +1,151 @@
+//! The JSON API for non-browser clients (the seeds' routes and Porch's own), one file per
+//! feature. Each handler parses, calls the same function the pages use (`server::auth`,
+//! `server::preferences`, …), and shapes the answer; [`endpoints`] is the one route table, which
+//! the router is built from and the tests walk.
+
+mod accounts;
+mod activity;
+mod admin;
+mod devices;
+mod notices;
+mod preferences;
+mod profile;
+
+use axum::{
+    extract::{rejection::JsonRejection, FromRequest, FromRequestParts, Request},
+    http::{header, request::Parts, Method},
+    response::Response,
+    routing::{delete, get, post, put, MethodRouter},
+    Json, Router,
+};
+use serde::de::DeserializeOwned;
+
+use crate::{
+    error::{AppError, ErrorCode},
+    model::Msg,
+    server::{
+        client::ClientInfo,
+        session::{AppSession, SignedIn},
+        state::AppState,
+    },
+};
+
+/// Every JSON API route as (path, method, handler). The router is built from this list, and
+/// tests walk it to reach every route (for instance to check that none accepts a cross-site
+/// request), so a new route cannot be left out of either.
+pub fn endpoints() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
+    vec![
+        ("/api/auth/register", Method::POST, post(accounts::register)),
+        ("/api/auth/login", Method::POST, post(accounts::login)),
+        ("/api/auth/logout", Method::POST, post(accounts::logout)),
+        ("/api/auth/logout-all", Method::POST, post(accounts::logout_all)),
+        ("/api/auth/profile", Method::GET, get(profile::get_profile)),
+        ("/api/auth/profile", Method::PUT, put(profile::put_profile)),
+        ("/api/auth/profile", Method::DELETE, delete(accounts::delete_profile)),
+        ("/api/auth/profile/password", Method::PUT, put(accounts::put_password)),
+        // Its own body limit (protection::limits_and_headers), not axum's 2 MB default.
+        (
+            "/api/auth/profile/avatar",
+            Method::POST,
+            post(profile::post_avatar).layer(axum::extract::DefaultBodyLimit::disable()),
+        ),
+        (
+            "/api/auth/profile/avatar",
+            Method::DELETE,
+            delete(profile::delete_avatar),
+        ),
+        ("/avatars/{hash}", Method::GET, get(profile::get_avatar)),
+        ("/api/auth/export", Method::GET, get(accounts::get_export)),
+        ("/api/auth/sessions", Method::GET, get(devices::list_sessions)),
+        (
+            "/api/auth/sessions/{id}",
+            Method::DELETE,
+            delete(devices::revoke_session),
+        ),
+        ("/api/preferences", Method::GET, get(preferences::get_preferences)),
+        ("/api/preferences", Method::POST, post(preferences::post_preferences)),
+        ("/api/session", Method::GET, get(activity::get_session)),
+        ("/api/session", Method::POST, post(activity::start_session)),
+        ("/api/session", Method::DELETE, delete(activity::end_session)),
+        ("/api/session/page", Method::POST, post(activity::track_page)),
+        ("/api/auth/history", Method::GET, get(activity::get_history)),
+        ("/api/notices", Method::GET, get(notices::get_notices)),
+        ("/api/notices/stream", Method::GET, get(notices::notice_stream)),
+        ("/api/admin/users/{id}/role", Method::PUT, put(admin::put_user_role)),
+        ("/api/admin/stats", Method::GET, get(admin::get_admin_stats)),
+        ("/api/admin/users", Method::GET, get(admin::get_admin_users)),
+    ]
+}
+
+pub fn routes() -> Router<AppState> {
+    endpoints()
+        .into_iter()
+        .fold(Router::new(), |router, (path, _, handler)| router.route(path, handler))
+}
+
+/// A JSON body whose problems come back in the API's error shape, never axum's plain text.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(AppError::new(ErrorCode::BadRequest, Msg::JsonContentType))
+            }
+            Err(JsonRejection::BytesRejection(_)) => Err(AppError::new(ErrorCode::PayloadTooLarge, Msg::BodyTooLarge)),
+            Err(_) => Err(AppError::new(ErrorCode::BadRequest, Msg::BodyInvalid)),
+        }
+    }
+}
+
+/// The client's address and device, from the connection and headers.
+pub struct Client(pub ClientInfo);
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self(ClientInfo::from_parts(parts, &state.config.trusted_proxies)))
+    }
+}
+
+/// `response` with these `Set-Cookie` values appended.
+pub(super) fn with_cookies(mut response: Response, cookies: Vec<header::HeaderValue>) -> Response {
+    crate::server::preferences::append_cookies(response.headers_mut(), cookies);
+    response
+}
+
+/// Query parameters, read leniently: absent means the default, anything unreadable is a 400.
+pub(super) fn query_number(
+    query: &std::collections::HashMap<String, String>,
+    name: &str,
+    default: u64,
+) -> Result<u64, AppError> {
+    match query.get(name).map(String::as_str) {
+        None | Some("") => Ok(default),
+        Some(value) => value
+            .parse()
+            .map_err(|_| AppError::new(ErrorCode::BadRequest, Msg::LimitInvalid)),
+    }
+}
+
+pub(super) type Query = axum::extract::Query<std::collections::HashMap<String, String>>;
+
+/// The signed-in user of the request, for a handler that needs one: a guest gets 401, and 503
+/// when the session store cannot say (the preamble every such handler would otherwise repeat).
+pub struct SignedInUser(pub SignedIn);
+
+impl FromRequestParts<AppState> for SignedInUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        let session = parts
+            .extensions
+            .get::<AppSession>()
+            .ok_or_else(|| AppError::internal("session middleware missing"))?;
+        Ok(Self(session.require_signed_in().await?))
+    }
+}
