@@ -308,13 +308,6 @@ async fn delete_ends_the_session_archives_it_and_clears_the_cookie() {
     assert_eq!(res.json::<Value>().await.unwrap()["pageCount"], 1);
 }
 
-/// The page's HTML without Leptos's hydration markers.
-async fn html(browser: &reqwest::Client, app: &TestApp, path: &str) -> String {
-    let res = browser.get(app.url(path)).send().await.unwrap();
-    assert_eq!(res.status(), 200, "{path}");
-    res.text().await.unwrap().replace("<!>", "")
-}
-
 /// The visited paths in a page's table, in the order shown.
 fn listed_paths(html: &str) -> Vec<&str> {
     html.split(r#"<code class="path">"#)
@@ -323,36 +316,31 @@ fn listed_paths(html: &str) -> Vec<&str> {
         .collect()
 }
 
-async fn server_fn(app: &TestApp, browser: &reqwest::Client, name: &str, form: &[(&str, &str)]) -> reqwest::Response {
-    browser
-        .post(app.url(&format!("/api/fn/{name}")))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn this_session_page_lists_visits_and_server_functions_count_client_navigations() {
     let app = spawn_app().await;
     let browser = client();
-    html(&browser, &app, "/").await;
-    html(&browser, &app, "/settings").await;
-    let page = html(&browser, &app, "/session").await;
+    app.page(&browser, "/").await;
+    app.page(&browser, "/settings").await;
+    let page = app.page(&browser, "/session").await;
     assert!(page.contains(r#"data-testid="page-count">3<"#), "{page}");
     assert_eq!(listed_paths(&page), ["/session", "/settings", "/"], "newest first");
     assert!(!page.contains(r#"class="pager""#), "one page of visits has no pager");
 
     // A client-side navigation elsewhere: one more view.
-    let res = server_fn(&app, &browser, "track_page", &[("page", "/account")]).await;
+    let res = app.server_fn(&browser, "track_page", &[("page", "/account")]).await;
     assert_eq!(res.status(), 200);
-    let res = server_fn(&app, &browser, "track_page", &[("page", "//evil.example")]).await;
+    let res = app
+        .server_fn(&browser, "track_page", &[("page", "//evil.example")])
+        .await;
     assert_eq!(res.status(), 400);
     // A client-side navigation to /session records itself as it reads; a plain read does not.
     let read = |record: &'static str| {
         let (app, browser) = (&app, &browser);
         async move {
-            let res = server_fn(app, browser, "this_session", &[("offset", "0"), ("record", record)]).await;
+            let res = app
+                .server_fn(browser, "this_session", &[("offset", "0"), ("record", record)])
+                .await;
             assert_eq!(res.status(), 200);
             res.json::<Value>().await.unwrap()
         }
@@ -367,14 +355,14 @@ async fn this_session_page_lists_visits_and_server_functions_count_client_naviga
     for n in 0..25 {
         assert_eq!(track(&app, &browser, &format!("/p/{n}")).await.status(), 200);
     }
-    let second = html(&browser, &app, "/session?offset=20").await;
+    let second = app.page(&browser, "/session?offset=20").await;
     assert!(second.contains(r#"data-testid="page-count">31<"#));
     assert!(second.contains("21–31 of 31"), "{second}");
     assert_eq!(listed_paths(&second).len(), 11);
     assert_eq!(listed_paths(&second)[10], "/");
     assert!(second.contains(r#"href="/session?offset=0" rel="prev""#));
     assert!(!second.contains(r#"rel="next""#));
-    let first = html(&browser, &app, "/session").await;
+    let first = app.page(&browser, "/session").await;
     assert!(first.contains(r#"href="/session?offset=20" rel="next""#));
     assert_eq!(listed_paths(&first)[..2], ["/session", "/session"]);
 }
@@ -384,12 +372,12 @@ async fn history_page_shows_a_signed_in_users_ended_sessions_by_cursor() {
     let app = spawn_app().await;
     let browser = client();
     let (email, user_id) = sign_up(&app, &browser).await;
-    html(&browser, &app, "/settings").await;
+    app.page(&browser, "/settings").await;
     let res = browser.post(app.url("/api/auth/logout")).send().await.unwrap();
     assert!(res.status().is_success());
     let res = sign_in(&app, &browser, &email, PASSWORD).await;
     assert_eq!(res.status(), 200);
-    let page = html(&browser, &app, "/account/history").await;
+    let page = app.page(&browser, "/account/history").await;
     assert_eq!(page.matches("<tr data-reason=").count(), 1, "{page}");
     assert!(page.contains(r#"data-reason="sign_out""#));
     assert!(page.contains("Signed out"));
@@ -410,7 +398,7 @@ async fn history_page_shows_a_signed_in_users_ended_sessions_by_cursor() {
             .await
             .unwrap();
     }
-    let first = html(&browser, &app, "/account/history").await;
+    let first = app.page(&browser, "/account/history").await;
     assert_eq!(first.matches("<tr data-reason=").count(), 20);
     assert_eq!(listed_paths(&first)[0], "/settings", "newest first");
     assert!(first.contains("Timed out"));
@@ -420,7 +408,7 @@ async fn history_page_shows_a_signed_in_users_ended_sessions_by_cursor() {
         .and_then(|rest| rest.split_once('"'))
         .map(|(cursor, _)| cursor.to_owned())
         .expect("a link to older sessions");
-    let older = html(&browser, &app, &format!("/account/history?cursor={next}")).await;
+    let older = app.page(&browser, &format!("/account/history?cursor={next}")).await;
     assert_eq!(older.matches("<tr data-reason=").count(), 6);
     assert_eq!(listed_paths(&older).last(), Some(&"/old/1"));
     assert!(older.contains(r#"href="/account/history" rel="prev""#));
@@ -508,10 +496,7 @@ async fn the_visit_goes_on_across_sign_in_under_a_new_id() {
     for options in [TestOptions::default(), TestOptions::memory()] {
         let app = spawn_app_with(options).await;
         let browser = client();
-        let page = |path: &'static str| {
-            let request = browser.get(app.url(path)).header("accept", "text/html").send();
-            async move { assert_eq!(request.await.unwrap().status(), 200, "{path}") }
-        };
+        let page = |path: &'static str| app.page(&browser, path);
         page("/").await;
         let before = session_json(&app, &browser, "").await;
         page("/register").await;

@@ -133,11 +133,7 @@ async fn admins_promote_and_demote_but_never_the_last_admin() {
 async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
     for _ in 0..4 {
         // A database that takes concurrent connections (a SQLite file, or PostgreSQL).
-        let app = spawn_app_with(TestOptions {
-            database_url: Some(shared_database_url().await),
-            ..TestOptions::default()
-        })
-        .await;
+        let app = spawn_app_with(TestOptions::shared().await).await;
         let (a, _, a_id) = admin(&app).await;
         let (b, _, b_id) = admin(&app).await;
         let (ra, rb) = tokio::join!(
@@ -390,18 +386,8 @@ async fn the_daily_view_is_rolled_up_into_the_database() {
 /// Each instance adds its counts to the same per-hour figures in Redis.
 #[tokio::test]
 async fn stats_add_up_across_instances() {
-    let database_url = shared_database_url().await;
-    let a = spawn_app_with(TestOptions {
-        database_url: Some(database_url.clone()),
-        ..TestOptions::default()
-    })
-    .await;
-    let b = spawn_app_with(TestOptions {
-        prefix: a.options.prefix.clone(),
-        database_url: Some(database_url),
-        ..TestOptions::default()
-    })
-    .await;
+    let a = spawn_app_with(TestOptions::shared().await).await;
+    let b = a.twin(&[]).await;
     let (admin_client, _, _) = admin(&b).await;
     for app in [&a, &a, &b] {
         let res = client()

@@ -23,17 +23,6 @@ async fn sign_in_with_firefox(app: &TestApp, email: &str) -> reqwest::Client {
     browser
 }
 
-async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
-    let res = client
-        .get(app.url(path))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    res.text().await.unwrap()
-}
-
 /// Reads server-sent events from `stream` until one named `notices` arrives (or `wait` passes);
 /// returns its data.
 async fn next_notices<B: AsRef<[u8]>>(
@@ -62,16 +51,16 @@ async fn a_sign_in_shows_on_the_other_sessions_next_page_until_dismissed() {
         let app = spawn_app_with(options).await;
         let first = client();
         let (email, _) = sign_up(&app, &first).await;
-        assert!(!page(&app, &first, "/").await.contains("New sign-in"));
+        assert!(!app.page(&first, "/").await.contains("New sign-in"));
 
         let second = sign_in_with_firefox(&app, &email).await;
-        let html = page(&app, &first, "/settings").await;
+        let html = app.page(&first, "/settings").await;
         assert!(
             html.contains("New sign-in: Firefox on Linux, "),
             "the first device is told"
         );
         assert!(
-            !page(&app, &second, "/").await.contains("New sign-in"),
+            !app.page(&second, "/").await.contains("New sign-in"),
             "not the new one itself"
         );
 
@@ -92,7 +81,7 @@ async fn a_sign_in_shows_on_the_other_sessions_next_page_until_dismissed() {
             .unwrap();
         assert_eq!(res.status(), 302);
         assert_eq!(res.headers()["location"], "/settings");
-        assert!(!page(&app, &first, "/").await.contains("New sign-in"));
+        assert!(!app.page(&first, "/").await.contains("New sign-in"));
         assert_eq!(get_json(&app, &first, "/api/notices").await, json!([]));
         app.stop().await;
     }
@@ -100,18 +89,8 @@ async fn a_sign_in_shows_on_the_other_sessions_next_page_until_dismissed() {
 
 #[tokio::test]
 async fn the_stream_on_one_instance_hears_of_a_sign_in_on_another() {
-    let database_url = shared_database_url().await;
-    let a = spawn_app_with(TestOptions {
-        database_url: Some(database_url.clone()),
-        ..TestOptions::default()
-    })
-    .await;
-    let b = spawn_app_with(TestOptions {
-        prefix: a.options.prefix.clone(),
-        database_url: Some(database_url),
-        ..TestOptions::default()
-    })
-    .await;
+    let a = spawn_app_with(TestOptions::shared().await).await;
+    let b = a.twin(&[]).await;
     let first = client();
     let (email, _) = sign_up(&a, &first).await;
     let res = first.get(a.url("/api/notices/stream")).send().await.unwrap();
@@ -152,7 +131,7 @@ async fn notifications_off_means_no_notice() {
     assert_eq!(res.status(), 200);
     sign_in_with_firefox(&app, &email).await;
     assert_eq!(get_json(&app, &first, "/api/notices").await, json!([]));
-    assert!(!page(&app, &first, "/").await.contains("New sign-in"));
+    assert!(!app.page(&first, "/").await.contains("New sign-in"));
     // Nothing was even stored for it to show later.
     let res = first
         .post(app.url("/api/preferences"))
@@ -161,7 +140,7 @@ async fn notifications_off_means_no_notice() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert!(!page(&app, &first, "/").await.contains("New sign-in"));
+    assert!(!app.page(&first, "/").await.contains("New sign-in"));
 
     // Guests have no notices and no stream.
     let guest = client();

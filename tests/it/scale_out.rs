@@ -4,27 +4,10 @@ use serde_json::json;
 
 use crate::harness::*;
 
-/// Both instances' options: one Redis prefix, one database (PostgreSQL when the run has one,
-/// else a SQLite file both open).
-async fn shared_options() -> (TestOptions, TestOptions) {
-    let database_url = shared_database_url().await;
-    let a = TestOptions {
-        database_url: Some(database_url),
-        ..TestOptions::default()
-    };
-    let b = TestOptions {
-        prefix: a.prefix.clone(),
-        database_url: a.database_url.clone(),
-        ..TestOptions::default()
-    };
-    (a, b)
-}
-
 #[tokio::test]
 async fn sessions_sign_outs_and_preferences_hold_across_instances() {
-    let (a_options, b_options) = shared_options().await;
-    let a = spawn_app_with(a_options).await;
-    let b = spawn_app_with(b_options).await;
+    let a = spawn_app_with(TestOptions::shared().await).await;
+    let b = a.twin(&[]).await;
     assert_ne!(a.address, b.address);
     // One browser (cookies are per host, not per port, so it carries its cookie to both).
     let browser = client();

@@ -1,22 +1,26 @@
 //! Test harness: `spawn_app` starts the real application exactly as `main` does, on port 0,
-//! with a fresh database (in-memory SQLite, or a new PostgreSQL database when
-//! `TEST_DATABASE_URL` is set) and a unique Redis key prefix, so tests run in parallel.
+//! with a fresh database (`database`) and a unique Redis key prefix (`redis` has the tools to
+//! look at it), so tests run in parallel; [`TestApp`] has the requests tests make again and
+//! again.
+
+mod database;
+mod redis;
+
+pub use database::{fresh_database_url, shared_database_url};
+pub use redis::{everything_under, redis, redis_cli, OwnRedis};
 
 use std::{
     collections::HashMap,
-    process::{Child, Command, Stdio},
     sync::atomic::{AtomicU64, Ordering},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
-use fred::prelude::*;
 use porch::server::{
     config::Config,
     startup::{Application, StartupError},
     state::AppState,
 };
 use reqwest::header::HeaderMap;
-use sea_orm::{ConnectionTrait, Database};
 use tokio::sync::oneshot;
 
 /// Redis used by tests; the README's test command starts one on the default port.
@@ -71,6 +75,15 @@ impl TestOptions {
         }
     }
 
+    /// Options whose database other instances can open too (PostgreSQL when the run has one,
+    /// else a SQLite file), for tests of several instances ([`TestApp::twin`]).
+    pub async fn shared() -> Self {
+        Self {
+            database_url: Some(shared_database_url().await),
+            ..Self::default()
+        }
+    }
+
     pub fn var(mut self, name: &str, value: &str) -> Self {
         self.vars.push((name.into(), value.into()));
         self
@@ -90,40 +103,6 @@ pub struct TestApp {
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(TestOptions::default()).await
-}
-
-/// Creates a fresh database for one test: in-memory SQLite, or a new PostgreSQL database next
-/// to `TEST_DATABASE_URL` (named `porch_t_…`; the test script drops old ones).
-pub async fn fresh_database_url() -> String {
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(admin_url) if !admin_url.is_empty() => {
-            let name = unique("porch_t_");
-            let admin = Database::connect(&admin_url)
-                .await
-                .expect("connect to TEST_DATABASE_URL");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                .await
-                .expect("create test database");
-            admin.close().await.ok();
-            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
-            format!("{base}/{name}")
-        }
-        _ => "sqlite::memory:".into(),
-    }
-}
-
-/// A database more than one process can open: a fresh PostgreSQL database when the run has
-/// one, else a SQLite file.
-pub async fn shared_database_url() -> String {
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => fresh_database_url().await,
-        _ => {
-            let dir = std::env::temp_dir().join(unique("porch-shared"));
-            std::fs::create_dir_all(&dir).unwrap();
-            format!("sqlite://{}/shared.db?mode=rwc", dir.display())
-        }
-    }
 }
 
 pub fn build_config(options: &TestOptions, database_url: &str) -> Result<Config, porch::server::config::ConfigError> {
@@ -229,6 +208,43 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("request")
     }
 
+    /// A page as a browser asks for it (`Accept: text/html`), by `client`: it must answer 200;
+    /// its HTML, without Leptos's hydration markers (`<!>`).
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> String {
+        let res = client
+            .get(self.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 200, "{path}");
+        res.text().await.expect("a body").replace("<!>", "")
+    }
+
+    /// A server function called as the page's JavaScript calls it (a form-encoded body).
+    pub async fn server_fn(&self, client: &reqwest::Client, name: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/api/fn/{name}")))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A second instance of the app beside this one: the same Redis prefix and database (which
+    /// must be one both can open: see [`TestOptions::shared`]), with `vars` of its own.
+    pub async fn twin(&self, vars: &[(&str, &str)]) -> TestApp {
+        let mut options = TestOptions {
+            prefix: self.options.prefix.clone(),
+            database_url: self.options.database_url.clone(),
+            ..TestOptions::default()
+        };
+        for (name, value) in vars {
+            options = options.var(name, value);
+        }
+        spawn_app_with(options).await
+    }
+
     /// A form posted by `client` the way a browser without JavaScript posts it: it asks for a
     /// page back (`Accept: text/html`), so the answer to a server function is a redirect.
     pub async fn plain_post(&self, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
@@ -278,41 +294,6 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     })
 }
 
-/// `redis-cli` against the tests' Redis (a single server, or a cluster through any node).
-pub fn redis_cli(args: &[&str]) -> String {
-    let url = redis_url();
-    let mut command = Command::new("redis-cli");
-    match url.strip_prefix("redis-cluster://") {
-        Some(address) => {
-            let (host, port) = address
-                .trim_end_matches('/')
-                .rsplit_once(':')
-                .unwrap_or((address, "6379"));
-            command.args(["-c", "-h", host, "-p", port]);
-        }
-        None => {
-            command.args(["-u", &url]);
-        }
-    }
-    let out = command.args(args).output().expect("redis-cli");
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-/// A plain Redis client for looking at what the app stored.
-pub async fn redis() -> Client {
-    let client = Client::new(
-        fred::types::config::Config::from_url(&redis_url()).unwrap(),
-        None,
-        None,
-        None,
-    );
-    client
-        .init()
-        .await
-        .expect("Redis is running (the README's test command starts it)");
-    client
-}
-
 /// The password every test account is registered with.
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -357,97 +338,4 @@ pub async fn own_session_handle(app: &TestApp, client: &reqwest::Client) -> Stri
         .as_str()
         .unwrap()
         .to_owned()
-}
-
-/// A throw-away `redis-server` on a free port, owned by one test (stopped when dropped).
-pub struct OwnRedis {
-    port: u16,
-    child: Option<Child>,
-}
-
-impl OwnRedis {
-    pub fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut redis = Self { port, child: None };
-        redis.restart();
-        redis
-    }
-
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    pub fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new("redis-cli")
-            .args(["-p", &self.port.to_string()])
-            .args(args)
-            .output()
-            .expect("redis-cli");
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-
-    pub fn restart(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self.cli(&["ping"]) != "PONG" {
-            assert!(Instant::now() < deadline, "redis-server answers");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// Every key under `prefix` with its value as text (strings as they are, hashes as
-/// `field=value;` pairs, lists, sets and sorted sets as their members joined by `;`), for
-/// checking what the app left in Redis.
-pub async fn everything_under(prefix: &str) -> Vec<(String, String)> {
-    let redis = redis().await;
-    let keys: Vec<String> = redis_cli(&["--scan", "--pattern", &format!("{prefix}*")])
-        .lines()
-        .map(str::to_owned)
-        .filter(|k| !k.is_empty())
-        .collect();
-    let mut out = Vec::new();
-    for key in keys {
-        let kind: String = redis.r#type(&key).await.unwrap();
-        let text = match kind.as_str() {
-            "string" => redis.get::<Option<String>, _>(&key).await.unwrap().unwrap_or_default(),
-            "hash" => {
-                let map: std::collections::HashMap<String, String> = redis.hgetall(&key).await.unwrap();
-                map.iter().map(|(f, v)| format!("{f}={v};")).collect()
-            }
-            "list" => redis.lrange::<Vec<String>, _>(&key, 0, -1).await.unwrap().join(";"),
-            "set" => redis.smembers::<Vec<String>, _>(&key).await.unwrap().join(";"),
-            "zset" => redis
-                .zrange::<Vec<String>, _, _, _>(&key, 0, -1, None, false, None, false)
-                .await
-                .unwrap()
-                .join(";"),
-            _ => String::new(),
-        };
-        out.push((key, text));
-    }
-    out
 }
