@@ -1,3 +1,5 @@
+//! The server binary: load the configuration, build the app, serve it (or run `porch make-admin`).
+
 #[cfg(feature = "ssr")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

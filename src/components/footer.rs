@@ -1,3 +1,5 @@
+//! The site footer: the links every page carries.
+
 use leptos::prelude::*;
 use leptos_router::components::A;
 

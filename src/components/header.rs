@@ -1,3 +1,5 @@
+//! The site header: the brand, the main links, the theme switch and the account links.
+
 use leptos::prelude::*;
 use leptos_router::components::A;
 
