@@ -24,17 +24,69 @@ pub struct AdminStats {
     pub store: Option<StoreUse>,
 }
 
+/// The counted figures, in one list: each becomes a [`Figure`], a field of [`Figures`] (the
+/// JSON of an hour or a day, camelCase), the field of the per-hour hash in Redis and the column
+/// of `daily_stats` (both the snake_case name). A new figure is one line here, plus the
+/// migration that adds its column.
+macro_rules! figures {
+    ($($figure:ident => $field:ident,)*) => {
+        /// What the admin page counts.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Figure {
+            $($figure,)*
+        }
+
+        impl Figure {
+            pub const ALL: [Figure; [$(Figure::$figure,)*].len()] = [$(Figure::$figure,)*];
+
+            /// The field in the per-hour hash and the column in `daily_stats`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Figure::$figure => stringify!($field),)*
+                }
+            }
+        }
+
+        /// One value per [`Figure`].
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        pub struct Figures {
+            $(pub $field: i64,)*
+        }
+
+        impl Figures {
+            pub fn get(&self, figure: Figure) -> i64 {
+                match figure {
+                    $(Figure::$figure => self.$field,)*
+                }
+            }
+
+            /// Each figure's value from `value`.
+            pub fn from_fn(value: impl Fn(Figure) -> i64) -> Self {
+                Self {
+                    $($field: value(Figure::$figure),)*
+                }
+            }
+        }
+    };
+}
+
+figures! {
+    SessionsStarted => sessions_started,
+    SessionsEnded => sessions_ended,
+    PageViews => page_views,
+    SignIns => sign_ins,
+    SignInFailures => sign_in_failures,
+    RateLimited => rate_limited,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HourStats {
     /// The hour's start, RFC 3339.
     pub hour: String,
-    pub sessions_started: i64,
-    pub sessions_ended: i64,
-    pub page_views: i64,
-    pub sign_ins: i64,
-    pub sign_in_failures: i64,
-    pub rate_limited: i64,
+    #[serde(flatten)]
+    pub figures: Figures,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,12 +94,8 @@ pub struct HourStats {
 pub struct DayStats {
     /// The day's start (UTC midnight), RFC 3339.
     pub day: String,
-    pub sessions_started: i64,
-    pub sessions_ended: i64,
-    pub page_views: i64,
-    pub sign_ins: i64,
-    pub sign_in_failures: i64,
-    pub rate_limited: i64,
+    #[serde(flatten)]
+    pub figures: Figures,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -218,12 +218,12 @@ fn Figures(stats: AdminStats, language: Language, refreshes: RwSignal<u32>) -> i
             Series {
                 name: started.clone(),
                 class: "series-1",
-                values: hourly(|h| h.sessions_started),
+                values: hourly(|h| h.figures.sessions_started),
             },
             Series {
                 name: ended.clone(),
                 class: "series-2",
-                values: hourly(|h| h.sessions_ended),
+                values: hourly(|h| h.figures.sessions_ended),
             },
         ],
     );
@@ -233,7 +233,7 @@ fn Figures(stats: AdminStats, language: Language, refreshes: RwSignal<u32>) -> i
         vec![Series {
             name: t(td_string!(locale, admin.page_views)),
             class: "series-3",
-            values: hourly(|h| h.page_views),
+            values: hourly(|h| h.figures.page_views),
         }],
     );
     let sign_ins = hourly_chart(
@@ -243,12 +243,12 @@ fn Figures(stats: AdminStats, language: Language, refreshes: RwSignal<u32>) -> i
             Series {
                 name: t(td_string!(locale, admin.sign_ins)),
                 class: "series-1",
-                values: hourly(|h| h.sign_ins),
+                values: hourly(|h| h.figures.sign_ins),
             },
             Series {
                 name: t(td_string!(locale, admin.sign_in_failures)),
                 class: "series-4",
-                values: hourly(|h| h.sign_in_failures),
+                values: hourly(|h| h.figures.sign_in_failures),
             },
         ],
     );
@@ -258,19 +258,19 @@ fn Figures(stats: AdminStats, language: Language, refreshes: RwSignal<u32>) -> i
         vec![Series {
             name: t(td_string!(locale, admin.rejections)),
             class: "series-4",
-            values: hourly(|h| h.rate_limited),
+            values: hourly(|h| h.figures.rate_limited),
         }],
     );
     let daily_series = vec![
         Series {
             name: started,
             class: "series-1",
-            values: daily(|d| d.sessions_started),
+            values: daily(|d| d.figures.sessions_started),
         },
         Series {
             name: ended,
             class: "series-2",
-            values: daily(|d| d.sessions_ended),
+            values: daily(|d| d.figures.sessions_ended),
         },
     ];
     let sessions_daily = Columns {

@@ -14,7 +14,7 @@ use crate::{
     model::EndReason,
     server::{
         backend::{session_key, Backend, BackendError},
-        figures::Counter,
+        figures::Figure,
         repo::{
             daily_stats, is_foreign_key_violation,
             session_history::{self, NewEntry},
@@ -131,7 +131,7 @@ impl Archiver {
         };
         if written {
             // Counted by whoever wrote the row, so once across instances and racing sweepers.
-            self.tally.add_at(Counter::SessionsEnded, entry.ended_at);
+            self.tally.add_at(Figure::SessionsEnded, entry.ended_at);
         }
         self.backend.forget_activity(id).await?;
         Ok(if written {

@@ -6,10 +6,10 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use crate::{
     error::AppError,
-    model::admin::{AdminStats, CacheUse, DayStats, DurationStats, HourStats, PageViews},
+    model::admin::{AdminStats, CacheUse, DayStats, DurationStats, Figures, HourStats, PageViews},
     server::{
         backend::unavailable,
-        figures::{self, Counter},
+        figures,
         repo::{daily_stats, db_error, session_history},
         state::AppState,
         stats,
@@ -43,27 +43,14 @@ pub async fn stats(state: &AppState) -> Result<AdminStats, AppError> {
             .into_iter()
             .map(|(hour, hour_figures)| HourStats {
                 hour: rfc3339(hour),
-                sessions_started: hour_figures.get(Counter::SessionsStarted),
-                sessions_ended: hour_figures.get(Counter::SessionsEnded),
-                page_views: hour_figures.get(Counter::PageViews),
-                sign_ins: hour_figures.get(Counter::SignIns),
-                sign_in_failures: hour_figures.get(Counter::SignInFailures),
-                rate_limited: hour_figures.get(Counter::RateLimited),
+                figures: Figures::from_fn(|figure| hour_figures.get(figure)),
             })
             .collect(),
         daily: daily
             .into_iter()
-            .map(|(day, counts)| {
-                let get = |counter: Counter| counts[counter as usize];
-                DayStats {
-                    day: rfc3339(day),
-                    sessions_started: get(Counter::SessionsStarted),
-                    sessions_ended: get(Counter::SessionsEnded),
-                    page_views: get(Counter::PageViews),
-                    sign_ins: get(Counter::SignIns),
-                    sign_in_failures: get(Counter::SignInFailures),
-                    rate_limited: get(Counter::RateLimited),
-                }
+            .map(|(day, counts)| DayStats {
+                day: rfc3339(day),
+                figures: Figures::from_fn(|figure| counts[figure as usize]),
             })
             .collect(),
         top_pages: recent

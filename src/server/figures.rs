@@ -1,4 +1,4 @@
-//! The admin page's figures as they are kept: what is counted ([`Counter`]), by hour
+//! The admin page's figures as they are kept: what is counted ([`Figure`]), by hour
 //! ([`HourFigures`]), and how long an hour is kept. Below both the stores that keep them and the
 //! tally that counts them (`stats`).
 
@@ -16,38 +16,9 @@ pub const KEPT_MS: i64 = 49 * HOUR_MS;
 /// up paths cannot grow the key without bound.
 pub const PATHS_KEPT_PER_HOUR: i64 = 500;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Counter {
-    SessionsStarted,
-    SessionsEnded,
-    PageViews,
-    SignIns,
-    SignInFailures,
-    RateLimited,
-}
-
-impl Counter {
-    pub const ALL: [Counter; 6] = [
-        Counter::SessionsStarted,
-        Counter::SessionsEnded,
-        Counter::PageViews,
-        Counter::SignIns,
-        Counter::SignInFailures,
-        Counter::RateLimited,
-    ];
-
-    /// The field name in the per-hour hash.
-    pub fn field(self) -> &'static str {
-        match self {
-            Counter::SessionsStarted => "sessions_started",
-            Counter::SessionsEnded => "sessions_ended",
-            Counter::PageViews => "page_views",
-            Counter::SignIns => "sign_ins",
-            Counter::SignInFailures => "sign_in_failures",
-            Counter::RateLimited => "rate_limited",
-        }
-    }
-}
+/// What is counted: the one list is in the model ([`crate::model::admin::Figure`]), shared with
+/// the admin page that shows the figures.
+pub use crate::model::admin::Figure;
 
 /// The start of the hour `at` falls in.
 pub fn hour_of(at: Millis) -> Millis {
@@ -59,8 +30,8 @@ pub fn day_of(at: Millis) -> Millis {
     at - at.rem_euclid(DAY_MS)
 }
 
-/// A figure per [`Counter`], indexed by `counter as usize`.
-pub type Counts = [i64; Counter::ALL.len()];
+/// A figure per [`Figure`], indexed by `counter as usize`.
+pub type Counts = [i64; Figure::ALL.len()];
 
 /// One hour's figures.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -71,7 +42,7 @@ pub struct HourFigures {
 }
 
 impl HourFigures {
-    pub fn get(&self, counter: Counter) -> i64 {
+    pub fn get(&self, counter: Figure) -> i64 {
         self.counts[counter as usize]
     }
 

@@ -173,7 +173,7 @@ impl Metrics {
 
     pub fn count_rate_limited(&self, rule: &'static str) {
         self.rate_limited.get_or_create(&RuleLabels { rule }).inc();
-        self.tally.add(super::figures::Counter::RateLimited);
+        self.tally.add(super::figures::Figure::RateLimited);
     }
 
     /// Every series, with `live_sessions` when the store could say (else the series is left

@@ -18,7 +18,7 @@ use parking_lot::Mutex;
 
 use super::{
     backend::{Backend, BackendError},
-    figures::{day_of, hour_of, Counter, Counts, HourFigures, DAY_MS, HOUR_MS},
+    figures::{day_of, hour_of, Counts, Figure, HourFigures, DAY_MS, HOUR_MS},
 };
 use crate::server::time::{now_ms, Millis};
 
@@ -30,11 +30,11 @@ pub const FLUSH_EVERY: Duration = Duration::from_secs(5);
 pub struct Tally(Mutex<BTreeMap<Millis, HourFigures>>);
 
 impl Tally {
-    pub fn add(&self, counter: Counter) {
+    pub fn add(&self, counter: Figure) {
         self.add_at(counter, now_ms());
     }
 
-    pub fn add_at(&self, counter: Counter, at: Millis) {
+    pub fn add_at(&self, counter: Figure, at: Millis) {
         self.0.lock().entry(hour_of(at)).or_default().counts[counter as usize] += 1;
     }
 
@@ -42,7 +42,7 @@ impl Tally {
     pub fn page_view(&self, path: &str) {
         let mut hours = self.0.lock();
         let hour = hours.entry(hour_of(now_ms())).or_default();
-        hour.counts[Counter::PageViews as usize] += 1;
+        hour.counts[Figure::PageViews as usize] += 1;
         match hour.pages.get_mut(path) {
             Some(views) => *views += 1,
             None => {
@@ -219,10 +219,10 @@ mod tests {
     #[test]
     fn hours_are_summed_by_utc_day() {
         let mut one = HourFigures::default();
-        one.counts[Counter::PageViews as usize] = 2;
+        one.counts[Figure::PageViews as usize] = 2;
         let mut two = HourFigures::default();
-        two.counts[Counter::PageViews as usize] = 3;
-        two.counts[Counter::SignIns as usize] = 1;
+        two.counts[Figure::PageViews as usize] = 3;
+        two.counts[Figure::SignIns as usize] = 1;
         let day = 20_000 * DAY_MS;
         let sums = sum_by_day([
             (day + 23 * HOUR_MS, &one),
@@ -230,9 +230,9 @@ mod tests {
             (day + DAY_MS + HOUR_MS, &one),
         ]);
         assert_eq!(sums.len(), 2);
-        assert_eq!((sums[0].0, sums[0].1[Counter::PageViews as usize]), (day, 2));
-        assert_eq!((sums[1].0, sums[1].1[Counter::PageViews as usize]), (day + DAY_MS, 5));
-        assert_eq!(sums[1].1[Counter::SignIns as usize], 1);
+        assert_eq!((sums[0].0, sums[0].1[Figure::PageViews as usize]), (day, 2));
+        assert_eq!((sums[1].0, sums[1].1[Figure::PageViews as usize]), (day + DAY_MS, 5));
+        assert_eq!(sums[1].1[Figure::SignIns as usize], 1);
         // 48 hours always reach back over the whole of yesterday.
         for offset in [0, HOUR_MS - 1, 12 * HOUR_MS, DAY_MS - 1] {
             let hours = hours_for_days(day + offset);
@@ -274,14 +274,14 @@ mod tests {
     fn a_failed_flush_keeps_the_counts_for_the_next() {
         let tally = Tally::default();
         tally.page_view("/");
-        tally.add(Counter::SignIns);
+        tally.add(Figure::SignIns);
         let taken = tally.take();
         tally.page_view("/");
         tally.put_back(taken);
         let hours = tally.take();
         let figures = hours.values().next().unwrap();
-        assert_eq!(figures.get(Counter::PageViews), 2);
-        assert_eq!(figures.get(Counter::SignIns), 1);
+        assert_eq!(figures.get(Figure::PageViews), 2);
+        assert_eq!(figures.get(Figure::SignIns), 1);
         assert_eq!(figures.pages["/"], 2);
     }
 }

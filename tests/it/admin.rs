@@ -324,7 +324,7 @@ async fn stats_count_known_traffic_exactly() {
 #[tokio::test]
 async fn the_daily_view_is_rolled_up_into_the_database() {
     use porch::server::{
-        figures::{day_of, Counter, Counts, DAY_MS},
+        figures::{day_of, Counts, Figure, DAY_MS},
         repo::daily_stats,
     };
     let app = spawn_app().await;
@@ -344,17 +344,17 @@ async fn the_daily_view_is_rolled_up_into_the_database() {
     let rows = daily_stats::between(&app.state.db, today - DAY_MS, today)
         .await
         .unwrap();
-    let views: i64 = rows.iter().map(|(_, c)| c[Counter::PageViews as usize]).sum();
-    let started: i64 = rows.iter().map(|(_, c)| c[Counter::SessionsStarted as usize]).sum();
+    let views: i64 = rows.iter().map(|(_, c)| c[Figure::PageViews as usize]).sum();
+    let started: i64 = rows.iter().map(|(_, c)| c[Figure::SessionsStarted as usize]).sum();
     assert_eq!((views, started), (4, 5), "{rows:?}");
 
     // Days gone from Redis come from the database; a smaller figure for a day never lowers it.
     let mut old = Counts::default();
-    old[Counter::SessionsStarted as usize] = 40;
-    old[Counter::SessionsEnded as usize] = 38;
+    old[Figure::SessionsStarted as usize] = 40;
+    old[Figure::SessionsEnded as usize] = 38;
     let mut lower = old;
-    lower[Counter::SessionsStarted as usize] = 12;
-    lower[Counter::SignIns as usize] = 3;
+    lower[Figure::SessionsStarted as usize] = 12;
+    lower[Figure::SignIns as usize] = 3;
     let ten_days_ago = today - 10 * DAY_MS;
     daily_stats::raise(&app.state.db, &[(ten_days_ago, old)]).await.unwrap();
     daily_stats::raise(&app.state.db, &[(ten_days_ago, lower)])

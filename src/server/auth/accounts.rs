@@ -15,7 +15,7 @@ use crate::{
         backend::unavailable,
         client::ClientInfo,
         entity::user::Model as UserRow,
-        figures::Counter,
+        figures::Figure,
         preferences,
         ratelimit::Rule,
         repo::{db_error, users},
@@ -108,7 +108,7 @@ pub async fn sign_in(
     limiter.check(&client.rate, Rule::SignIn, &pair).await?;
     limiter.check(&client.rate, Rule::SignInIp, &address).await?;
     let invalid = || async {
-        state.metrics.tally.add(Counter::SignInFailures);
+        state.metrics.tally.add(Figure::SignInFailures);
         limiter.record_failure(&client.rate, Rule::SignIn, &pair).await;
         limiter.record_failure(&client.rate, Rule::SignInIp, &address).await;
         AppError::new(ErrorCode::Unauthorized, Msg::InvalidCredentials)
@@ -150,7 +150,7 @@ pub async fn sign_in(
                 }
             };
             let token = start_user_session(state, session, client, &row).await?;
-            state.metrics.tally.add(Counter::SignIns);
+            state.metrics.tally.add(Figure::SignIns);
             if let Some(id) = session.id() {
                 // Before answering, so the other devices have the notice by the time this
                 // browser's next page loads (a cached read and one pipeline; never an error).

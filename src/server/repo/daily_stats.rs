@@ -1,26 +1,16 @@
-//! The `daily_stats` table: one row per UTC day, written by the sweeper's roll-up.
+//! The `daily_stats` table: one row per UTC day, written by the sweeper's roll-up. Its columns
+//! are the figures' names ([`Figure::name`]), so the statements are built from the one list of
+//! figures rather than written per column.
 
 use sea_orm::{
-    sea_query::{Expr, OnConflict},
-    ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query, SimpleExpr},
+    ConnectionTrait, DbErr,
 };
 
-use crate::server::{
-    entity::daily_stats::{self, Column, Entity as DailyTable},
-    figures::{Counter, Counts},
-};
+use crate::server::figures::{Counts, Figure};
 
-fn column(counter: Counter) -> Column {
-    match counter {
-        Counter::SessionsStarted => Column::SessionsStarted,
-        Counter::SessionsEnded => Column::SessionsEnded,
-        Counter::PageViews => Column::PageViews,
-        Counter::SignIns => Column::SignIns,
-        Counter::SignInFailures => Column::SignInFailures,
-        Counter::RateLimited => Column::RateLimited,
-    }
-}
+const TABLE: &str = "daily_stats";
+const DAY: &str = "day";
 
 /// Writes each day's counts, keeping for every figure the larger of what the row holds and
 /// what is given. Counts only grow, so this is right whichever of two racing roll-ups lands
@@ -30,52 +20,51 @@ pub async fn raise(db: &impl ConnectionTrait, days: &[(i64, Counts)]) -> Result<
     if days.is_empty() {
         return Ok(());
     }
-    let rows = days.iter().map(|&(day, counts)| daily_stats::ActiveModel {
-        day: Set(day),
-        sessions_started: Set(counts[Counter::SessionsStarted as usize]),
-        sessions_ended: Set(counts[Counter::SessionsEnded as usize]),
-        page_views: Set(counts[Counter::PageViews as usize]),
-        sign_ins: Set(counts[Counter::SignIns as usize]),
-        sign_in_failures: Set(counts[Counter::SignInFailures as usize]),
-        rate_limited: Set(counts[Counter::RateLimited as usize]),
-    });
-    let mut on_conflict = OnConflict::column(Column::Day);
-    for counter in Counter::ALL {
-        let name = counter.field();
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new(TABLE))
+        .columns(std::iter::once(Alias::new(DAY)).chain(Figure::ALL.iter().map(|f| Alias::new(f.name()))));
+    for (day, counts) in days {
+        let values: Vec<SimpleExpr> = std::iter::once(Expr::value(*day))
+            .chain(Figure::ALL.iter().map(|f| Expr::value(counts[*f as usize])))
+            .collect();
+        insert.values_panic(values);
+    }
+    let mut on_conflict = OnConflict::column(Alias::new(DAY));
+    for figure in Figure::ALL {
+        let name = figure.name();
         // `excluded` is the row that was refused; portable to SQLite and PostgreSQL (neither
         // `MAX(a, b)` nor `GREATEST` is).
         on_conflict.value(
-            column(counter),
+            Alias::new(name),
             Expr::cust(format!(
-                "CASE WHEN excluded.{name} > daily_stats.{name} THEN excluded.{name} ELSE daily_stats.{name} END"
+                "CASE WHEN excluded.{name} > {TABLE}.{name} THEN excluded.{name} ELSE {TABLE}.{name} END"
             )),
         );
     }
-    DailyTable::insert_many(rows)
-        .on_conflict(on_conflict)
-        .exec_without_returning(db)
-        .await?;
+    insert.on_conflict(on_conflict);
+    db.execute(&insert).await?;
     Ok(())
 }
 
 /// The rows of the days starting in `from..=to`, oldest first.
 pub async fn between(db: &impl ConnectionTrait, from: i64, to: i64) -> Result<Vec<(i64, Counts)>, DbErr> {
-    let rows = DailyTable::find()
-        .filter(Column::Day.between(from, to))
-        .order_by_asc(Column::Day)
-        .all(db)
-        .await?;
-    Ok(rows
+    let select = Query::select()
+        .column(Alias::new(DAY))
+        .columns(Figure::ALL.iter().map(|f| Alias::new(f.name())))
+        .from(Alias::new(TABLE))
+        .and_where(Expr::col(Alias::new(DAY)).between(from, to))
+        .order_by(Alias::new(DAY), Order::Asc)
+        .to_owned();
+    db.query_all(&select)
+        .await?
         .into_iter()
         .map(|row| {
             let mut counts = Counts::default();
-            counts[Counter::SessionsStarted as usize] = row.sessions_started;
-            counts[Counter::SessionsEnded as usize] = row.sessions_ended;
-            counts[Counter::PageViews as usize] = row.page_views;
-            counts[Counter::SignIns as usize] = row.sign_ins;
-            counts[Counter::SignInFailures as usize] = row.sign_in_failures;
-            counts[Counter::RateLimited as usize] = row.rate_limited;
-            (row.day, counts)
+            for figure in Figure::ALL {
+                counts[figure as usize] = row.try_get("", figure.name())?;
+            }
+            Ok((row.try_get("", DAY)?, counts))
         })
-        .collect())
+        .collect()
 }

@@ -23,7 +23,7 @@ use crate::{
             ActivitySummary, Admission, Backend, BackendError, CarriedVisit, Creation, LoadedSession, NewSession,
             Saved, UserView,
         },
-        figures::Counter,
+        figures::Figure,
         stats::Tally,
     },
 };
@@ -328,7 +328,7 @@ impl RequestStore {
                     *self.stored_record.lock() = Some((record.id, json.clone()));
                     // A renewed session continues a visit: no new session started.
                     if carried.is_none() {
-                        self.tally.add(Counter::SessionsStarted);
+                        self.tally.add(Figure::SessionsStarted);
                     }
                     if let Some(page) = page {
                         self.tally.page_view(page);

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use porch::server::{
     backend::{BackendKind, Cached, REVOKED_WINDOW_MS},
-    figures::{hour_of, Counter, HourFigures, HOUR_MS},
+    figures::{hour_of, Figure, HourFigures, HOUR_MS},
     time::now_ms,
 };
 
@@ -64,21 +64,21 @@ async fn hourly_figures_add_up_and_come_back_by_hour() {
         let kind = backend.kind();
         let hour = hour_of(now_ms());
         let mut figures = HourFigures::default();
-        figures.counts[Counter::PageViews as usize] = 3;
-        figures.counts[Counter::SignIns as usize] = 1;
+        figures.counts[Figure::PageViews as usize] = 3;
+        figures.counts[Figure::SignIns as usize] = 1;
         figures.pages.insert("/a".into(), 3);
         let hours = BTreeMap::from([(hour, figures)]);
         backend.add_stats(&hours).await.unwrap();
         backend.add_stats(&hours).await.unwrap();
         let read = backend.hourly_stats(&[hour, hour - HOUR_MS], true).await.unwrap();
         assert_eq!(read.len(), 2);
-        assert_eq!(read[0].get(Counter::PageViews), 6, "{kind:?}");
-        assert_eq!(read[0].get(Counter::SignIns), 2, "{kind:?}");
+        assert_eq!(read[0].get(Figure::PageViews), 6, "{kind:?}");
+        assert_eq!(read[0].get(Figure::SignIns), 2, "{kind:?}");
         assert_eq!(read[0].pages.get("/a"), Some(&6), "{kind:?}");
         assert_eq!(read[1], HourFigures::default(), "{kind:?}");
         let without_pages = backend.hourly_stats(&[hour], false).await.unwrap();
         assert!(without_pages[0].pages.is_empty(), "{kind:?}");
-        assert_eq!(without_pages[0].get(Counter::PageViews), 6);
+        assert_eq!(without_pages[0].get(Figure::PageViews), 6);
     }
 }
 

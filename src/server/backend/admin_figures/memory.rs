@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use super::*;
 use crate::server::{
     backend::{memory::MemoryBackend, BackendError},
-    figures::{Counter, HourFigures, KEPT_MS, PATHS_KEPT_PER_HOUR},
+    figures::{Figure, HourFigures, KEPT_MS, PATHS_KEPT_PER_HOUR},
     time::{now_ms, Millis},
 };
 
@@ -52,7 +52,7 @@ impl super::AdminFigures for MemoryBackend {
         state.stats.retain(|hour, _| hour + KEPT_MS > now);
         for (&hour, figures) in hours {
             let kept = state.stats.entry(hour).or_default();
-            for counter in Counter::ALL {
+            for counter in Figure::ALL {
                 kept.counts[counter as usize] += figures.get(counter);
             }
             for (path, views) in &figures.pages {

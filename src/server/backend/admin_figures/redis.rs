@@ -8,7 +8,7 @@ use fred::prelude::*;
 use super::*;
 use crate::server::{
     backend::{redis::RedisBackend, BackendError},
-    figures::{Counter, HourFigures, KEPT_MS, PATHS_KEPT_PER_HOUR},
+    figures::{Figure, HourFigures, KEPT_MS, PATHS_KEPT_PER_HOUR},
     time::Millis,
 };
 
@@ -70,10 +70,10 @@ impl super::AdminFigures for RedisBackend {
         let pipeline = client.pipeline();
         for (&hour, figures) in hours {
             let (counts, pages) = (self.keys.stats_hour(hour), self.keys.stats_pages(hour));
-            for counter in Counter::ALL {
+            for counter in Figure::ALL {
                 let n = figures.get(counter);
                 if n != 0 {
-                    let _: () = pipeline.hincrby(&counts, counter.field(), n).await?;
+                    let _: () = pipeline.hincrby(&counts, counter.name(), n).await?;
                 }
             }
             for (path, views) in &figures.pages {
@@ -129,8 +129,8 @@ impl super::AdminFigures for RedisBackend {
         for replies in replies.chunks(per_hour) {
             let counts: HashMap<String, i64> = replies[0].clone().convert()?;
             let mut figures = HourFigures::default();
-            for counter in Counter::ALL {
-                figures.counts[counter as usize] = counts.get(counter.field()).copied().unwrap_or(0);
+            for counter in Figure::ALL {
+                figures.counts[counter as usize] = counts.get(counter.name()).copied().unwrap_or(0);
             }
             if let Some(paths) = replies.get(1) {
                 let paths: Vec<(String, f64)> = paths.clone().convert()?;
