@@ -12,14 +12,7 @@ APP_PORT=${APP_PORT:-3104}
 REDIS_PORT=${REDIS_PORT:-6394}
 source "$ROOT/bench/lib.sh"
 export BENCH_DIR="$ROOT/bench" BENCH_ORIGIN="$BASE"
-OUT="$(mktemp -d -t porch-compare.XXXXXX)"
-
-if [ "${SKIP_BUILD:-}" != 1 ]; then
-  step "Building the release (cargo leptos build --release)"
-  cargo leptos build --release
-fi
-
-trap 'stop_app; redis_down' EXIT
+bench_start compare
 
 start_ours() {
   redis_up

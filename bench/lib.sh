@@ -33,3 +33,14 @@ stop_app() {
 
 # The `session=…` cookie of a response's headers (curl -D -).
 session_of() { tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(session=[^;]*\).*/\1/p'; }
+
+# bench_start NAME: a scratch directory in $OUT, removed at exit with the server and Redis
+# stopped; the release built first unless SKIP_BUILD=1.
+bench_start() {
+  OUT="$(mktemp -d -t "porch-$1.XXXXXX")"
+  trap 'stop_app; redis_down; rm -rf "$OUT"' EXIT
+  if [ "${SKIP_BUILD:-}" != 1 ]; then
+    step "Building the release (cargo leptos build --release)"
+    cargo leptos build --release
+  fi
+}

@@ -12,19 +12,7 @@ REDIS_PORT=${REDIS_PORT:-6395}
 GUESTS=${GUESTS:-10000}
 USERS=${USERS:-1000}
 source "$ROOT/bench/lib.sh"
-OUT="$(mktemp -d -t porch-memory.XXXXXX)"
-
-if [ "${SKIP_BUILD:-}" != 1 ]; then
-  step "Building the release (cargo leptos build --release)"
-  cargo leptos build --release
-fi
-
-cleanup() {
-  stop_app
-  redis_down
-  rm -rf "$OUT"
-}
-trap cleanup EXIT
+bench_start memory
 
 redis_up
 start_app "$OUT/porch.db" target/release/porch \

@@ -10,19 +10,7 @@ KIND=${1:-signed-in}
 APP_PORT=${APP_PORT:-3106}
 REDIS_PORT=${REDIS_PORT:-6396}
 source "$ROOT/bench/lib.sh"
-OUT="$(mktemp -d -t porch-profile.XXXXXX)"
-
-if [ "${SKIP_BUILD:-}" != 1 ]; then
-  step "Building the release (cargo leptos build --release)"
-  cargo leptos build --release
-fi
-
-cleanup() {
-  stop_app
-  redis_down
-  rm -rf "$OUT"
-}
-trap cleanup EXIT
+bench_start profile
 
 redis_up
 start_app "$OUT/porch.db" target/release/porch

@@ -142,8 +142,6 @@ pub fn ColumnChart(chart: Columns, language: Language, table_toggle: String) -> 
             })
         })
         .collect_view();
-    let (title_id, desc_id) = (format!("{id}-title"), format!("{id}-desc"));
-    let labelled_by = format!("{title_id} {desc_id}");
     let table_rows = long_labels
         .iter()
         .enumerate()
@@ -159,32 +157,83 @@ pub fn ColumnChart(chart: Columns, language: Language, table_toggle: String) -> 
             }
         })
         .collect_view();
+    let table_head = view! {
+        <th scope="col">{column_heading}</th>
+        {series.iter().map(|s| view! { <th scope="col">{s.name.clone()}</th> }).collect_view()}
+    };
+    framed(Frame {
+        id,
+        title,
+        summary,
+        svg_class: "chart-svg",
+        height: HEIGHT,
+        drawing: view! {
+            {grid}
+            <line class="baseline" x1=px(LEFT) x2=px(WIDTH - RIGHT) y1=px(TOP + plot_h) y2=px(TOP + plot_h)/>
+            {bars}
+            {axis_labels}
+        }
+        .into_any(),
+        legend: Some(view! { <Legend series/> }.into_any()),
+        table_toggle,
+        table_head: table_head.into_any(),
+        table_rows: table_rows.into_any(),
+    })
+}
+
+/// What every chart has around its drawing: a titled figure whose SVG is an image to
+/// assistive technology (`role="img"`) named by the title and described by `summary`, an
+/// optional legend, and the figures as a table under a toggle (`<details>`: no JavaScript).
+struct Frame {
+    id: &'static str,
+    title: String,
+    summary: String,
+    svg_class: &'static str,
+    /// The SVG's height in its own units (its width is [`WIDTH`]).
+    height: f64,
+    drawing: AnyView,
+    legend: Option<AnyView>,
+    table_toggle: String,
+    /// The cells of the table's heading row.
+    table_head: AnyView,
+    table_rows: AnyView,
+}
+
+fn framed(frame: Frame) -> AnyView {
+    let Frame {
+        id,
+        title,
+        summary,
+        svg_class,
+        height,
+        drawing,
+        legend,
+        table_toggle,
+        table_head,
+        table_rows,
+    } = frame;
+    let (title_id, desc_id) = (format!("{id}-title"), format!("{id}-desc"));
+    let labelled_by = format!("{title_id} {desc_id}");
     view! {
         <figure class="chart" data-testid=id>
             <figcaption><h3 id=title_id.clone()>{title.clone()}</h3></figcaption>
             <svg
-                class="chart-svg"
-                viewBox=format!("0 0 {WIDTH} {HEIGHT}")
+                class=svg_class
+                viewBox=format!("0 0 {WIDTH} {height}")
                 role="img"
                 aria-labelledby=labelled_by
             >
                 <desc id=desc_id>{summary}</desc>
-                {grid}
-                <line class="baseline" x1=px(LEFT) x2=px(WIDTH - RIGHT) y1=px(TOP + plot_h) y2=px(TOP + plot_h)/>
-                {bars}
-                {axis_labels}
+                {drawing}
             </svg>
-            <Legend series=series.clone()/>
+            {legend}
             <details class="chart-table">
                 <summary>{table_toggle}</summary>
                 <div class="table-wrap">
                     <table>
                         <caption class="visually-hidden">{title}</caption>
                         <thead>
-                            <tr>
-                                <th scope="col">{column_heading}</th>
-                                {series.iter().map(|s| view! { <th scope="col">{s.name.clone()}</th> }).collect_view()}
-                            </tr>
+                            <tr>{table_head}</tr>
                         </thead>
                         <tbody>{table_rows}</tbody>
                     </table>
@@ -261,44 +310,26 @@ pub fn RankingChart(chart: Ranking, language: Language, table_toggle: String) ->
             }
         })
         .collect_view();
-    let (title_id, desc_id) = (format!("{id}-title"), format!("{id}-desc"));
-    let labelled_by = format!("{title_id} {desc_id}");
-    view! {
-        <figure class="chart" data-testid=id>
-            <figcaption><h3 id=title_id.clone()>{title.clone()}</h3></figcaption>
-            <svg
-                class="chart-svg ranking"
-                viewBox=format!("0 0 {WIDTH} {height}")
-                role="img"
-                aria-labelledby=labelled_by
-            >
-                <desc id=desc_id>{summary}</desc>
-                {bars}
-            </svg>
-            <details class="chart-table">
-                <summary>{table_toggle}</summary>
-                <div class="table-wrap">
-                    <table>
-                        <caption class="visually-hidden">{title}</caption>
-                        <thead>
-                            <tr><th scope="col">{name_heading}</th><th scope="col">{value_heading}</th></tr>
-                        </thead>
-                        <tbody>
-                            {rows
-                                .into_iter()
-                                .map(|(name, value)| view! {
-                                    <tr><th scope="row"><code class="path">{name}</code></th><td>{format::number(language, value)}</td></tr>
-                                })
-                                .collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-            </details>
-        </figure>
-    }
-    // Boxed: the admin page puts several charts in one view, and their nested types would
-    // otherwise overflow rustc's query depth in a release build (no `erase_components`).
-    .into_any()
+    let table_rows = rows
+        .into_iter()
+        .map(|(name, value)| {
+            view! {
+                <tr><th scope="row"><code class="path">{name}</code></th><td>{format::number(language, value)}</td></tr>
+            }
+        })
+        .collect_view();
+    framed(Frame {
+        id,
+        title,
+        summary,
+        svg_class: "chart-svg ranking",
+        height,
+        drawing: bars.into_any(),
+        legend: None,
+        table_toggle,
+        table_head: view! { <th scope="col">{name_heading}</th><th scope="col">{value_heading}</th> }.into_any(),
+        table_rows: table_rows.into_any(),
+    })
 }
 
 #[cfg(test)]

@@ -33,13 +33,7 @@ async fn the_export_has_profile_preferences_devices_and_history() {
     // An ended session for the history, and a second device.
     let earlier = client();
     assert_eq!(sign_in(&app, &earlier, &email, PASSWORD).await.status(), 200);
-    assert!(earlier
-        .post(app.url("/api/auth/logout"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .is_success());
+    sign_out(&app, &earlier).await;
     let other = client();
     assert_eq!(sign_in(&app, &other, &email, PASSWORD).await.status(), 200);
 
@@ -68,10 +62,7 @@ async fn the_export_has_profile_preferences_devices_and_history() {
 
     // Nobody else's export, and none for a guest.
     let guest = client();
-    assert_eq!(
-        guest.get(app.url("/api/auth/export")).send().await.unwrap().status(),
-        401
-    );
+    assert_eq!(app.status_of(&guest, "/api/auth/export").await, 401);
     app.stop().await;
 }
 
@@ -82,12 +73,12 @@ async fn the_export_has_profile_preferences_devices_and_history() {
 async fn deleting_the_account_leaves_nothing_of_it() {
     let app = spawn_app().await;
     let browser = client();
-    let res = browser
-        .post(app.url("/api/auth/register"))
-        .json(&json!({"name": "Zelda Zapped", "email": format!("{}@example.com", unique("z")), "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let res = register_with(
+        &app,
+        &browser,
+        json!({"name": "Zelda Zapped", "email": format!("{}@example.com", unique("z")), "password": PASSWORD}),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let body: Value = res.json().await.unwrap();
     let (id, email, token) = (
@@ -107,17 +98,11 @@ async fn deleting_the_account_leaves_nothing_of_it() {
     let other = client();
     assert_eq!(sign_in(&app, &other, &email, PASSWORD).await.status(), 200);
     for path in ["/", "/account"] {
-        assert_eq!(other.get(app.url(path)).send().await.unwrap().status(), 200);
+        assert_eq!(app.status_of(&other, path).await, 200);
     }
     let gone = client();
     assert_eq!(sign_in(&app, &gone, &email, PASSWORD).await.status(), 200);
-    assert!(gone
-        .post(app.url("/api/auth/logout"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .is_success());
+    sign_out(&app, &gone).await;
     let session_ids: Vec<String> = app
         .state
         .backend
@@ -149,10 +134,7 @@ async fn deleting_the_account_leaves_nothing_of_it() {
 
     // Every device is a guest; the token and the password lead nowhere.
     for device in [&browser, &other] {
-        assert_eq!(
-            device.get(app.url("/api/auth/profile")).send().await.unwrap().status(),
-            401
-        );
+        assert_eq!(app.status_of(device, "/api/auth/profile").await, 401);
     }
     let with_token = reqwest::Client::new()
         .get(app.url("/api/auth/profile"))
@@ -211,10 +193,7 @@ async fn deleting_works_in_memory_too_and_needs_a_signed_in_user() {
     let other = client();
     assert_eq!(sign_in(&app, &other, &email, PASSWORD).await.status(), 200);
     assert_eq!(delete_account(&app, &browser, PASSWORD).await.status(), 204);
-    assert_eq!(
-        other.get(app.url("/api/auth/profile")).send().await.unwrap().status(),
-        401
-    );
+    assert_eq!(app.status_of(&other, "/api/auth/profile").await, 401);
     assert!(app.state.backend.user_sessions(id).await.unwrap().is_empty());
     assert!(users::by_id(&app.state.db, id).await.unwrap().is_none());
     app.stop().await;

@@ -11,12 +11,12 @@ fn email() -> String {
 const PASSWORD: &str = "correct horse battery";
 
 async fn register(app: &TestApp, client: &reqwest::Client, email: &str) -> reqwest::Response {
-    client
-        .post(app.url("/api/auth/register"))
-        .json(&json!({"name": "Ada Lovelace", "email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
+    register_with(
+        app,
+        client,
+        json!({"name": "Ada Lovelace", "email": email, "password": PASSWORD}),
+    )
+    .await
 }
 
 async fn login(app: &TestApp, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
@@ -29,13 +29,7 @@ async fn login(app: &TestApp, client: &reqwest::Client, email: &str, password: &
 }
 
 async fn profile_status(app: &TestApp, client: &reqwest::Client) -> u16 {
-    client
-        .get(app.url("/api/auth/profile"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    app.status_of(client, "/api/auth/profile").await.as_u16()
 }
 
 /// A request carrying exactly this session cookie, from a client that keeps none.
@@ -61,9 +55,7 @@ async fn profile_with_token(app: &TestApp, token: &str) -> reqwest::Response {
 }
 
 async fn sessions_of(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
-    let res = client.get(app.url("/api/auth/sessions")).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+    serde_json::from_value(get_json(app, client, "/api/auth/sessions").await).unwrap()
 }
 
 #[tokio::test]
@@ -278,12 +270,7 @@ async fn password_change_ends_other_sessions_and_rotates_this_one() {
     let old_a = cookie_value(res.headers(), "session").unwrap();
     login(&app, &b, &email, PASSWORD).await;
 
-    let res = a
-        .put(app.url("/api/auth/profile/password"))
-        .json(&json!({"currentPassword": "not it at all", "newPassword": "a brand new secret"}))
-        .send()
-        .await
-        .unwrap();
+    let res = change_password(&app, &a, "not it at all", "a brand new secret").await;
     assert_eq!(res.status(), 400);
     assert!(res.json::<Value>().await.unwrap()["error"]["fields"]["currentPassword"].is_string());
     assert_eq!(
@@ -292,12 +279,7 @@ async fn password_change_ends_other_sessions_and_rotates_this_one() {
         "nothing changed on a wrong current password"
     );
 
-    let res = a
-        .put(app.url("/api/auth/profile/password"))
-        .json(&json!({"currentPassword": PASSWORD, "newPassword": "a brand new secret"}))
-        .send()
-        .await
-        .unwrap();
+    let res = change_password(&app, &a, PASSWORD, "a brand new secret").await;
     assert_eq!(res.status(), 204);
     let new_a = cookie_value(res.headers(), "session").expect("rotated");
     assert_ne!(new_a, old_a);
@@ -368,16 +350,8 @@ async fn devices_list_and_revoke_by_opaque_handle() {
     assert_eq!(profile_with_token(&app, &token_b).await.status(), 401);
     let list = sessions_of(&app, &a).await;
     assert_eq!(list.len(), 1);
-    assert_eq!(a.get(app.url("/api/auth/sessions")).send().await.unwrap().status(), 200);
-    assert_eq!(
-        client()
-            .get(app.url("/api/auth/sessions"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(app.status_of(&a, "/api/auth/sessions").await, 200);
+    assert_eq!(app.status_of(&client(), "/api/auth/sessions").await, 401);
 }
 
 #[tokio::test]
@@ -435,12 +409,12 @@ async fn text_people_type_compares_the_way_they_see_it() {
     let composed = format!("zo\u{eb}.{tag}@example.com");
     let decomposed = format!("zoe\u{308}.{tag}@example.com");
     let password = "caf\u{e9} au lait, s'il vous pla\u{ee}t";
-    let res = client()
-        .post(app.url("/api/auth/register"))
-        .json(&json!({"name": "Zoe\u{308}", "email": composed, "password": password}))
-        .send()
-        .await
-        .unwrap();
+    let res = register_with(
+        &app,
+        &client(),
+        json!({"name": "Zoe\u{308}", "email": composed, "password": password}),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let user: Value = res.json().await.unwrap();
     assert_eq!(user["user"]["name"], "Zo\u{eb}", "names are stored composed");
@@ -531,12 +505,7 @@ async fn a_hash_upgrade_never_undoes_a_password_change() {
     let browser = client();
     let (email, id) = sign_up(&app, &browser).await;
     let before = users::by_id(&app.state.db, id).await.unwrap().unwrap().password_hash;
-    let res = browser
-        .put(app.url("/api/auth/profile/password"))
-        .json(&json!({"currentPassword": PASSWORD, "newPassword": "a completely new one"}))
-        .send()
-        .await
-        .unwrap();
+    let res = change_password(&app, &browser, PASSWORD, "a completely new one").await;
     assert_eq!(res.status(), 204);
     // The late upgrade of the sign-in that verified `before`.
     let upgraded = users::upgrade_password_hash(&app.state.db, id, &before, &before, 0)

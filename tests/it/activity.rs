@@ -16,13 +16,7 @@ async fn track(app: &TestApp, client: &reqwest::Client, page: &str) -> reqwest::
 }
 
 async fn session_json(app: &TestApp, client: &reqwest::Client, query: &str) -> Value {
-    let res = client
-        .get(app.url(&format!("/api/session{query}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+    get_json(app, client, &format!("/api/session{query}")).await
 }
 
 #[tokio::test]
@@ -141,8 +135,7 @@ async fn ending_a_session_archives_it_once_with_its_reason() {
         for page in ["/", "/settings", "/account"] {
             assert_eq!(track(&app, &browser, page).await.status(), 200);
         }
-        let res = browser.post(app.url("/api/auth/logout")).send().await.unwrap();
-        assert!(res.status().is_success());
+        sign_out(&app, &browser).await;
         // Sign in again to read the history.
         let res = sign_in(&app, &browser, &email, PASSWORD).await;
         assert_eq!(res.status(), 200);
@@ -154,15 +147,7 @@ async fn ending_a_session_archives_it_once_with_its_reason() {
         assert_eq!(items[0]["firstPages"], json!(["/", "/settings", "/account"]));
         assert_eq!(history["nextCursor"], Value::Null);
         // A guest sees no history.
-        assert_eq!(
-            client()
-                .get(app.url("/api/auth/history"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            401
-        );
+        assert_eq!(app.status_of(&client(), "/api/auth/history").await, 401);
     }
 }
 
@@ -293,7 +278,7 @@ async fn delete_ends_the_session_archives_it_and_clears_the_cookie() {
         "the cookie is cleared: {:?}",
         set_cookies(res.headers())
     );
-    assert_eq!(browser.get(app.url("/api/session")).send().await.unwrap().status(), 404);
+    assert_eq!(app.status_of(&browser, "/api/session").await, 404);
 
     use sea_orm::EntityTrait;
     let rows = porch::server::entity::session_history::Entity::find()
@@ -373,8 +358,7 @@ async fn history_page_shows_a_signed_in_users_ended_sessions_by_cursor() {
     let browser = client();
     let (email, user_id) = sign_up(&app, &browser).await;
     app.page(&browser, "/settings").await;
-    let res = browser.post(app.url("/api/auth/logout")).send().await.unwrap();
-    assert!(res.status().is_success());
+    sign_out(&app, &browser).await;
     let res = sign_in(&app, &browser, &email, PASSWORD).await;
     assert_eq!(res.status(), 200);
     let page = app.page(&browser, "/account/history").await;
@@ -451,12 +435,7 @@ async fn every_way_a_signed_in_session_ends_is_archived_with_its_reason() {
     assert!(res.status().is_success(), "{}", res.status());
     // A changes the password: C and D end, A goes on under a new id.
     let new_password = "a brand new passphrase";
-    let res = a
-        .put(app.url("/api/auth/profile/password"))
-        .json(&json!({"currentPassword": PASSWORD, "newPassword": new_password}))
-        .send()
-        .await
-        .unwrap();
+    let res = change_password(&app, &a, PASSWORD, new_password).await;
     assert_eq!(res.status(), 204);
     for ended in [&b, &c, &d] {
         let res = ended.get(app.url("/api/auth/profile")).send().await.unwrap();
@@ -516,12 +495,7 @@ async fn the_visit_goes_on_across_sign_in_under_a_new_id() {
         assert_eq!(pages, ["/session", "/register", "/"]);
 
         // A password change renews the id too; the visit still goes on.
-        let res = browser
-            .put(app.url("/api/auth/profile/password"))
-            .json(&json!({"currentPassword": PASSWORD, "newPassword": "another long passphrase"}))
-            .send()
-            .await
-            .unwrap();
+        let res = change_password(&app, &browser, PASSWORD, "another long passphrase").await;
         assert_eq!(res.status(), 204);
         page("/account").await;
         let renewed = session_json(&app, &browser, "").await;
@@ -529,13 +503,7 @@ async fn the_visit_goes_on_across_sign_in_under_a_new_id() {
         assert_eq!(renewed["pageCount"], 4);
 
         // Ended, it is one visit in the history, from the first guest page on.
-        assert!(browser
-            .post(app.url("/api/auth/logout"))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .is_success());
+        sign_out(&app, &browser).await;
         let reader = client();
         assert_eq!(
             sign_in(&app, &reader, &email, "another long passphrase").await.status(),

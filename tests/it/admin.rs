@@ -235,13 +235,7 @@ async fn stats_count_known_traffic_exactly() {
             // A guest: a session started by its first page, then a second page.
             let guest = client();
             for path in ["/", "/settings"] {
-                let res = guest
-                    .get(app.url(path))
-                    .header("accept", "text/html")
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(res.status(), 200);
+                app.page(&guest, path).await;
             }
         }
         let first = client();
@@ -251,8 +245,7 @@ async fn stats_count_known_traffic_exactly() {
         }
         assert_eq!(sign_in(&app, &client(), &email, "not the password").await.status(), 401);
         assert_eq!(sign_in(&app, &client(), &email, "not the password").await.status(), 429);
-        let res = first.post(app.url("/api/auth/logout")).send().await.unwrap();
-        assert!(res.status().is_success(), "{}", res.status());
+        sign_out(&app, &first).await;
 
         // Ten sessions of 1 to 10 minutes ended lately, and one long one too old to count.
         let now = porch::server::time::now_ms();
@@ -330,13 +323,7 @@ async fn the_daily_view_is_rolled_up_into_the_database() {
     let app = spawn_app().await;
     let (admin, _, _) = admin(&app).await;
     for _ in 0..4 {
-        let res = client()
-            .get(app.url("/settings"))
-            .header("accept", "text/html")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+        app.page(&client(), "/settings").await;
     }
     let now = porch::server::time::now_ms();
     app.state.archiver.roll_up(now).await.unwrap();
@@ -390,13 +377,7 @@ async fn stats_add_up_across_instances() {
     let b = a.twin(&[]).await;
     let (admin_client, _, _) = admin(&b).await;
     for app in [&a, &a, &b] {
-        let res = client()
-            .get(app.url("/"))
-            .header("accept", "text/html")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+        app.page(&client(), "/").await;
     }
     // What the periodic flush does on instance A (B flushes its own when asked for figures).
     a.state.metrics.tally.flush(a.state.backend.as_ref()).await.unwrap();
@@ -476,28 +457,15 @@ async fn the_admin_page_and_its_role_form() {
     };
 
     for who in [client(), user.clone()] {
-        let page = who
-            .get(app.url("/admin"))
-            .header("accept", "text/html")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(page.status(), 404);
-        let html = page.text().await.unwrap();
+        let (status, html) = app.html(&who, "/admin").await;
+        assert_eq!(status, 404);
         assert!(html.contains("Page not found") && !html.contains("Live sessions"));
         let res = form(&who, "admin").await.unwrap();
         assert_eq!(res.status(), 404);
     }
     assert_eq!(role_of(&app, &user).await, "user");
 
-    let page = admin
-        .get(app.url("/admin"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), 200);
-    let html = page.text().await.unwrap();
+    let html = app.page(&admin, "/admin").await;
     for part in [
         "Live sessions",
         "role=\"img\"",
@@ -511,23 +479,18 @@ async fn the_admin_page_and_its_role_form() {
     assert_eq!(res.status(), 302);
     assert_eq!(res.headers()["location"], "/admin");
     assert_eq!(role_of(&app, &user).await, "admin");
-    let html = admin.get(app.url("/admin")).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("Role changed."), "the notice shows once");
-    let html = admin.get(app.url("/admin")).send().await.unwrap().text().await.unwrap();
-    assert!(!html.contains("Role changed."));
+    assert!(
+        app.page(&admin, "/admin").await.contains("Role changed."),
+        "the notice shows once"
+    );
+    assert!(!app.page(&admin, "/admin").await.contains("Role changed."));
     // The promoted user's next page opens the admin page for them.
-    let page = user
-        .get(app.url("/admin"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), 200);
+    app.page(&user, "/admin").await;
 
     // An unknown role comes back as the form's error, not as a change.
     let res = form(&admin, "emperor").await.unwrap();
     assert_eq!(res.status(), 302);
-    let html = admin.get(app.url("/admin")).send().await.unwrap().text().await.unwrap();
+    let html = app.page(&admin, "/admin").await;
     assert!(html.contains("Choose a role: user or admin."), "{html}");
     assert_eq!(role_of(&app, &user).await, "admin");
     app.stop().await;

@@ -27,14 +27,34 @@ fn png_with_alpha(w: u32, h: u32) -> Vec<u8> {
     encoded(image::DynamicImage::ImageRgba8(image), ImageFormat::Png)
 }
 
-async fn upload(app: &TestApp, client: &reqwest::Client, data: Vec<u8>, name: &str, mime: &str) -> reqwest::Response {
+fn upload_request(
+    app: &TestApp,
+    client: &reqwest::Client,
+    data: Vec<u8>,
+    name: &str,
+    mime: &str,
+) -> reqwest::RequestBuilder {
     let part = Part::bytes(data).file_name(name.to_owned()).mime_str(mime).unwrap();
     client
         .post(app.url("/api/auth/profile/avatar"))
         .multipart(Form::new().part("avatar", part))
+}
+
+async fn upload(app: &TestApp, client: &reqwest::Client, data: Vec<u8>, name: &str, mime: &str) -> reqwest::Response {
+    upload_request(app, client, data, name, mime).send().await.unwrap()
+}
+
+/// Posted as the account page's form without JavaScript: the answer sends the browser back to
+/// `/account` (303), whose HTML this returns.
+async fn upload_by_form(app: &TestApp, client: &reqwest::Client, data: Vec<u8>, name: &str, mime: &str) -> String {
+    let res = upload_request(app, client, data, name, mime)
+        .header("accept", "text/html")
         .send()
         .await
-        .unwrap()
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/account");
+    app.page(client, "/account").await
 }
 
 async fn avatar_url(app: &TestApp, client: &reqwest::Client) -> Value {
@@ -105,7 +125,7 @@ async fn png_jpeg_and_webp_are_stored_as_small_squares_and_served_for_good() {
         seen.push(url);
     }
     // A replaced image's address is gone.
-    assert_eq!(browser.get(app.url(&seen[0])).send().await.unwrap().status(), 404);
+    assert_eq!(app.status_of(&browser, &seen[0]).await, 404);
 
     // Removing it brings the initials back.
     let res = browser
@@ -235,56 +255,18 @@ async fn the_account_form_the_header_and_deletion() {
     let (email, _) = sign_up(&app, &browser).await;
     let other = client();
     assert_eq!(sign_in(&app, &other, &email, PASSWORD).await.status(), 200);
-    assert_eq!(other.get(app.url("/")).send().await.unwrap().status(), 200);
+    assert_eq!(app.status_of(&other, "/").await, 200);
 
-    let part = Part::bytes(encoded(photo(120, 90), ImageFormat::Png))
-        .file_name("me.png")
-        .mime_str("image/png")
-        .unwrap();
-    let res = browser
-        .post(app.url("/api/auth/profile/avatar"))
-        .header("accept", "text/html")
-        .multipart(Form::new().part("avatar", part))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    assert_eq!(res.headers()["location"], "/account");
-    let page = browser
-        .get(app.url("/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let png = encoded(photo(120, 90), ImageFormat::Png);
+    let page = upload_by_form(&app, &browser, png, "me.png", "image/png").await;
     assert!(page.contains("Your avatar was saved."));
     let url = avatar_url(&app, &browser).await.as_str().unwrap().to_owned();
     assert!(page.contains(&format!("src=\"{url}\"")));
     // A refusal comes back the same way, as the form's message.
-    let part = Part::bytes(b"text".to_vec())
-        .file_name("x.png")
-        .mime_str("image/png")
-        .unwrap();
-    let res = browser
-        .post(app.url("/api/auth/profile/avatar"))
-        .header("accept", "text/html")
-        .multipart(Form::new().part("avatar", part))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    let page = browser
-        .get(app.url("/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = upload_by_form(&app, &browser, b"text".to_vec(), "x.png", "image/png").await;
     assert!(page.contains("Use a PNG, JPEG or WebP image."));
 
-    let header = other.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let header = app.page(&other, "/").await;
     assert!(
         header.contains(&format!("src=\"{url}\"")),
         "the other device's next page"
@@ -297,6 +279,6 @@ async fn the_account_form_the_header_and_deletion() {
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
-    assert_eq!(client().get(app.url(&url)).send().await.unwrap().status(), 404);
+    assert_eq!(app.status_of(&client(), &url).await, 404);
     app.stop().await;
 }

@@ -51,12 +51,12 @@ async fn redis_stopped_then_restarted_degrades_and_recovers_without_an_app_resta
     .await;
     let email = format!("{}@example.com", unique("f"));
     let user = client();
-    let res = user
-        .post(app.url("/api/auth/register"))
-        .json(&json!({"name": "Ada", "email": email, "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap();
+    let res = register_with(
+        &app,
+        &user,
+        json!({"name": "Ada", "email": email, "password": "correct horse battery"}),
+    )
+    .await;
     assert_eq!(res.status(), 201);
 
     redis.stop();
@@ -98,7 +98,7 @@ async fn redis_stopped_then_restarted_degrades_and_recovers_without_an_app_resta
     redis.restart();
     let recovery = recovers(|| async { sign_in(&app, &email).await.0.status() == 200 }).await;
     assert!(recovery < Duration::from_secs(10), "{recovery:?}");
-    assert_eq!(client().get(app.url("/readyz")).send().await.unwrap().status(), 200);
+    assert_eq!(app.status_of(&client(), "/readyz").await, 200);
     let res = user.get(app.url("/api/auth/profile")).send().await.unwrap();
     assert_eq!(res.status(), 401, "the lost session is not anyone's");
 }
@@ -112,7 +112,7 @@ async fn a_paused_redis_costs_at_most_the_command_timeout() {
     })
     .await;
     let visitor = client();
-    assert_eq!(visitor.get(app.url("/")).send().await.unwrap().status(), 200);
+    assert_eq!(app.status_of(&visitor, "/").await, 200);
     assert_eq!(redis.cli(&["client", "pause", "4000", "all"]), "OK");
     let (res, took) = timed(visitor.get(app.url("/"))).await;
     assert_eq!(res.status(), 200);
@@ -149,12 +149,12 @@ async fn a_database_outage_degrades_and_recovers_without_an_app_restart() {
     })
     .await;
     let email = format!("{}@example.com", unique("db"));
-    let res = client()
-        .post(app.url("/api/auth/register"))
-        .json(&json!({"name": "Ada", "email": email, "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap();
+    let res = register_with(
+        &app,
+        &client(),
+        json!({"name": "Ada", "email": email, "password": "correct horse battery"}),
+    )
+    .await;
     assert_eq!(res.status(), 201);
 
     use sea_orm::ConnectionTrait;
@@ -177,7 +177,7 @@ async fn a_database_outage_degrades_and_recovers_without_an_app_restart() {
         assert_eq!(res.status(), 503, "sign-in");
         assert!(took < bound, "{took:?}");
     }
-    assert_eq!(client().get(app.url("/readyz")).send().await.unwrap().status(), 503);
+    assert_eq!(app.status_of(&client(), "/readyz").await, 503);
 
     admin.execute_unprepared(&outage(true)).await.unwrap();
     let recovery = recovers(|| async { sign_in(&app, &email).await.0.status() == 200 }).await;

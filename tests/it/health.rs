@@ -67,9 +67,9 @@ async fn session_stats_count_live_sessions_cached_profiles_and_revocations() {
         let a = client();
         let (email, _) = sign_up(&app, &a).await;
         // A signed-in page caches the profile.
-        assert_eq!(a.get(app.url("/")).send().await.unwrap().status(), 200);
+        assert_eq!(app.status_of(&a, "/").await, 200);
         let guest = client();
-        assert_eq!(guest.get(app.url("/")).send().await.unwrap().status(), 200);
+        assert_eq!(app.status_of(&guest, "/").await, 200);
         let b = client();
         assert_eq!(sign_in(&app, &b, &email, PASSWORD).await.status(), 200);
         let handle = own_session_handle(&app, &b).await;

@@ -144,10 +144,7 @@ async fn notifications_off_means_no_notice() {
 
     // Guests have no notices and no stream.
     let guest = client();
-    assert_eq!(
-        guest.get(app.url("/api/notices/stream")).send().await.unwrap().status(),
-        401
-    );
-    assert_eq!(guest.get(app.url("/api/notices")).send().await.unwrap().status(), 401);
+    assert_eq!(app.status_of(&guest, "/api/notices/stream").await, 401);
+    assert_eq!(app.status_of(&guest, "/api/notices").await, 401);
     app.stop().await;
 }

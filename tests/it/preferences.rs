@@ -184,13 +184,12 @@ async fn registration_adopts_the_guests_preferences_and_keeps_them_in_the_databa
     let app = spawn_app().await;
     let email = format!("{}@example.com", unique("prefs"));
     post_prefs(&app, &app.client, json!({"theme": "dark", "language": "fr"})).await;
-    let res = app
-        .client
-        .post(app.url("/api/auth/register"))
-        .json(&json!({"name": "Ada", "email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let res = register_with(
+        &app,
+        &app.client,
+        json!({"name": "Ada", "email": email, "password": PASSWORD}),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let body = get_prefs(&app, &app.client).await;
     assert_eq!(
@@ -225,12 +224,12 @@ async fn at_sign_in_the_accounts_preferences_win_and_survive_sign_out() {
     // An account whose preferences are light.
     let owner = client();
     post_prefs(&app, &owner, json!({"theme": "light"})).await;
-    owner
-        .post(app.url("/api/auth/register"))
-        .json(&json!({"name": "Lin", "email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    register_with(
+        &app,
+        &owner,
+        json!({"name": "Lin", "email": email, "password": PASSWORD}),
+    )
+    .await;
 
     // A dark guest browser signs in: light from the very next request.
     let browser = client();
@@ -246,7 +245,7 @@ async fn at_sign_in_the_accounts_preferences_win_and_survive_sign_out() {
     assert_eq!(get_prefs(&app, &browser).await["theme"], "light");
 
     // Signed out, the browser keeps showing the last preferences, now from its cookie.
-    browser.post(app.url("/api/auth/logout")).send().await.unwrap();
+    sign_out(&app, &browser).await;
     let body = get_prefs(&app, &browser).await;
     assert_eq!(
         (body["theme"].as_str(), body["source"].as_str()),
@@ -257,22 +256,8 @@ async fn at_sign_in_the_accounts_preferences_win_and_survive_sign_out() {
 #[tokio::test]
 async fn pages_arrive_in_the_chosen_theme_language_and_direction() {
     let app = spawn_app().await;
-    let page = |client: reqwest::Client, path: &'static str| {
-        let url = app.url(path);
-        // As a browser asks for a document (the 404 page is told from assets by this).
-        async move {
-            client
-                .get(url)
-                .header("accept", "text/html")
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
-    };
-    let html = page(client(), "/").await;
+    // As a browser asks for a document (the 404 page is told from assets by this).
+    let html = app.html(&client(), "/").await.1;
     assert!(
         html.contains(r#"<html lang="en" dir="ltr" data-theme="system" data-notifications="on""#),
         "{}",
@@ -287,14 +272,14 @@ async fn pages_arrive_in_the_chosen_theme_language_and_direction() {
     )
     .await;
     for path in ["/", "/settings", "/no-such-page"] {
-        let html = page(browser.clone(), path).await;
+        let html = app.html(&browser, path).await.1;
         assert!(
             html.contains(r#"<html lang="ar" dir="rtl" data-theme="dark" data-notifications="off""#),
             "{path}: {}",
             &html[..200]
         );
     }
-    let settings = page(browser.clone(), "/settings").await;
+    let settings = app.page(&browser, "/settings").await;
     assert!(
         settings.contains(r#"value="dark" checked"#),
         "the form shows the saved theme"

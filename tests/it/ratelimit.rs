@@ -38,12 +38,12 @@ async fn sign_in(app: &TestApp, email: &str, password: &str, forwarded_for: Opti
 }
 
 async fn register(app: &TestApp, email: &str) -> reqwest::Response {
-    client()
-        .post(app.url("/api/auth/register"))
-        .json(&json!({"name": "Ada", "email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
+    register_with(
+        app,
+        &client(),
+        json!({"name": "Ada", "email": email, "password": PASSWORD}),
+    )
+    .await
 }
 
 fn header(res: &reqwest::Response, name: &str) -> String {
@@ -143,12 +143,7 @@ async fn registrations_and_new_sessions_are_limited_per_address() {
     assert_eq!(res.status(), 429);
     assert_eq!(header(&res, "x-ratelimit-limit"), "2");
     // Invalid input is answered without counting.
-    let res = client()
-        .post(app.url("/api/auth/register"))
-        .json(&json!({"name": "", "email": "x", "password": ""}))
-        .send()
-        .await
-        .unwrap();
+    let res = register_with(&app, &client(), json!({"name": "", "email": "x", "password": ""})).await;
     assert_eq!(res.status(), 400);
 
     // New sessions (sign-ins have their own limits and are not counted here): three, then none.

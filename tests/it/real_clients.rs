@@ -18,12 +18,12 @@ fn bare() -> reqwest::Client {
 /// Registers a new account with a bare client: (email, session id, bearer token).
 async fn signed_in(app: &TestApp) -> (String, String, String) {
     let email = format!("{}@example.com", unique("rc"));
-    let res = bare()
-        .post(app.url("/api/auth/register"))
-        .json(&json!({"name": "Ada", "email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let res = register_with(
+        app,
+        &bare(),
+        json!({"name": "Ada", "email": email, "password": PASSWORD}),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let id = cookie_value(res.headers(), "session").unwrap();
     let token = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
@@ -348,11 +348,8 @@ async fn page_paths_with_a_trailing_slash_redirect_to_the_page() {
     }
     let res = bare().get(app.url("/settings/")).send().await.unwrap();
     assert!(session_set_cookie(&res).is_none(), "a redirect starts no session");
-    assert_eq!(
-        bare().get(app.url("/no-such-page/")).send().await.unwrap().status(),
-        404
-    );
-    assert_eq!(bare().get(app.url("/api/session/")).send().await.unwrap().status(), 404);
+    assert_eq!(app.status_of(&bare(), "/no-such-page/").await, 404);
+    assert_eq!(app.status_of(&bare(), "/api/session/").await, 404);
     let followed = client().get(app.url("/settings/")).send().await.unwrap();
     assert_eq!(followed.status(), 308);
 }

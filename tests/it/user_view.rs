@@ -102,17 +102,6 @@ async fn copies_stored(app: &TestApp, redis_cli: impl Fn(&[&str]) -> String, use
     }
 }
 
-async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
-    let res = client
-        .get(app.url(path))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{path}");
-    res.text().await.unwrap()
-}
-
 #[tokio::test]
 async fn a_page_view_is_one_redis_command_and_a_static_asset_none() {
     let redis = OwnRedis::start();
@@ -135,13 +124,13 @@ async fn a_page_view_is_one_redis_command_and_a_static_asset_none() {
     let (_, user_id) = sign_up(&app, &client).await;
     // The first page reads the user from the caches (or the database) and leaves the session
     // a copy; the views after it need nothing but the session.
-    page(&app, &client, "/").await;
+    app.page(&client, "/").await;
     copies_stored(&app, |args| redis.cli(args), user_id).await;
 
     let monitor = Monitor::start(&redis);
     monitor.commands_until_mark();
     for path in ["/", "/settings", "/account"] {
-        let html = page(&app, &client, path).await;
+        let html = app.page(&client, path).await;
         assert!(html.contains("Ada"), "{path}: the header names the user");
         let sent = monitor.commands_until_mark();
         // One script loads the session, counts the view and returns the user's copy.
@@ -151,12 +140,12 @@ async fn a_page_view_is_one_redis_command_and_a_static_asset_none() {
     // A guest's second page: the same single command.
     let guest = client_without_session(&app).await;
     monitor.commands_until_mark();
-    page(&app, &guest, "/settings").await;
+    app.page(&guest, "/settings").await;
     assert_eq!(names(&monitor.commands_until_mark()), ["EVALSHA"]);
 
     // Static files never touch Redis.
     for asset in ["/favicon.svg", "/pkg/porch.css"] {
-        assert_eq!(guest.get(app.url(asset)).send().await.unwrap().status(), 200, "{asset}");
+        assert_eq!(app.status_of(&guest, asset).await, 200, "{asset}");
         assert_eq!(monitor.commands_until_mark(), Vec::<String>::new(), "{asset}");
     }
     let _ = std::fs::remove_dir_all(&site);
@@ -166,7 +155,7 @@ async fn a_page_view_is_one_redis_command_and_a_static_asset_none() {
 /// A guest browser that has had its first page (so its session exists).
 async fn client_without_session(app: &TestApp) -> reqwest::Client {
     let guest = client();
-    page(app, &guest, "/").await;
+    app.page(&guest, "/").await;
     guest
 }
 
@@ -177,8 +166,8 @@ async fn a_change_on_one_device_shows_on_the_others_next_page() {
     let (email, user_id) = sign_up(&app, &a).await;
     assert_eq!(sign_in(&app, &b, &email, PASSWORD).await.status(), 200);
     // Both devices' sessions hold a copy of the user before anything changes.
-    page(&app, &a, "/").await;
-    let html = page(&app, &b, "/").await;
+    app.page(&a, "/").await;
+    let html = app.page(&b, "/").await;
     assert!(html.contains(r#"data-theme="system""#));
     copies_stored(&app, redis_cli, user_id).await;
 
@@ -189,7 +178,7 @@ async fn a_change_on_one_device_shows_on_the_others_next_page() {
         .await
         .unwrap();
     assert!(res.status().is_success(), "{}", res.status());
-    let html = page(&app, &b, "/").await;
+    let html = app.page(&b, "/").await;
     assert!(
         html.contains(r#"<html lang="fr" dir="ltr" data-theme="dark""#),
         "{}",
@@ -204,7 +193,7 @@ async fn a_change_on_one_device_shows_on_the_others_next_page() {
         .unwrap();
     assert_eq!(res.status(), 200);
     for device in [&a, &b] {
-        assert!(page(&app, device, "/").await.contains("Ada Lovelace"));
+        assert!(app.page(device, "/").await.contains("Ada Lovelace"));
     }
     app.stop().await;
 }

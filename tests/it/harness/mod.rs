@@ -20,7 +20,7 @@ use porch::server::{
     startup::{Application, StartupError},
     state::AppState,
 };
-use reqwest::header::HeaderMap;
+use reqwest::{header::HeaderMap, StatusCode};
 use tokio::sync::oneshot;
 
 /// Redis used by tests; the README's test command starts one on the default port.
@@ -211,14 +211,27 @@ impl TestApp {
     /// A page as a browser asks for it (`Accept: text/html`), by `client`: it must answer 200;
     /// its HTML, without Leptos's hydration markers (`<!>`).
     pub async fn page(&self, client: &reqwest::Client, path: &str) -> String {
+        let (status, html) = self.html(client, path).await;
+        assert_eq!(status, 200, "{path}");
+        html
+    }
+
+    /// A page as a browser asks for it, whatever it answers: its status and its HTML, without
+    /// Leptos's hydration markers.
+    pub async fn html(&self, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
         let res = client
             .get(self.url(path))
             .header("accept", "text/html")
             .send()
             .await
             .expect("request");
-        assert_eq!(res.status(), 200, "{path}");
-        res.text().await.expect("a body").replace("<!>", "")
+        let status = res.status();
+        (status, res.text().await.expect("a body").replace("<!>", ""))
+    }
+
+    /// The status `client` gets for a plain `GET path`.
+    pub async fn status_of(&self, client: &reqwest::Client, path: &str) -> StatusCode {
+        client.get(self.url(path)).send().await.expect("request").status()
     }
 
     /// A server function called as the page's JavaScript calls it (a form-encoded body).
@@ -300,12 +313,12 @@ pub const PASSWORD: &str = "correct horse battery";
 /// Registers (and so signs in) a new user on `client`; returns their email and id.
 pub async fn sign_up(app: &TestApp, client: &reqwest::Client) -> (String, i64) {
     let email = format!("{}@example.com", unique("u"));
-    let res = client
-        .post(app.url("/api/auth/register"))
-        .json(&serde_json::json!({"name": "Ada", "email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let res = register_with(
+        app,
+        client,
+        serde_json::json!({"name": "Ada", "email": email, "password": PASSWORD}),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let body: serde_json::Value = res.json().await.unwrap();
     (email, body["user"]["id"].as_i64().unwrap())
@@ -322,8 +335,37 @@ pub async fn sign_in(app: &TestApp, client: &reqwest::Client, email: &str, passw
 }
 
 /// A GET answered with JSON.
+/// `POST /api/auth/register` by `client` with `body` as its JSON.
+pub async fn register_with(app: &TestApp, client: &reqwest::Client, body: serde_json::Value) -> reqwest::Response {
+    client
+        .post(app.url("/api/auth/register"))
+        .json(&body)
+        .send()
+        .await
+        .expect("request")
+}
+
+/// `PUT /api/auth/profile/password` by `client`: `current` replaced by `new`.
+pub async fn change_password(app: &TestApp, client: &reqwest::Client, current: &str, new: &str) -> reqwest::Response {
+    client
+        .put(app.url("/api/auth/profile/password"))
+        .json(&serde_json::json!({"currentPassword": current, "newPassword": new}))
+        .send()
+        .await
+        .expect("request")
+}
+
+/// Signs `client` out (`POST /api/auth/logout`); it must answer 204.
+pub async fn sign_out(app: &TestApp, client: &reqwest::Client) {
+    let res = client.post(app.url("/api/auth/logout")).send().await.expect("request");
+    assert_eq!(res.status(), 204, "sign-out");
+}
+
+/// `GET path` by `client`, which must answer 200: its JSON body.
 pub async fn get_json(app: &TestApp, client: &reqwest::Client, path: &str) -> serde_json::Value {
-    client.get(app.url(path)).send().await.unwrap().json().await.unwrap()
+    let res = client.get(app.url(path)).send().await.expect("request");
+    assert_eq!(res.status(), 200, "{path}");
+    res.json().await.expect("a JSON body")
 }
 
 /// The handle of `client`'s own session in its device list (what another device revokes).
