@@ -17,6 +17,9 @@ async fn main() -> std::process::ExitCode {
         }
     };
     telemetry::init(config.is_production());
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(command) = args.first() {
         return run_command(config, command, &args[1..]).await;

@@ -14,6 +14,10 @@ pub struct User {
     pub email: String,
     /// RFC 3339.
     pub created_at: String,
+    /// RFC 3339: the account's last change (name, avatar, password, role). Empty in a copy
+    /// cached before the field existed.
+    #[serde(default)]
+    pub updated_at: String,
     pub role: Role,
     /// Where the avatar is served (`/avatars/<hash>`, a new address for each image, cached for
     /// good); `None` for initials.
@@ -96,6 +100,27 @@ pub struct DeviceSession {
     pub page_count: i64,
     /// True for the device making the request.
     pub current: bool,
+}
+
+/// Seed 003's per-user session figures (its `getSessionAnalytics`), as
+/// `GET /api/auth/sessions/summary` gives them and the devices page shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionSummary {
+    /// Signed-in sessions alive now.
+    pub active_sessions: u64,
+    /// Every signed-in session the account has had (each sign-in and the registration), live
+    /// or ended.
+    pub total_sessions: u64,
+    /// When the account last signed in or registered (RFC 3339); `null` when none is recorded.
+    pub last_login: Option<String>,
+    /// Seconds from `lastLogin` to this answer (so a page shows "3 h ago" the same on the server
+    /// and in the browser).
+    pub last_login_age_secs: Option<u64>,
+    /// The browser and system of that sign-in ([`DeviceSession`]'s unknown names when the
+    /// user agent does not tell).
+    pub last_login_browser: Option<String>,
+    pub last_login_os: Option<String>,
 }
 
 impl DeviceSession {

@@ -92,6 +92,22 @@ pub fn duration(language: Language, seconds: u64) -> String {
     }
 }
 
+/// How long ago, in its largest unit, abbreviated (no plural forms to choose): `just now`
+/// (under a minute), `12 min ago`, `3 h ago`, `5 d ago`, and their translations.
+pub fn ago(language: Language, seconds: u64) -> String {
+    let locale = language.locale();
+    let (d, h, m) = (seconds / 86_400, seconds / 3_600, seconds / 60);
+    if d > 0 {
+        td_string!(locale, format.days_ago, n = d).to_string()
+    } else if h > 0 {
+        td_string!(locale, format.hours_ago, n = h).to_string()
+    } else if m > 0 {
+        td_string!(locale, format.minutes_ago, n = m).to_string()
+    } else {
+        td_string!(locale, format.just_now).to_string()
+    }
+}
+
 /// How `language` writes numbers: the group separator, the decimal separator, and the fewest
 /// digits a number has before it is grouped (CLDR: Spanish leaves `1234` whole).
 fn number_style(language: Language) -> (&'static str, &'static str, usize) {

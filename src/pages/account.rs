@@ -12,8 +12,8 @@ use crate::{
         require_user::RequireUser,
     },
     context::{full_page_load, use_locale, Auth, CurrentPreferences},
-    model::{format, DeviceSession, Msg, User},
-    server_fns::auth::{list_sessions, take_form_feedback, DeleteAccount, LogoutEverywhere},
+    model::{format, DeviceSession, Msg, SessionSummary, User},
+    server_fns::auth::{list_sessions, sessions_summary, take_form_feedback, DeleteAccount, LogoutEverywhere},
     title, tr,
 };
 
@@ -142,6 +142,16 @@ pub fn SessionsPage() -> impl IntoView {
         },
         |_| list_sessions(),
     );
+    let summary = Resource::new(
+        move || {
+            (
+                auth.revoke.version().get(),
+                auth.sign_out_others.version().get(),
+                auth.change_password.version().get(),
+            )
+        },
+        |_| sessions_summary(),
+    );
     let feedback = Resource::new(|| (), |_| take_form_feedback("sessions".into()));
     let revoke_state = FormState::new(auth.revoke, feedback, Some(Msg::SessionRevoked));
     let everywhere = ServerAction::<LogoutEverywhere>::new();
@@ -163,6 +173,7 @@ pub fn SessionsPage() -> impl IntoView {
             <FormMessage state=revoke_state/>
             <FormMessage state=others_state/>
             <Transition fallback=move || view! { <p>{tr!(i18n, sessions.loading)}</p> }>
+                {move || summary.get().and_then(Result::ok).map(|summary| view! { <SessionSummaryLine summary/> })}
                 {move || sessions.get().map(|list| match list {
                     Ok(list) => view! { <SessionTable sessions=list/> }.into_any(),
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
@@ -175,6 +186,48 @@ pub fn SessionsPage() -> impl IntoView {
                 <button type="submit" class="button danger">{tr!(i18n, sessions.sign_out_everywhere)}</button>
             </ActionForm>
         }/>
+    }
+}
+
+/// Seed 003's figures as a person reads them: the latest sign-in ("Last sign-in: 3 h ago,
+/// Firefox on Linux", its date and time on hover) and the session counts.
+#[component]
+fn SessionSummaryLine(summary: SessionSummary) -> impl IntoView {
+    let i18n = use_locale();
+    let current = expect_context::<CurrentPreferences>();
+    let language = move || current.0.get().language;
+    let SessionSummary {
+        active_sessions,
+        total_sessions,
+        last_login,
+        last_login_age_secs,
+        last_login_browser,
+        last_login_os,
+    } = summary;
+    let last = last_login.zip(last_login_age_secs).map(|(at, age)| {
+        let browser = last_login_browser.unwrap_or_else(|| DeviceSession::UNKNOWN_BROWSER.to_owned());
+        let os = last_login_os.unwrap_or_else(|| DeviceSession::UNKNOWN_OS.to_owned());
+        let line = move || {
+            let when = format::ago(language(), age);
+            let device = format::device_name(language(), &browser, &os);
+            crate::i18n::td_string!(i18n.get(), sessions.last_sign_in, when, device).to_string()
+        };
+        let exact = {
+            let at = at.clone();
+            move || format::datetime(language(), &at)
+        };
+        view! { <p data-testid="last-sign-in"><time datetime=at title=exact>{line}</time></p> }
+    });
+    let counts = move || {
+        let active = format::number(language(), i64::try_from(active_sessions).unwrap_or(i64::MAX));
+        let total = format::number(language(), i64::try_from(total_sessions).unwrap_or(i64::MAX));
+        crate::i18n::td_string!(i18n.get(), sessions.counts, active, total).to_string()
+    };
+    view! {
+        <div class="session-summary" data-testid="session-summary">
+            {last}
+            <p data-testid="session-counts">{counts}</p>
+        </div>
     }
 }
 

@@ -80,9 +80,15 @@ impl Archiver {
     /// if archiving failed (it is then left to the sweeper, and logged).
     pub async fn end(&self, id: &str, reason: EndReason) -> Result<(), BackendError> {
         self.backend.end_session(id, reason.as_str(), now_ms()).await?;
+        // Every end that makes a credential worthless before its time (seed 001's blacklist);
+        // not a renewal (the visit goes on) nor a timeout.
         if matches!(
             reason,
-            EndReason::Revoked | EndReason::PasswordChange | EndReason::SignOutEverywhere
+            EndReason::SignOut
+                | EndReason::Ended
+                | EndReason::Revoked
+                | EndReason::PasswordChange
+                | EndReason::SignOutEverywhere
         ) {
             let _ = self.backend.note_revoked(id, now_ms()).await;
         }

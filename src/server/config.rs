@@ -137,6 +137,9 @@ impl fmt::Debug for Secret {
 
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// Lines to log at start-up: variables set that Porch does not read (from the seeds'
+    /// `.env` files), each saying what Porch uses instead.
+    pub warnings: Vec<String>,
     pub env: AppEnv,
     pub leptos: LeptosOptions,
     pub database: DatabaseUrl,
@@ -157,6 +160,9 @@ pub struct Config {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// Also serve `/metrics` on the public listener.
     pub metrics_public: bool,
+    /// How often each instance probes Redis and the database on its own (seed 001's scheduled
+    /// health check, every 5 minutes by default).
+    pub health_check_interval: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -205,16 +211,17 @@ impl Config {
 
         let database = parse_database_url(get("DATABASE_URL"))?;
 
-        let redis = match get("REDIS_URL") {
+        let redis = match redis_url(&get)? {
             None if production => {
                 return Err(err(
                     "REDIS_URL",
-                    "required when APP_ENV=production (sessions must outlive the process)",
+                    "required when APP_ENV=production (sessions must outlive the process); \
+                     or REDIS_HOST (with REDIS_PORT, REDIS_PASSWORD, REDIS_DB), or UPSTASH_URL",
                 ))
             }
             None => None,
             Some(url) => Some(RedisConfig {
-                url: parse_redis_url(url)?,
+                url,
                 key_prefix: parse_key_prefix(get("REDIS_KEY_PREFIX"))?,
                 command_timeout: parse_duration_var(
                     "REDIS_COMMAND_TIMEOUT",
@@ -253,11 +260,17 @@ impl Config {
             get("SESSION_GUEST_IDLE_TIMEOUT"),
             Duration::from_secs(30 * 60),
         )?;
-        let user_idle_timeout = parse_duration_var(
-            "SESSION_IDLE_TIMEOUT",
-            get("SESSION_IDLE_TIMEOUT"),
-            Duration::from_secs(7 * 24 * 3600),
-        )?;
+        let user_idle_timeout = match (get("SESSION_IDLE_TIMEOUT"), get("SESSION_TTL")) {
+            (Some(idle), Some(ttl)) if parse_duration(&idle) != parse_duration(&ttl) => {
+                return Err(err(
+                    "SESSION_IDLE_TIMEOUT",
+                    "set together with SESSION_TTL to another value; use one of them",
+                ))
+            }
+            // Seed 003's name for the same setting (seconds; `7d` and the like work too).
+            (None, Some(ttl)) => parse_duration_var("SESSION_TTL", Some(ttl), Duration::ZERO)?,
+            (idle, _) => parse_duration_var("SESSION_IDLE_TIMEOUT", idle, Duration::from_secs(7 * 24 * 3600))?,
+        };
         let user_absolute_timeout = parse_duration_var(
             "SESSION_ABSOLUTE_TIMEOUT",
             get("SESSION_ABSOLUTE_TIMEOUT"),
@@ -323,7 +336,14 @@ impl Config {
             )?,
         };
 
+        let warnings = UNUSED_SEED_VARIABLES
+            .iter()
+            .filter(|(name, _)| get(name).is_some())
+            .map(|(name, instead)| format!("{name} is set but Porch does not use it: {instead}"))
+            .collect();
+
         Ok(Config {
+            warnings,
             env,
             leptos,
             database,
@@ -333,6 +353,11 @@ impl Config {
             trusted_proxies,
             rate_limits,
             request_timeout: parse_duration_var("REQUEST_TIMEOUT", get("REQUEST_TIMEOUT"), Duration::from_secs(15))?,
+            health_check_interval: parse_duration_var(
+                "HEALTH_CHECK_INTERVAL",
+                get("HEALTH_CHECK_INTERVAL"),
+                Duration::from_secs(5 * 60),
+            )?,
             stats_flush_interval: match parse_duration_var(
                 "STATS_FLUSH_INTERVAL",
                 get("STATS_FLUSH_INTERVAL"),
@@ -410,16 +435,122 @@ fn parse_database_url(value: Option<String>) -> Result<DatabaseUrl, ConfigError>
     ))
 }
 
-fn parse_redis_url(url: String) -> Result<String, ConfigError> {
+/// Variables from the seeds' `.env` files that Porch does not read, and what it reads instead.
+const UNUSED_SEED_VARIABLES: [(&str, &str); 4] = [
+    (
+        "JWT_SECRET",
+        "sessions live on the server and bearer tokens are random, not JWTs; cookies are signed with SESSION_SECRET",
+    ),
+    (
+        "JWT_EXPIRES_IN",
+        "a signed-in session ends after SESSION_IDLE_TIMEOUT (or SESSION_TTL) idle, and after SESSION_ABSOLUTE_TIMEOUT in all",
+    ),
+    (
+        "DB_URI",
+        "accounts are stored in the SQLite or PostgreSQL database named by DATABASE_URL",
+    ),
+    (
+        "MONGODB_URI",
+        "accounts are stored in the SQLite or PostgreSQL database named by DATABASE_URL",
+    ),
+];
+
+/// Where Redis is, from Porch's `REDIS_URL` or the seeds' names for it: `UPSTASH_URL` (seed
+/// 000), or `REDIS_HOST`/`REDIS_PORT` (seed 002, default `localhost:6379`). `REDIS_PASSWORD` and
+/// `REDIS_DB` (seeds 002 and 003) complete whichever URL is used when it carries none of its
+/// own. Two places saying different things are an error naming both; `None`: none is set.
+fn redis_url(get: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
+    let host = get("REDIS_HOST");
+    let port = get("REDIS_PORT");
+    let (password, db) = (get("REDIS_PASSWORD"), get("REDIS_DB"));
+    let (var, url) = match (get("REDIS_URL"), get("UPSTASH_URL"), &host) {
+        (Some(_), _, Some(_)) => {
+            return Err(err(
+                "REDIS_URL",
+                "set together with REDIS_HOST; use one of them (REDIS_URL, or REDIS_HOST with REDIS_PORT)",
+            ))
+        }
+        (None, Some(_), Some(_)) => return Err(err("UPSTASH_URL", "set together with REDIS_HOST; use one of them")),
+        (Some(url), Some(upstash), None) if url != upstash => {
+            return Err(err(
+                "REDIS_URL",
+                "set together with UPSTASH_URL to another address; use one of them",
+            ))
+        }
+        (Some(url), _, None) => ("REDIS_URL", url),
+        (None, Some(upstash), None) => ("UPSTASH_URL", upstash),
+        (None, None, _) if host.is_some() || port.is_some() || password.is_some() || db.is_some() => {
+            let host = host.as_deref().unwrap_or("localhost");
+            let port = match &port {
+                None => 6379,
+                Some(p) => p
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| err("REDIS_PORT", format!("expected a port from 1 to 65535, got {p:?}")))?,
+            };
+            // Bracketed when it is an IPv6 address.
+            let host = if host.contains(':') && !host.starts_with('[') {
+                format!("[{host}]")
+            } else {
+                host.to_owned()
+            };
+            ("REDIS_HOST", format!("redis://{host}:{port}"))
+        }
+        (None, None, _) => return Ok(None),
+    };
+    let original = url.clone();
+    let mut url = parse_redis_url(var, url)?;
+    if password.is_none() && db.is_none() {
+        // Used as written: no normalisation to surprise anyone.
+        return Ok(Some(original));
+    }
+    if let Some(password) = password {
+        match url.password() {
+            None => url
+                .set_password(Some(&password))
+                .map_err(|()| err("REDIS_PASSWORD", format!("cannot be added to {var}")))?,
+            Some(own) if percent_encoding::percent_decode_str(own).decode_utf8_lossy() == password => {}
+            Some(_) => {
+                return Err(err(
+                    "REDIS_PASSWORD",
+                    format!("differs from the password in {var}; use one of them"),
+                ))
+            }
+        }
+    }
+    if let Some(db) = db {
+        let number: u32 = db
+            .parse()
+            .map_err(|_| err("REDIS_DB", format!("expected a database number, got {db:?}")))?;
+        let own = url.path().trim_start_matches('/').to_owned();
+        if url.scheme().ends_with("-cluster") && number != 0 {
+            return Err(err("REDIS_DB", "a Redis Cluster has only database 0"));
+        }
+        if own.is_empty() {
+            url.set_path(&format!("/{number}"));
+        } else if own.parse::<u32>().ok() != Some(number) {
+            return Err(err(
+                "REDIS_DB",
+                format!("differs from the database in {var}; use one of them"),
+            ));
+        }
+    }
+    let url = url.to_string();
+    fred::types::config::Config::from_url(&url).map_err(|e| err(var, format!("invalid: {}", e.details())))?;
+    Ok(Some(url))
+}
+
+fn parse_redis_url(var: &'static str, url: String) -> Result<url::Url, ConfigError> {
     let scheme = url.split("://").next().unwrap_or_default();
     if !matches!(scheme, "redis" | "rediss" | "redis-cluster" | "rediss-cluster") || !url.contains("://") {
         return Err(err(
-            "REDIS_URL",
+            var,
             format!("unsupported scheme {scheme:?} (use redis://, rediss:// or redis-cluster://)"),
         ));
     }
-    fred::types::config::Config::from_url(&url).map_err(|e| err("REDIS_URL", format!("invalid: {}", e.details())))?;
-    Ok(url)
+    fred::types::config::Config::from_url(&url).map_err(|e| err(var, format!("invalid: {}", e.details())))?;
+    url::Url::parse(&url).map_err(|e| err(var, format!("invalid: {e}")))
 }
 
 fn parse_key_prefix(value: Option<String>) -> Result<String, ConfigError> {
@@ -594,6 +725,174 @@ mod tests {
         }
         let e = config(&[("SESSION_IDLE_TIMEOUT", "40d")]).unwrap_err();
         assert_eq!(e.var, "SESSION_ABSOLUTE_TIMEOUT");
+    }
+
+    fn redis_of(vars: &[(&str, &str)]) -> Option<String> {
+        config(vars).unwrap().redis.map(|r| r.url)
+    }
+
+    #[test]
+    fn redis_host_and_port_build_the_url_when_redis_url_is_unset() {
+        // Seed 002's names; the host alone means the default port, any of them means Redis.
+        assert_eq!(
+            redis_of(&[("REDIS_HOST", "cache.internal"), ("REDIS_PORT", "6380")]).as_deref(),
+            Some("redis://cache.internal:6380")
+        );
+        assert_eq!(
+            redis_of(&[("REDIS_HOST", "cache.internal")]).as_deref(),
+            Some("redis://cache.internal:6379")
+        );
+        assert_eq!(
+            redis_of(&[("REDIS_PORT", "6390")]).as_deref(),
+            Some("redis://localhost:6390")
+        );
+        assert_eq!(
+            redis_of(&[("REDIS_HOST", "::1")]).as_deref(),
+            Some("redis://[::1]:6379")
+        );
+        for port in ["0", "65536", "redis", "-1"] {
+            let e = config(&[("REDIS_HOST", "h"), ("REDIS_PORT", port)]).unwrap_err();
+            assert_eq!(e.var, "REDIS_PORT", "{port}");
+        }
+    }
+
+    #[test]
+    fn redis_password_and_db_complete_the_url() {
+        // Seed 003 sets them beside REDIS_URL; seed 002 beside REDIS_HOST.
+        assert_eq!(
+            redis_of(&[
+                ("REDIS_URL", "redis://localhost:6379"),
+                ("REDIS_PASSWORD", "p@ss:word/1"),
+                ("REDIS_DB", "2")
+            ])
+            .as_deref(),
+            Some("redis://:p%40ss%3Aword%2F1@localhost:6379/2")
+        );
+        assert_eq!(
+            redis_of(&[("REDIS_HOST", "h"), ("REDIS_PASSWORD", "pw"), ("REDIS_DB", "0")]).as_deref(),
+            Some("redis://:pw@h:6379/0")
+        );
+        // The same value in both places is no conflict; another is, and names both.
+        assert_eq!(
+            redis_of(&[
+                ("REDIS_URL", "redis://:pw@h:6379/3"),
+                ("REDIS_PASSWORD", "pw"),
+                ("REDIS_DB", "3")
+            ])
+            .as_deref(),
+            Some("redis://:pw@h:6379/3")
+        );
+        let e = config(&[("REDIS_URL", "redis://:one@h:6379"), ("REDIS_PASSWORD", "two")]).unwrap_err();
+        assert_eq!(e.var, "REDIS_PASSWORD");
+        assert!(e.to_string().contains("REDIS_URL"), "{e}");
+        let e = config(&[("REDIS_URL", "redis://h:6379/1"), ("REDIS_DB", "2")]).unwrap_err();
+        assert_eq!(e.var, "REDIS_DB");
+        assert!(e.to_string().contains("REDIS_URL"), "{e}");
+        let e = config(&[("REDIS_URL", "redis://h:6379"), ("REDIS_DB", "0  # Default database")]).unwrap_err();
+        assert_eq!(e.var, "REDIS_DB");
+        let e = config(&[("REDIS_URL", "redis-cluster://h:7000"), ("REDIS_DB", "1")]).unwrap_err();
+        assert_eq!(e.var, "REDIS_DB");
+    }
+
+    #[test]
+    fn upstash_url_is_a_redis_url() {
+        assert_eq!(
+            redis_of(&[("UPSTASH_URL", "rediss://default:tok@eu1.upstash.io:6379")]).as_deref(),
+            Some("rediss://default:tok@eu1.upstash.io:6379")
+        );
+        assert_eq!(
+            redis_of(&[("UPSTASH_URL", "redis://h:1"), ("REDIS_URL", "redis://h:1")]).as_deref(),
+            Some("redis://h:1"),
+            "the same address twice is no conflict"
+        );
+        let e = config(&[("UPSTASH_URL", "redis://a:1"), ("REDIS_URL", "redis://b:1")]).unwrap_err();
+        assert!(
+            e.to_string().contains("REDIS_URL") && e.to_string().contains("UPSTASH_URL"),
+            "{e}"
+        );
+        let e = config(&[("UPSTASH_URL", "https://eu1.upstash.io")]).unwrap_err();
+        assert_eq!(e.var, "UPSTASH_URL");
+    }
+
+    #[test]
+    fn redis_url_and_redis_host_together_are_an_error_naming_both() {
+        for vars in [
+            &[("REDIS_URL", "redis://a:6379"), ("REDIS_HOST", "b")][..],
+            &[
+                ("REDIS_URL", "redis://a:6379"),
+                ("REDIS_HOST", "a"),
+                ("REDIS_PORT", "6379"),
+            ][..],
+        ] {
+            let line = config(vars).unwrap_err().to_string();
+            assert!(line.starts_with("REDIS_URL: ") && line.contains("REDIS_HOST"), "{line}");
+        }
+        let line = config(&[("UPSTASH_URL", "redis://a:6379"), ("REDIS_HOST", "b")])
+            .unwrap_err()
+            .to_string();
+        assert!(line.contains("UPSTASH_URL") && line.contains("REDIS_HOST"), "{line}");
+    }
+
+    #[test]
+    fn production_accepts_the_seeds_redis_names() {
+        let c = config(&[
+            ("APP_ENV", "production"),
+            ("SESSION_SECRET", GOOD_SECRET),
+            ("REDIS_HOST", "redis"),
+        ])
+        .unwrap();
+        assert_eq!(c.redis.unwrap().url, "redis://redis:6379");
+    }
+
+    #[test]
+    fn session_ttl_sets_the_signed_in_idle_timeout() {
+        // Seed 003: seconds.
+        let c = config(&[("SESSION_TTL", "604800")]).unwrap();
+        assert_eq!(c.session.user_idle_timeout, Duration::from_secs(604_800));
+        let c = config(&[("SESSION_TTL", "3600")]).unwrap();
+        assert_eq!(c.session.user_idle_timeout, Duration::from_secs(3600));
+        assert_eq!(
+            c.session.guest_idle_timeout,
+            Duration::from_secs(30 * 60),
+            "guests keep theirs"
+        );
+        let c = config(&[("SESSION_TTL", "3600"), ("SESSION_IDLE_TIMEOUT", "1h")]).unwrap();
+        assert_eq!(
+            c.session.user_idle_timeout,
+            Duration::from_secs(3600),
+            "the same, said twice"
+        );
+        let line = config(&[("SESSION_TTL", "3600"), ("SESSION_IDLE_TIMEOUT", "2h")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            line.contains("SESSION_IDLE_TIMEOUT") && line.contains("SESSION_TTL"),
+            "{line}"
+        );
+        assert_eq!(config(&[("SESSION_TTL", "soon")]).unwrap_err().var, "SESSION_TTL");
+        assert_eq!(config(&[("SESSION_TTL", "0")]).unwrap_err().var, "SESSION_TTL");
+    }
+
+    #[test]
+    fn variables_porch_does_not_use_get_one_warning_each() {
+        assert!(config(&[]).unwrap().warnings.is_empty());
+        let c = config(&[
+            ("JWT_SECRET", "x"),
+            ("JWT_EXPIRES_IN", "24h"),
+            ("DB_URI", "mongodb://localhost:27017/amplifyx"),
+            ("MONGODB_URI", "mongodb://localhost"),
+        ])
+        .unwrap();
+        assert_eq!(c.warnings.len(), 4, "{:?}", c.warnings);
+        for (name, instead) in [
+            ("JWT_SECRET", "SESSION_SECRET"),
+            ("JWT_EXPIRES_IN", "SESSION_IDLE_TIMEOUT"),
+            ("DB_URI", "DATABASE_URL"),
+            ("MONGODB_URI", "DATABASE_URL"),
+        ] {
+            let line = c.warnings.iter().find(|w| w.starts_with(name)).expect(name);
+            assert!(line.contains(instead), "{line}");
+        }
     }
 
     #[test]

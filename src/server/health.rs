@@ -27,7 +27,7 @@ pub enum Status {
     Degraded,
 }
 
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum RedisStatus {
     Connected,
@@ -36,7 +36,7 @@ pub enum RedisStatus {
     Memory,
 }
 
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum DatabaseStatus {
     Up,
@@ -103,6 +103,110 @@ pub async fn handler(State(state): State<AppState>) -> Json<Health> {
     Json(check(&state).await)
 }
 
+/// Seed 001's health answer (`../shared/seeds/001`, "Health Check Response"):
+/// `{"status": "OK", "redis": "connected", "database": "up", "sessionStats": {"activeSessions",
+/// "cachedProfiles", "blacklistedTokens"}}`. `status` is `"OK"` with 200 while every dependency
+/// answers, else `"DEGRADED"` with 503 (what a monitor polling it expects); `redis` is
+/// `"connected"`, `"disconnected"` or `"memory"` (no Redis configured); `sessionStats` is
+/// `null` while the session store cannot be read.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeedHealth {
+    pub status: &'static str,
+    pub redis: &'static str,
+    pub database: DatabaseStatus,
+    pub session_stats: Option<SeedSessionStats>,
+}
+
+/// The seed's session figures. `blacklistedTokens`: sessions (and so their bearer tokens)
+/// ended by a sign-out or a revocation in the last 24 hours, the seed's blacklist lifetime.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeedSessionStats {
+    pub active_sessions: u64,
+    pub cached_profiles: u64,
+    pub blacklisted_tokens: u64,
+}
+
+impl From<Health> for SeedHealth {
+    fn from(health: Health) -> Self {
+        Self {
+            status: if health.ready() { "OK" } else { "DEGRADED" },
+            redis: match health.redis {
+                RedisStatus::Connected => "connected",
+                RedisStatus::Down => "disconnected",
+                RedisStatus::Memory => "memory",
+            },
+            database: health.database,
+            session_stats: health.session_stats.map(|s| SeedSessionStats {
+                active_sessions: s.active_sessions,
+                cached_profiles: s.cached_profiles,
+                blacklisted_tokens: s.revoked_sessions,
+            }),
+        }
+    }
+}
+
+/// `GET /api/auth/health`: [`SeedHealth`], 200 or 503.
+pub async fn seed_handler(State(state): State<AppState>) -> Response {
+    let health = check(&state).await;
+    let status = if health.ready() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(SeedHealth::from(health))).into_response()
+}
+
+/// A dependency's change between two scheduled checks, worth one log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    WentDown,
+    CameBack,
+}
+
+/// What a probe finding `up` means after `before` (`None`: the first probe). Only changes are
+/// told, and a dependency already down at start-up is told once.
+pub fn change(before: Option<bool>, up: bool) -> Option<Change> {
+    match (before, up) {
+        (Some(true) | None, false) => Some(Change::WentDown),
+        (Some(false), true) => Some(Change::CameBack),
+        _ => None,
+    }
+}
+
+/// Seed 001's scheduled health check: every `interval` this instance probes Redis (when it has
+/// one) and the database, sets `porch_dependency_up`, and logs a line when one goes down or
+/// comes back, not on every probe. The first probe runs at once.
+pub fn spawn_watch(state: AppState, interval: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut known: [Option<bool>; 2] = [None, None];
+        loop {
+            ticker.tick().await;
+            let health = check(&state).await;
+            let probes = [
+                (
+                    "redis",
+                    (health.redis != RedisStatus::Memory).then_some(health.redis == RedisStatus::Connected),
+                ),
+                ("database", Some(health.database == DatabaseStatus::Up)),
+            ];
+            for ((name, up), before) in probes.into_iter().zip(known.iter_mut()) {
+                let Some(up) = up else { continue };
+                state.metrics.set_dependency_up(name, up);
+                match change(*before, up) {
+                    Some(Change::WentDown) => tracing::error!(dependency = name, "health check: {name} is down"),
+                    Some(Change::CameBack) => tracing::warn!(dependency = name, "health check: {name} is back"),
+                    None => {}
+                }
+                *before = Some(up);
+            }
+        }
+    })
+}
+
 /// `GET /healthz`: the process is alive and answering; no dependency is asked.
 pub async fn alive() -> &'static str {
     "ok"
@@ -134,4 +238,23 @@ pub async fn prometheus(State(state): State<AppState>) -> Response {
         state.metrics.render(live),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_changes_are_told() {
+        assert_eq!(change(None, true), None, "up at start-up: nothing to say");
+        assert_eq!(
+            change(None, false),
+            Some(Change::WentDown),
+            "down at start-up: said once"
+        );
+        assert_eq!(change(Some(true), true), None);
+        assert_eq!(change(Some(true), false), Some(Change::WentDown));
+        assert_eq!(change(Some(false), false), None, "still down: not on every probe");
+        assert_eq!(change(Some(false), true), Some(Change::CameBack));
+    }
 }

@@ -16,7 +16,13 @@ use parking_lot::Mutex;
 use prometheus_client::{
     collector::Collector,
     encoding::{text::encode, DescriptorEncoder, EncodeLabelSet, EncodeMetric},
-    metrics::{counter::Counter, family::Family, gauge::ConstGauge, histogram::Histogram, TypedMetric},
+    metrics::{
+        counter::Counter,
+        family::Family,
+        gauge::{ConstGauge, Gauge},
+        histogram::Histogram,
+        TypedMetric,
+    },
     registry::Registry,
 };
 
@@ -47,6 +53,11 @@ struct ResultLabels {
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RuleLabels {
     rule: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DependencyLabels {
+    dependency: &'static str,
 }
 
 /// `porch_live_sessions`, read from the store at each scrape: written only when the store
@@ -81,6 +92,7 @@ pub struct Metrics {
     redis: Histogram,
     profile_cache: Family<ResultLabels, Counter>,
     rate_limited: Family<RuleLabels, Counter>,
+    dependency_up: Family<DependencyLabels, Gauge>,
     live_sessions: Arc<LiveSessions>,
     /// Profile cache lookups, also shown on the admin page.
     pub profile_cache_hits: AtomicU64,
@@ -124,6 +136,12 @@ impl Default for Metrics {
             "Requests refused by a rate limit",
             rate_limited.clone(),
         );
+        let dependency_up = Family::<DependencyLabels, Gauge>::default();
+        registry.register(
+            "porch_dependency_up",
+            "1 while the dependency answered the last scheduled health check, else 0",
+            dependency_up.clone(),
+        );
         let live_sessions = Arc::new(LiveSessions::default());
         registry.register_collector(Box::new(live_sessions.clone()));
         Self {
@@ -133,6 +151,7 @@ impl Default for Metrics {
             redis,
             profile_cache,
             rate_limited,
+            dependency_up,
             live_sessions,
             profile_cache_hits: AtomicU64::new(0),
             profile_cache_misses: AtomicU64::new(0),
@@ -176,6 +195,13 @@ impl Metrics {
         self.tally.add(super::figures::Figure::RateLimited);
     }
 
+    /// What the last scheduled health check found of `dependency` (`redis`, `database`).
+    pub fn set_dependency_up(&self, dependency: &'static str, up: bool) {
+        self.dependency_up
+            .get_or_create(&DependencyLabels { dependency })
+            .set(i64::from(up));
+    }
+
     /// Every series, with `live_sessions` when the store could say (else the series is left
     /// out rather than showing a stale figure).
     pub fn render(&self, live_sessions: Option<u64>) -> String {
@@ -200,6 +226,8 @@ mod tests {
         m.count_rate_limited("sign_in");
         m.count_profile_cache(true);
         m.count_profile_cache(true);
+        m.set_dependency_up("redis", false);
+        m.set_dependency_up("database", true);
         let text = m.render(Some(7));
         for line in [
             "porch_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 2",
@@ -211,6 +239,8 @@ mod tests {
             "porch_profile_cache_total{result=\"hit\"} 2",
             "porch_live_sessions 7",
             "porch_redis_duration_seconds_count 0",
+            "porch_dependency_up{dependency=\"redis\"} 0",
+            "porch_dependency_up{dependency=\"database\"} 1",
         ] {
             assert!(text.contains(line), "{line} missing from:\n{text}");
         }

@@ -1,5 +1,13 @@
 //! Which paths are the app's pages (from Leptos's route list): a page view is recorded for them,
-//! they render with the visitor's preferences, and a trailing slash on one is redirected.
+//! they render with the visitor's preferences, and a trailing slash on one is redirected; and
+//! which are the JSON API's.
+
+/// Whether `path` belongs to the JSON API: everything under `/api/` (the server functions'
+/// `/api/fn/` included) and seed 002's `/user` routes. These answer in JSON, errors included,
+/// are never cached and never redirect a browser.
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/user" || path.starts_with("/user/")
+}
 
 /// The app's page routes (from Leptos's route list), to tell page views from everything else.
 #[derive(Debug, Clone, Default)]

@@ -142,7 +142,7 @@ pub async fn limits_and_headers(State(state): State<AppState>, request: Request,
         .and_then(|v| v.parse::<u64>().ok())
         .is_some_and(|length| length > max_body as u64);
     let path = request.uri().path().to_owned();
-    let path_is_api = path.starts_with("/api/");
+    let path_is_api = super::page_routes::is_api_path(&path);
     let slash = redirects::trailing_slash(request.method(), request.uri(), &state.page_routes);
     let response = if let Some(redirect) = slash {
         redirect

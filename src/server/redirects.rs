@@ -23,7 +23,7 @@ pub fn trailing_slash(method: &Method, uri: &Uri, routes: &PageRoutes) -> Option
     let path = uri.path();
     if path.len() < 2
         || !path.ends_with('/')
-        || path.starts_with("/api/")
+        || super::page_routes::is_api_path(path)
         || !matches!(*method, Method::GET | Method::HEAD | Method::POST)
     {
         return None;
@@ -69,7 +69,7 @@ pub fn settle(response: &mut Response, path: &str) {
         if status.is_client_error() || status.is_server_error() {
             response.headers_mut().remove(header::LOCATION);
         }
-    } else if !path.starts_with("/api/") && !status.is_redirection() {
+    } else if !super::page_routes::is_api_path(path) && !status.is_redirection() {
         *response.status_mut() = StatusCode::FOUND;
         response.headers_mut().remove(SERVER_FN_REDIRECT);
     }

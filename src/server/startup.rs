@@ -123,6 +123,7 @@ impl Application {
         }
         let router = router
             .route("/api/health", get(health::handler))
+            .route("/api/auth/health", get(health::seed_handler))
             .route("/healthz", get(health::alive))
             .route("/readyz", get(health::ready))
             .merge(json_api::routes())
@@ -132,6 +133,7 @@ impl Application {
             })
             // Unknown API paths get JSON, not the HTML 404 page.
             .route("/api/{*rest}", any(api_not_found))
+            .route("/user/{*rest}", any(api_not_found))
             // A known path asked with a method it does not take: 405 (axum adds `Allow`, RFC 9110
             // §15.5.6), with the API's JSON error on API paths.
             .method_not_allowed_fallback(method_not_allowed)
@@ -202,6 +204,7 @@ impl Application {
             .tally
             .clone()
             .spawn_flusher(self.state.backend.clone(), self.state.config.stats_flush_interval);
+        let health_watch = health::spawn_watch(self.state.clone(), self.state.config.health_check_interval);
         let private = self.private.map(|(listener, router)| {
             tokio::spawn(async move {
                 if let Err(e) = axum::serve(listener, router).await {
@@ -218,6 +221,7 @@ impl Application {
         let served = super::serve::serve(self.listener, self.router, header_read_timeout, shutdown).await;
         sweeper.abort();
         flusher.abort();
+        health_watch.abort();
         // What was counted since the last flush still reaches the figures.
         if let Err(e) = self.state.metrics.tally.flush(self.state.backend.as_ref()).await {
             tracing::warn!(error = %e, "last figures not saved: session store unavailable");
@@ -231,7 +235,7 @@ impl Application {
 
 async fn method_not_allowed(request: Request) -> axum::response::Response {
     use axum::response::IntoResponse;
-    if request.uri().path().starts_with("/api/") {
+    if super::page_routes::is_api_path(request.uri().path()) {
         AppError::new(
             crate::error::ErrorCode::MethodNotAllowed,
             crate::model::Msg::MethodNotAllowed,

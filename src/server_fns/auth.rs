@@ -14,7 +14,7 @@ use crate::server::{
 };
 use crate::{
     error::AppError,
-    model::{DeviceSession, FormFeedback, User},
+    model::{DeviceSession, FormFeedback, SessionSummary, User},
 };
 
 /// Sends the account's preferences cookies with the response.
@@ -143,6 +143,12 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 pub async fn list_sessions() -> Result<Vec<DeviceSession>, AppError> {
     let (state, session, _) = request_context()?;
     with_status(devices::list_sessions(&state, &session).await)
+}
+
+#[server(prefix = "/api/fn", endpoint = "sessions_summary")]
+pub async fn sessions_summary() -> Result<SessionSummary, AppError> {
+    let (state, session, _) = request_context()?;
+    with_status(devices::summary(&state, &session).await)
 }
 
 #[server(prefix = "/api/fn", endpoint = "revoke_session")]

@@ -19,6 +19,7 @@ mod protection;
 mod ratelimit;
 mod real_clients;
 mod scale_out;
+mod seeds;
 mod sessions;
 mod store;
 mod user_view;

@@ -218,7 +218,13 @@ async fn start_user_session(
         tokens::issue(state, user.id, &id, deadline).await
     };
     match indexed.await {
-        Ok(token) => Ok(token),
+        Ok(token) => {
+            // For "Last sign-in" (seed 003's `lastLogin`); the sign-in stands if this fails.
+            if let Err(e) = users::note_sign_in(&state.db, user.id, now, &client.user_agent).await {
+                tracing::warn!(error = %e, "last sign-in not recorded");
+            }
+            Ok(token)
+        }
         Err(e) => {
             // A session missing from the user's index could not be listed or ended by "sign
             // out everywhere": it must not outlive this failed sign-in.

@@ -3,13 +3,14 @@
 
 use crate::{
     error::AppError,
-    model::{DeviceSession, EndReason},
+    model::{DeviceSession, EndReason, SessionSummary},
     server::{
         backend::unavailable,
         client::device_of,
+        repo::{db_error, users},
         session::{keys, AppSession, SignedIn},
         state::AppState,
-        time::rfc3339,
+        time::{now_ms, rfc3339},
     },
 };
 
@@ -109,6 +110,33 @@ pub async fn list_sessions(state: &AppState, session: &AppSession) -> Result<Vec
             .then_with(|| b.last_seen_at.cmp(&a.last_seen_at))
     });
     Ok(out)
+}
+
+/// The signed-in user's session figures (seed 003): live sessions (read as the devices list
+/// reads them, so the two agree), every signed-in session the account has had, and the latest
+/// sign-in. One read of the user's row: the page showing it is no load on the database.
+pub async fn summary(state: &AppState, session: &AppSession) -> Result<SessionSummary, AppError> {
+    let me = session.require_signed_in().await?;
+    let active = list_sessions(state, session).await?.len() as u64;
+    let row = users::by_id(&state.db, me.user_id)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(AppError::not_found)?;
+    let device = row
+        .last_sign_in_agent
+        .as_deref()
+        .map(|agent| device_of(&woothee::parser::Parser::new(), agent));
+    Ok(SessionSummary {
+        active_sessions: active,
+        // Sessions alive from before the count existed are not in it.
+        total_sessions: u64::try_from(row.sign_in_count).unwrap_or(0).max(active),
+        last_login: row.last_sign_in_at.map(rfc3339),
+        last_login_age_secs: row
+            .last_sign_in_at
+            .map(|at| u64::try_from((now_ms() - at) / 1000).unwrap_or(0)),
+        last_login_browser: device.as_ref().map(|d| d.0.clone()),
+        last_login_os: device.map(|d| d.1),
+    })
 }
 
 /// Ends one of the user's sessions by its handle; another user's handle is not found.

@@ -25,6 +25,7 @@ pub fn to_user(row: &UserRow) -> User {
         name: row.name.clone(),
         email: row.email.clone(),
         created_at: rfc3339(row.created_at),
+        updated_at: rfc3339(row.updated_at),
         // An unknown value (written by a newer version) grants nothing.
         role: Role::parse(&row.role).unwrap_or(Role::User),
         avatar_url: row.avatar.as_ref().map(|hash| format!("/avatars/{hash}")),

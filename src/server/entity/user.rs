@@ -17,6 +17,14 @@ pub struct Model {
     pub updated_at: i64,
     /// The content hash of the user's avatar (`avatars.hash`), if they have one.
     pub avatar: Option<String>,
+    /// Unix milliseconds of the latest sign-in (or registration); `None` before the first one
+    /// since this column exists.
+    pub last_sign_in_at: Option<i64>,
+    /// The `User-Agent` of that sign-in (at most [`crate::server::repo::users::AGENT_KEPT`]
+    /// characters).
+    pub last_sign_in_agent: Option<String>,
+    /// Sign-ins and registrations so far: each started a signed-in session.
+    pub sign_in_count: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -33,18 +33,23 @@ pub(super) struct RegisterBody {
     password: String,
 }
 
+impl From<RegisterBody> for Registration {
+    fn from(body: RegisterBody) -> Self {
+        Self {
+            name: body.name,
+            email: body.email,
+            password: body.password,
+        }
+    }
+}
+
 pub(super) async fn register(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
     Client(client): Client,
     JsonBody(body): JsonBody<RegisterBody>,
 ) -> Result<Response, AppError> {
-    let input = Registration {
-        name: body.name,
-        email: body.email,
-        password: body.password,
-    };
-    let outcome = accounts::register(&state, &session, &client, &input).await?;
+    let outcome = accounts::register(&state, &session, &client, &body.into()).await?;
     let body = Json(json!({ "user": outcome.user, "token": outcome.token }));
     Ok(with_cookies(
         (StatusCode::CREATED, body).into_response(),
@@ -55,9 +60,9 @@ pub(super) async fn register(
 #[derive(Deserialize)]
 pub(super) struct LoginBody {
     #[serde(default)]
-    email: String,
+    pub(super) email: String,
     #[serde(default)]
-    password: String,
+    pub(super) password: String,
 }
 
 pub(super) async fn login(

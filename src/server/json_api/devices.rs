@@ -1,4 +1,4 @@
-//! The signed-in user's sessions as devices: the list, revoking one.
+//! The signed-in user's sessions as devices: the list, its summary, revoking one.
 
 use axum::{
     extract::{Path, State},
@@ -17,6 +17,15 @@ pub(super) async fn list_sessions(
     Extension(session): Extension<AppSession>,
 ) -> Result<Response, AppError> {
     Ok(Json(devices::list_sessions(&state, &session).await?).into_response())
+}
+
+/// `GET /api/auth/sessions/summary` → [`SessionSummary`](crate::model::SessionSummary)
+/// (seed 003: `activeSessions`, `totalSessions`, `lastLogin`), or 401.
+pub(super) async fn sessions_summary(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+) -> Result<Response, AppError> {
+    Ok(Json(devices::summary(&state, &session).await?).into_response())
 }
 
 pub(super) async fn revoke_session(

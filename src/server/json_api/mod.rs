@@ -10,6 +10,7 @@ mod devices;
 mod notices;
 mod preferences;
 mod profile;
+mod seed_users;
 
 use axum::{
     extract::{rejection::JsonRejection, FromRequest, FromRequestParts, Request},
@@ -58,6 +59,11 @@ pub fn endpoints() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/api/auth/export", Method::GET, get(accounts::get_export)),
         ("/api/auth/sessions", Method::GET, get(devices::list_sessions)),
         (
+            "/api/auth/sessions/summary",
+            Method::GET,
+            get(devices::sessions_summary),
+        ),
+        (
             "/api/auth/sessions/{id}",
             Method::DELETE,
             delete(devices::revoke_session),
@@ -74,6 +80,11 @@ pub fn endpoints() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/api/admin/users/{id}/role", Method::PUT, put(admin::put_user_role)),
         ("/api/admin/stats", Method::GET, get(admin::get_admin_stats)),
         ("/api/admin/users", Method::GET, get(admin::get_admin_users)),
+        // Seed 002's routes, beside Porch's own.
+        ("/user", Method::POST, post(seed_users::register)),
+        ("/user", Method::GET, get(seed_users::get_user)),
+        ("/user/signin", Method::POST, post(seed_users::sign_in)),
+        ("/user/session", Method::DELETE, delete(seed_users::delete_session)),
     ]
 }
 

@@ -10,6 +10,7 @@ mod m20261123_000003_index_history_ended_at;
 mod m20261124_000001_create_daily_stats;
 mod m20261124_000002_create_avatars;
 mod m20261130_000001_normalize_emails;
+mod m20261130_000002_add_last_sign_in;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_daily_stats::Migration),
             Box::new(m20261124_000002_create_avatars::Migration),
             Box::new(m20261130_000001_normalize_emails::Migration),
+            Box::new(m20261130_000002_add_last_sign_in::Migration),
         ]
     }
 }

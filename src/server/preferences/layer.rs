@@ -15,7 +15,7 @@ use super::{guest, resolve, Resolved};
 use crate::{
     error::AppError,
     model::Language,
-    server::{session::AppSession, state::AppState},
+    server::{page_routes::is_api_path, session::AppSession, state::AppState},
 };
 
 /// Whether this request renders a page: a GET of a page route, or any GET a browser makes for a
@@ -23,7 +23,7 @@ use crate::{
 /// no session load.
 fn renders_page(request: &Request, state: &AppState) -> bool {
     let path = request.uri().path();
-    if request.method() != Method::GET || path.starts_with("/api/") || path.starts_with("/pkg/") {
+    if request.method() != Method::GET || is_api_path(path) || path.starts_with("/pkg/") {
         return false;
     }
     state.page_routes.matches(path) || crate::server::headers::wants_html(request.headers())
@@ -39,7 +39,7 @@ pub async fn preferences_middleware(
         // JSON API errors: the guest view (cookie, else Accept-Language) costs no store read,
         // and a signed-in browser's cookie carries the account's language since sign-in.
         let path = request.uri().path();
-        if path.starts_with("/api/") && !path.starts_with("/api/fn/") {
+        if is_api_path(path) && !path.starts_with("/api/fn/") {
             let language = guest(&state, request.headers()).prefs.language;
             return localize_error(next.run(request).await, language);
         }

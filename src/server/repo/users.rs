@@ -32,6 +32,7 @@ pub async fn insert(
         role: Set(crate::model::Role::User.as_str().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
+        sign_in_count: Set(0),
         ..Default::default()
     };
     // The unique index decides between concurrent registrations of one email.
@@ -52,6 +53,23 @@ pub async fn by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<M
 /// (foreign keys `ON DELETE CASCADE`).
 pub async fn delete(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
     Ok(Users::delete_by_id(id).exec(db).await?.rows_affected > 0)
+}
+
+/// How much of a sign-in's `User-Agent` is kept (longer ones are cut, on a character boundary).
+pub const AGENT_KEPT: usize = 512;
+
+/// Records a sign-in (`at`: Unix milliseconds) and its browser's `User-Agent`, and counts it.
+/// Not a change to the account: `updated_at` stays.
+pub async fn note_sign_in(db: &impl ConnectionTrait, id: i64, at: i64, user_agent: &str) -> Result<(), DbErr> {
+    let agent: String = user_agent.chars().take(AGENT_KEPT).collect();
+    Users::update_many()
+        .col_expr(user::Column::LastSignInAt, Expr::value(at))
+        .col_expr(user::Column::LastSignInAgent, Expr::value(agent))
+        .col_expr(user::Column::SignInCount, Expr::col(user::Column::SignInCount).add(1))
+        .filter(user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<Model>, DbErr> {

@@ -23,7 +23,7 @@ use crate::server::page_routes::PageRoutes;
 use crate::server::{
     auth::tokens,
     client::client_ip,
-    headers::{bearer_token, list_elements},
+    headers::{bearer_token, cookie_values, list_elements},
     ratelimit::{ip_subject, Rule},
     state::AppState,
 };
@@ -59,9 +59,16 @@ fn client_address(state: &AppState, request: &Request) -> String {
     ip_subject(client_ip(request.headers(), peer, &state.config.trusted_proxies))
 }
 
-/// The session a `Authorization: Bearer` token stands for, if any.
+/// The cookie in which seed 002's clients send back the `sessionId` they were given.
+const SEED_SESSION_COOKIE: &str = "session-id";
+
+/// The session an API credential stands for, if any: an `Authorization: Bearer` token, else a
+/// lone seed 002 `session-id` cookie holding one (both the token `sessionId` of `POST /user`).
 async fn bearer_session(state: &AppState, headers: &header::HeaderMap) -> Option<Id> {
-    let token = bearer_token(headers)?;
+    let token = bearer_token(headers).or_else(|| match cookie_values(headers, SEED_SESSION_COOKIE).as_slice() {
+        [only] => Some(only.clone()),
+        _ => None,
+    })?;
     match tokens::session_for_token(state, &token).await {
         Ok(id) => id?.parse().ok(),
         Err(e) => {

@@ -334,7 +334,6 @@ pub async fn sign_in(app: &TestApp, client: &reqwest::Client, email: &str, passw
         .unwrap()
 }
 
-/// A GET answered with JSON.
 /// `POST /api/auth/register` by `client` with `body` as its JSON.
 pub async fn register_with(app: &TestApp, client: &reqwest::Client, body: serde_json::Value) -> reqwest::Response {
     client

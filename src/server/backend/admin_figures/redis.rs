@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use fred::prelude::*;
+use sha2::Digest;
 
 use super::*;
 use crate::server::{
@@ -15,7 +16,10 @@ use crate::server::{
 #[async_trait]
 impl super::AdminFigures for RedisBackend {
     async fn note_revoked(&self, id: &str, now: Millis) -> Result<(), BackendError> {
-        let member = crate::server::backend::session_key(id);
+        // A digest, not the id: the set counts revocations and must not keep a live-looking
+        // credential (nor name the sessions of an account deleted since).
+        let digest = sha2::Sha256::digest(id.as_bytes());
+        let member: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         let _: i64 = self
             .client()?
             .zadd(self.keys.revoked(), None, None, false, false, (now as f64, member))
