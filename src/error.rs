@@ -8,7 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{message::Msg, preferences::Language};
 
+/// The kind of an error, `snake_case` on the wire; [`ErrorCode::status`] is its HTTP status
+/// (`bad_request` and `validation` 400, `unauthorized` 401, `forbidden` 403, `not_found` 404,
+/// `method_not_allowed` 405, `conflict` 409, `payload_too_large` 413, `rate_limited` 429,
+/// `internal` 500, `unavailable` 503).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     BadRequest,
@@ -89,20 +94,45 @@ impl AppError {
     /// The JSON API's shape, with the messages in `language`:
     /// `{"code": "validation", "message": "…", "fields": {"email": "…"}}`.
     pub fn to_json(&self, language: Language) -> serde_json::Value {
-        let mut value = serde_json::json!({
-            "code": self.code,
-            "message": self.message.text(language),
-        });
-        if !self.fields.is_empty() {
-            let fields: serde_json::Map<String, serde_json::Value> = self
-                .fields
-                .iter()
-                .map(|(name, msg)| (name.clone(), msg.text(language).into()))
-                .collect();
-            value["fields"] = fields.into();
-        }
-        value
+        serde_json::to_value(self.body(language)).unwrap_or_default()
     }
+
+    /// [`Self::to_json`] as its type ([`ErrorBody`], the schema the API document declares).
+    pub fn body(&self, language: Language) -> ErrorBody {
+        ErrorBody {
+            code: self.code,
+            message: self.message.text(language).to_owned(),
+            fields: (!self.fields.is_empty()).then(|| {
+                self.fields
+                    .iter()
+                    .map(|(name, msg)| (name.clone(), msg.text(language).to_owned()))
+                    .collect()
+            }),
+        }
+    }
+}
+
+/// Every JSON API error answer (4xx and 5xx): `{"error": {"code", "message", "fields"?}}`, the
+/// messages in the request's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ErrorResponse {
+    pub error: ErrorBody,
+}
+
+/// What went wrong, safe to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// Stable, for programs; the HTTP status follows from it.
+    pub code: ErrorCode,
+    /// One sentence for people.
+    pub message: String,
+    /// Field name → message, for a form's fields (`validation`, and a few `conflict` or
+    /// `payload_too_large` answers); absent when no field is at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(nullable = false))]
+    pub fields: Option<BTreeMap<String, String>>,
 }
 
 /// Lets server functions return `Result<T, AppError>`: the client gets the same safe error.
@@ -135,7 +165,10 @@ mod ssr {
         /// The JSON API response `{"error": …}` with the messages in `language`.
         pub fn into_response_in(self, language: Language) -> Response {
             let status = StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let mut res = (status, Json(serde_json::json!({ "error": self.to_json(language) }))).into_response();
+            let body = ErrorResponse {
+                error: self.body(language),
+            };
+            let mut res = (status, Json(body)).into_response();
             if self.code == ErrorCode::Unavailable {
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));

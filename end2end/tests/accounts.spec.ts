@@ -84,6 +84,30 @@ test('one device revokes another; a password change signs the others out', async
   await close();
 });
 
+test('the devices page says when and where the account last signed in, and counts its sessions', async ({ browser }) => {
+  const { pageA, close } = await twoDevices(browser, 'Barbara Liskov');
+  await pageA.goto('/account/sessions');
+  await settled(pageA);
+  // The second device's sign-in is the latest (seed 003's summary as a sentence).
+  await expect(pageA.getByTestId('last-sign-in')).toHaveText(/^Last sign-in: just now, \S.* on \S.*$/);
+  await expect(pageA.getByTestId('last-sign-in').locator('time')).toHaveAttribute('datetime', /^\d{4}-\d\d-\d\dT/);
+  await expect(pageA.getByTestId('session-counts')).toHaveText('Active sessions: 2 · Sessions in all: 2');
+  const rows = pageA.locator('table.sessions tbody tr');
+  await rows.filter({ hasNotText: 'This device' }).getByRole('button', { name: 'Revoke' }).click();
+  await expect(rows).toHaveCount(1);
+  await expect(pageA.getByTestId('session-counts')).toHaveText('Active sessions: 1 · Sessions in all: 2');
+
+  await pageA.goto('/settings');
+  await settled(pageA);
+  await pageA.getByLabel('Language').selectOption('fr');
+  await pageA.getByRole('button', { name: 'Save preferences' }).click();
+  await expect(pageA.locator('html')).toHaveAttribute('lang', 'fr');
+  await pageA.goto('/account/sessions');
+  await expect(pageA.getByTestId('last-sign-in')).toHaveText(/^Dernière connexion : à l’instant, \S.* sur \S.*$/);
+  await expect(pageA.getByTestId('session-counts')).toHaveText('Sessions actives : 1 · Sessions au total : 2');
+  await close();
+});
+
 test('sign out everywhere ends this device and the others', async ({ browser }) => {
   const { pageA, pageB, close } = await twoDevices(browser, 'Edsger');
 

@@ -7,6 +7,7 @@ use super::Msg;
 
 /// What clients see of a user; never the password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: i64,
@@ -17,11 +18,13 @@ pub struct User {
     /// RFC 3339: the account's last change (name, avatar, password, role). Empty in a copy
     /// cached before the field existed.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(required = true))]
     pub updated_at: String,
     pub role: Role,
     /// Where the avatar is served (`/avatars/<hash>`, a new address for each image, cached for
     /// good); `None` for initials.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(required = true))]
     pub avatar_url: Option<String>,
 }
 
@@ -50,6 +53,7 @@ impl User {
 
 /// What a user may do: admins also see `/admin` and change others' roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     #[default]
@@ -72,6 +76,7 @@ impl Role {
 
 /// Everything kept about an account, as `GET /api/auth/export` gives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AccountExport {
     /// RFC 3339.
@@ -86,6 +91,7 @@ pub struct AccountExport {
 
 /// One signed-in session of a user, as the devices page and `GET /api/auth/sessions` show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceSession {
     /// An opaque handle for this row, never the session id.
@@ -105,6 +111,7 @@ pub struct DeviceSession {
 /// Seed 003's per-user session figures (its `getSessionAnalytics`), as
 /// `GET /api/auth/sessions/summary` gives them and the devices page shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionSummary {
     /// Signed-in sessions alive now.
@@ -113,13 +120,17 @@ pub struct SessionSummary {
     /// or ended.
     pub total_sessions: u64,
     /// When the account last signed in or registered (RFC 3339); `null` when none is recorded.
+    #[cfg_attr(feature = "ssr", schema(required = true))]
     pub last_login: Option<String>,
     /// Seconds from `lastLogin` to this answer (so a page shows "3 h ago" the same on the server
     /// and in the browser).
+    #[cfg_attr(feature = "ssr", schema(required = true))]
     pub last_login_age_secs: Option<u64>,
     /// The browser and system of that sign-in ([`DeviceSession`]'s unknown names when the
     /// user agent does not tell).
+    #[cfg_attr(feature = "ssr", schema(required = true))]
     pub last_login_browser: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(required = true))]
     pub last_login_os: Option<String>,
 }
 

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Why a session ended. The wire name is what `session_history.end_reason` stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EndReason {
     /// The user signed out on this device.
@@ -60,6 +61,7 @@ pub const SESSION_PATH: &str = "/session";
 
 /// One visited page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Visit {
     pub page: String,
     /// RFC 3339.
@@ -68,6 +70,7 @@ pub struct Visit {
 
 /// One ended session in a user's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEntry {
     pub id: i64,
@@ -83,6 +86,7 @@ pub struct HistoryEntry {
 
 /// A session's activity: `GET /api/session` and the "This session" page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionActivity {
     /// RFC 3339.
@@ -100,10 +104,12 @@ pub struct SessionActivity {
 
 /// One page of a user's history: `GET /api/auth/history` and the history page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryPage {
     /// Newest first.
     pub items: Vec<HistoryEntry>,
     /// Where the next (older) page starts; `None` on the last page.
+    #[cfg_attr(feature = "ssr", schema(required = true))]
     pub next_cursor: Option<String>,
 }

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// The figures of the last 24 hours and the system now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AdminStats {
     /// RFC 3339.
@@ -21,6 +22,7 @@ pub struct AdminStats {
     /// This instance's profile cache since it started.
     pub profile_cache: CacheUse,
     /// Redis memory and keys; `None` when sessions are kept in process memory.
+    #[cfg_attr(feature = "ssr", schema(required = true))]
     pub store: Option<StoreUse>,
 }
 
@@ -49,6 +51,7 @@ macro_rules! figures {
 
         /// One value per [`Figure`].
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
         #[serde(rename_all = "camelCase")]
         pub struct Figures {
             $(pub $field: i64,)*
@@ -81,6 +84,7 @@ figures! {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct HourStats {
     /// The hour's start, RFC 3339.
@@ -90,6 +94,7 @@ pub struct HourStats {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DayStats {
     /// The day's start (UTC midnight), RFC 3339.
@@ -99,28 +104,34 @@ pub struct DayStats {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PageViews {
     pub path: String,
     pub views: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DurationStats {
     /// Sessions counted (the most recent 100,000 at most).
     pub sessions: u64,
     /// `None` when there were none.
+    #[cfg_attr(feature = "ssr", schema(required = true))]
     pub median_seconds: Option<i64>,
+    #[cfg_attr(feature = "ssr", schema(required = true))]
     pub p90_seconds: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CacheUse {
     pub hits: u64,
     pub misses: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StoreUse {
     pub used_memory_bytes: u64,
@@ -129,9 +140,11 @@ pub struct StoreUse {
 
 /// A page of accounts for the admin page, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserPage {
     pub items: Vec<super::User>,
     /// Pass as `cursor` for the next (older) page; `None` on the last.
+    #[cfg_attr(feature = "ssr", schema(required = true))]
     pub next_cursor: Option<String>,
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// "New sign-in: Firefox on Linux, 10:42": shown on every other live session of the user (when
 /// their notifications are on) until dismissed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Notice {
     pub id: String,
@@ -17,6 +18,7 @@ pub struct Notice {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeKind {
     SignIn,

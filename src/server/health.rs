@@ -20,14 +20,16 @@ use super::{
 };
 use crate::server::time::now_ms;
 
-#[derive(Debug, Serialize, PartialEq, Eq)]
+/// `ok` while every dependency answers, else `degraded`.
+#[derive(Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,
     Degraded,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+/// The session store: Redis answering, Redis not answering, or no Redis configured.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RedisStatus {
     Connected,
@@ -36,20 +38,23 @@ pub enum RedisStatus {
     Memory,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+/// Whether the database answered a ping within a second.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DatabaseStatus {
     Up,
     Down,
 }
 
-#[derive(Debug, Serialize)]
+/// `GET /api/health` and `GET /readyz`: the app's dependencies now.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Health {
     pub status: Status,
     pub redis: RedisStatus,
     pub database: DatabaseStatus,
     /// `null` while the session store cannot be read.
+    #[schema(required = true)]
     pub session_stats: Option<SessionStats>,
 }
 
@@ -99,6 +104,15 @@ pub async fn check(state: &AppState) -> Health {
     }
 }
 
+/// `GET /api/health`: [`Health`], always 200 while the process answers.
+#[utoipa::path(
+    get,
+    path = "/api/health",
+    tag = "health",
+    responses(
+        (status = 200, description = "The dependencies now; `status` is `degraded` when one is down.", body = Health),
+    ),
+)]
 pub async fn handler(State(state): State<AppState>) -> Json<Health> {
     Json(check(&state).await)
 }
@@ -109,18 +123,37 @@ pub async fn handler(State(state): State<AppState>) -> Json<Health> {
 /// answers, else `"DEGRADED"` with 503 (what a monitor polling it expects); `redis` is
 /// `"connected"`, `"disconnected"` or `"memory"` (no Redis configured); `sessionStats` is
 /// `null` while the session store cannot be read.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SeedHealth {
-    pub status: &'static str,
-    pub redis: &'static str,
+    pub status: SeedStatus,
+    pub redis: SeedRedisStatus,
     pub database: DatabaseStatus,
+    /// `null` while the session store cannot be read.
+    #[schema(required = true)]
     pub session_stats: Option<SeedSessionStats>,
+}
+
+/// Seed 001's `status`: `OK` (200) while every dependency answers, else `DEGRADED` (503).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum SeedStatus {
+    Ok,
+    Degraded,
+}
+
+/// Seed 001's `redis`: `connected`, `disconnected`, or `memory` when no Redis is configured.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SeedRedisStatus {
+    Connected,
+    Disconnected,
+    Memory,
 }
 
 /// The seed's session figures. `blacklistedTokens`: sessions (and so their bearer tokens)
 /// ended by a sign-out or a revocation in the last 24 hours, the seed's blacklist lifetime.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SeedSessionStats {
     pub active_sessions: u64,
@@ -131,11 +164,15 @@ pub struct SeedSessionStats {
 impl From<Health> for SeedHealth {
     fn from(health: Health) -> Self {
         Self {
-            status: if health.ready() { "OK" } else { "DEGRADED" },
+            status: if health.ready() {
+                SeedStatus::Ok
+            } else {
+                SeedStatus::Degraded
+            },
             redis: match health.redis {
-                RedisStatus::Connected => "connected",
-                RedisStatus::Down => "disconnected",
-                RedisStatus::Memory => "memory",
+                RedisStatus::Connected => SeedRedisStatus::Connected,
+                RedisStatus::Down => SeedRedisStatus::Disconnected,
+                RedisStatus::Memory => SeedRedisStatus::Memory,
             },
             database: health.database,
             session_stats: health.session_stats.map(|s| SeedSessionStats {
@@ -148,6 +185,15 @@ impl From<Health> for SeedHealth {
 }
 
 /// `GET /api/auth/health`: [`SeedHealth`], 200 or 503.
+#[utoipa::path(
+    get,
+    path = "/api/auth/health",
+    tag = "health",
+    responses(
+        (status = 200, description = "Every dependency answers (`status` is `OK`).", body = SeedHealth),
+        (status = 503, description = "A dependency is down (`status` is `DEGRADED`): the same shape.", body = SeedHealth),
+    ),
+)]
 pub async fn seed_handler(State(state): State<AppState>) -> Response {
     let health = check(&state).await;
     let status = if health.ready() {
@@ -208,12 +254,30 @@ pub fn spawn_watch(state: AppState, interval: Duration) -> tokio::task::JoinHand
 }
 
 /// `GET /healthz`: the process is alive and answering; no dependency is asked.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    responses(
+        (status = 200, description = "The process answers: the text `ok`.", body = String, content_type = "text/plain",
+            example = "ok"),
+    ),
+)]
 pub async fn alive() -> &'static str {
     "ok"
 }
 
 /// `GET /readyz`: 200 when Redis (if configured) and the database answer, else 503, so a load
 /// balancer can take this instance out of rotation while they are down.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "health",
+    responses(
+        (status = 200, description = "Ready: every dependency answers.", body = Health),
+        (status = 503, description = "Not ready: a dependency is down (the same shape, `status` `degraded`).", body = Health),
+    ),
+)]
 pub async fn ready(State(state): State<AppState>) -> Response {
     let health = check(&state).await;
     let status = if health.ready() {

@@ -6,12 +6,12 @@ use axum::{
     response::{IntoResponse, Response},
     Extension, Json,
 };
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::{with_cookies, Client, JsonBody};
 use crate::{
-    error::AppError,
+    error::{AppError, ErrorResponse},
+    model::User,
     server::{
         auth::{
             account_data,
@@ -23,7 +23,9 @@ use crate::{
     },
 };
 
-#[derive(Deserialize)]
+/// A new account: `name` 1–100 characters, `email`, `password` 8–128 characters. A missing
+/// field counts as empty (and is refused as such, per field).
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(super) struct RegisterBody {
     #[serde(default)]
     name: String,
@@ -43,6 +45,30 @@ impl From<RegisterBody> for Registration {
     }
 }
 
+/// The signed-in user and the session's bearer token (`Authorization: Bearer <token>`, 44
+/// characters, revoked with the session); the `session` cookie is set too.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct SignedInAnswer {
+    user: User,
+    token: String,
+}
+
+/// `POST /api/auth/register` → 201 [`SignedInAnswer`], signed in.
+#[utoipa::path(
+    post,
+    path = "/api/auth/register",
+    tag = "accounts",
+    request_body = RegisterBody,
+    responses(
+        (status = 201, description = "Registered and signed in; the session and preferences cookies are set.", body = SignedInAnswer),
+        (status = 400, description = "Unreadable body, or fields that fail validation (`fields` says which).", body = ErrorResponse),
+        (status = 403, description = "A cross-site request.", body = ErrorResponse),
+        (status = 409, description = "The email is already registered.", body = ErrorResponse),
+        (status = 413, description = "The body is too large.", body = ErrorResponse),
+        (status = 429, description = "Too many registrations from this address.", body = ErrorResponse),
+        (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
+    ),
+)]
 pub(super) async fn register(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
@@ -50,14 +76,18 @@ pub(super) async fn register(
     JsonBody(body): JsonBody<RegisterBody>,
 ) -> Result<Response, AppError> {
     let outcome = accounts::register(&state, &session, &client, &body.into()).await?;
-    let body = Json(json!({ "user": outcome.user, "token": outcome.token }));
+    let body = Json(SignedInAnswer {
+        user: outcome.user,
+        token: outcome.token,
+    });
     Ok(with_cookies(
         (StatusCode::CREATED, body).into_response(),
         outcome.preferences_cookies,
     ))
 }
 
-#[derive(Deserialize)]
+/// Credentials. A missing field counts as empty.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(super) struct LoginBody {
     #[serde(default)]
     pub(super) email: String,
@@ -65,6 +95,22 @@ pub(super) struct LoginBody {
     pub(super) password: String,
 }
 
+/// `POST /api/auth/login` → [`SignedInAnswer`], signed in under a new session id.
+#[utoipa::path(
+    post,
+    path = "/api/auth/login",
+    tag = "accounts",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Signed in; the session and preferences cookies are set.", body = SignedInAnswer),
+        (status = 400, description = "Unreadable body, or a field missing or malformed.", body = ErrorResponse),
+        (status = 401, description = "Wrong email or password (the same answer for both).", body = ErrorResponse),
+        (status = 403, description = "A cross-site request.", body = ErrorResponse),
+        (status = 413, description = "The body is too large.", body = ErrorResponse),
+        (status = 429, description = "Too many failed sign-ins for this account or address.", body = ErrorResponse),
+        (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
+    ),
+)]
 pub(super) async fn login(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
@@ -72,10 +118,25 @@ pub(super) async fn login(
     JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<Response, AppError> {
     let outcome = accounts::sign_in(&state, &session, &client, &body.email, &body.password).await?;
-    let body = Json(json!({ "user": outcome.user, "token": outcome.token }));
+    let body = Json(SignedInAnswer {
+        user: outcome.user,
+        token: outcome.token,
+    });
     Ok(with_cookies(body.into_response(), outcome.preferences_cookies))
 }
 
+/// `POST /api/auth/logout` → 204: this session ended (a guest's too).
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    tag = "accounts",
+    security((), ("session" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "This session ended, signed in or not; the session cookie is cleared."),
+        (status = 403, description = "A cross-site request.", body = ErrorResponse),
+        (status = 503, description = "The session store is unavailable.", body = ErrorResponse),
+    ),
+)]
 pub(super) async fn logout(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
@@ -84,6 +145,19 @@ pub(super) async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `POST /api/auth/logout-all` → 204: every session of the user ended, this one included.
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout-all",
+    tag = "accounts",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "Every session of the user ended, this one included."),
+        (status = 401, description = "Not signed in.", body = ErrorResponse),
+        (status = 403, description = "A cross-site request.", body = ErrorResponse),
+        (status = 503, description = "The session store is unavailable.", body = ErrorResponse),
+    ),
+)]
 pub(super) async fn logout_all(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
@@ -92,7 +166,9 @@ pub(super) async fn logout_all(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+/// A password change: the current password, and the new one (8–128 characters). A missing
+/// field counts as empty.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct PasswordBody {
     #[serde(default)]
@@ -101,6 +177,24 @@ pub(super) struct PasswordBody {
     new_password: String,
 }
 
+/// `PUT /api/auth/profile/password` → 204: changed; every other session ended, this one goes on
+/// under a new id.
+#[utoipa::path(
+    put,
+    path = "/api/auth/profile/password",
+    tag = "profile",
+    request_body = PasswordBody,
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed; every other session ended, this one renewed (a new session cookie)."),
+        (status = 400, description = "Unreadable body, the current password wrong or the new one refused (`fields` says which).", body = ErrorResponse),
+        (status = 401, description = "Not signed in.", body = ErrorResponse),
+        (status = 403, description = "A cross-site request.", body = ErrorResponse),
+        (status = 404, description = "The account no longer exists.", body = ErrorResponse),
+        (status = 413, description = "The body is too large.", body = ErrorResponse),
+        (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
+    ),
+)]
 pub(super) async fn put_password(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
@@ -110,7 +204,8 @@ pub(super) async fn put_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+/// The account's password, to confirm its deletion. A missing field counts as empty.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(super) struct DeleteAccountBody {
     #[serde(default)]
     password: String,
@@ -118,6 +213,23 @@ pub(super) struct DeleteAccountBody {
 
 /// `DELETE /api/auth/profile` `{"password": …}` → 204, this session ended and the account's
 /// preferences left in the preferences cookie.
+#[utoipa::path(
+    delete,
+    path = "/api/auth/profile",
+    tag = "profile",
+    request_body = DeleteAccountBody,
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "The account and everything kept about it deleted; this session ended."),
+        (status = 400, description = "Unreadable body, or the password missing or wrong (`fields.password`).", body = ErrorResponse),
+        (status = 401, description = "Not signed in.", body = ErrorResponse),
+        (status = 403, description = "A cross-site request.", body = ErrorResponse),
+        (status = 404, description = "The account no longer exists.", body = ErrorResponse),
+        (status = 413, description = "The body is too large.", body = ErrorResponse),
+        (status = 429, description = "Too many wrong passwords for this account.", body = ErrorResponse),
+        (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
+    ),
+)]
 pub(super) async fn delete_profile(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
@@ -132,6 +244,20 @@ pub(super) async fn delete_profile(
 }
 
 /// `GET /api/auth/export` → everything kept about the account, as a JSON file to save.
+#[utoipa::path(
+    get,
+    path = "/api/auth/export",
+    tag = "profile",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Everything kept about the account, as an attachment `porch-data-<YYYY-MM-DD>.json`.",
+            body = crate::model::AccountExport,
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"porch-data-<YYYY-MM-DD>.json\"`"))),
+        (status = 401, description = "Not signed in.", body = ErrorResponse),
+        (status = 404, description = "The account no longer exists.", body = ErrorResponse),
+        (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
+    ),
+)]
 pub(super) async fn get_export(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,

@@ -1,13 +1,15 @@
 //! The JSON API for non-browser clients (the seeds' routes and Porch's own), one file per
 //! feature. Each handler parses, calls the same function the pages use (`server::auth`,
 //! `server::preferences`, …), and shapes the answer; [`endpoints`] is the one route table, which
-//! the router is built from and the tests walk.
+//! the router is built from and the tests walk. [`openapi`] describes every route of it (and the
+//! health routes) as an OpenAPI 3.1 document, served at `GET /api/openapi.json`.
 
 mod accounts;
 mod activity;
 mod admin;
 mod devices;
 mod notices;
+pub mod openapi;
 mod preferences;
 mod profile;
 mod seed_users;
@@ -19,11 +21,11 @@ use axum::{
     routing::{delete, get, post, put, MethodRouter},
     Json, Router,
 };
-use serde::de::DeserializeOwned;
+use serde::{de::DeserializeOwned, Serialize};
 
 use crate::{
     error::{AppError, ErrorCode},
-    model::Msg,
+    model::{Msg, User},
     server::{
         client::ClientInfo,
         session::{AppSession, SignedIn},
@@ -85,6 +87,8 @@ pub fn endpoints() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/user", Method::GET, get(seed_users::get_user)),
         ("/user/signin", Method::POST, post(seed_users::sign_in)),
         ("/user/session", Method::DELETE, delete(seed_users::delete_session)),
+        // The OpenAPI document of all of the above and the health routes.
+        ("/api/openapi.json", Method::GET, get(openapi::get_openapi)),
     ]
 }
 
@@ -92,6 +96,12 @@ pub fn routes() -> Router<AppState> {
     endpoints()
         .into_iter()
         .fold(Router::new(), |router, (path, _, handler)| router.route(path, handler))
+}
+
+/// `{"user": …}`: the answer of the routes that show or change the signed-in user.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct UserAnswer {
+    user: User,
 }
 
 /// A JSON body whose problems come back in the API's error shape, never axum's plain text.

@@ -16,7 +16,7 @@ use super::{
     with_cookies, Client, JsonBody, SignedInUser,
 };
 use crate::{
-    error::AppError,
+    error::{AppError, ErrorResponse},
     model::User,
     server::{
         auth::{accounts, devices, profile},
@@ -27,12 +27,23 @@ use crate::{
 
 /// The user as seed 002 shows it: Porch's user JSON (`id`, `name`, `email`, `createdAt`,
 /// `updatedAt`, `role`, `avatarUrl`) plus `updateAt`, the seed's spelling of `updatedAt`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct SeedUser {
     #[serde(flatten)]
     user: User,
+    /// The same as `updatedAt` (RFC 3339).
     update_at: String,
+}
+
+/// `POST /user`'s answer: the user, and the session's bearer token.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SeedRegistered {
+    user: SeedUser,
+    /// The session's bearer token (44 characters), for `Authorization: Bearer` or seed 002's
+    /// `session-id` cookie.
+    session_id: String,
 }
 
 impl From<User> for SeedUser {
@@ -45,6 +56,22 @@ impl From<User> for SeedUser {
 /// `POST /user` `{name, email, password}` → 201 `{"user": …, "sessionId": …}`, signed in.
 /// `sessionId` is the session's bearer token (`Authorization: Bearer`, or seed 002's
 /// `session-id` cookie); the `session` cookie is set as on every sign-in.
+#[utoipa::path(
+    post,
+    path = "/user",
+    operation_id = "seed_register",
+    tag = "seed 002",
+    request_body = RegisterBody,
+    responses(
+        (status = 201, description = "Registered and signed in; the session and preferences cookies are set.", body = SeedRegistered),
+        (status = 400, description = "Unreadable body, or fields that fail validation (`fields` says which).", body = ErrorResponse),
+        (status = 403, description = "A cross-site request.", body = ErrorResponse),
+        (status = 409, description = "The email is already registered.", body = ErrorResponse),
+        (status = 413, description = "The body is too large.", body = ErrorResponse),
+        (status = 429, description = "Too many registrations from this address.", body = ErrorResponse),
+        (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
+    ),
+)]
 pub(super) async fn register(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
@@ -52,13 +79,7 @@ pub(super) async fn register(
     JsonBody(body): JsonBody<RegisterBody>,
 ) -> Result<Response, AppError> {
     let outcome = accounts::register(&state, &session, &client, &body.into()).await?;
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Registered {
-        user: SeedUser,
-        session_id: String,
-    }
-    let body = Registered {
+    let body = SeedRegistered {
         user: outcome.user.into(),
         session_id: outcome.token,
     };
@@ -69,6 +90,22 @@ pub(super) async fn register(
 }
 
 /// `POST /user/signin` `{email, password}` → 200 with the user object itself.
+#[utoipa::path(
+    post,
+    path = "/user/signin",
+    operation_id = "seed_sign_in",
+    tag = "seed 002",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Signed in; the session and preferences cookies are set.", body = SeedUser),
+        (status = 400, description = "Unreadable body, or a field missing or malformed.", body = ErrorResponse),
+        (status = 401, description = "Wrong email or password (the same answer for both).", body = ErrorResponse),
+        (status = 403, description = "A cross-site request.", body = ErrorResponse),
+        (status = 413, description = "The body is too large.", body = ErrorResponse),
+        (status = 429, description = "Too many failed sign-ins for this account or address.", body = ErrorResponse),
+        (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
+    ),
+)]
 pub(super) async fn sign_in(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
@@ -83,6 +120,19 @@ pub(super) async fn sign_in(
 }
 
 /// `GET /user` → the user object, or 401.
+#[utoipa::path(
+    get,
+    path = "/user",
+    operation_id = "seed_get_user",
+    tag = "seed 002",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in user.", body = SeedUser),
+        (status = 401, description = "Not signed in.", body = ErrorResponse),
+        (status = 404, description = "The account no longer exists.", body = ErrorResponse),
+        (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
+    ),
+)]
 pub(super) async fn get_user(
     State(state): State<AppState>,
     SignedInUser(me): SignedInUser,
@@ -94,6 +144,18 @@ pub(super) async fn get_user(
 }
 
 /// `DELETE /user/session` → 204: this session signed out (a guest's ends too).
+#[utoipa::path(
+    delete,
+    path = "/user/session",
+    operation_id = "seed_delete_session",
+    tag = "seed 002",
+    security((), ("session" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "This session ended, signed in or not; the session cookie is cleared."),
+        (status = 403, description = "A cross-site request.", body = ErrorResponse),
+        (status = 503, description = "The session store is unavailable.", body = ErrorResponse),
+    ),
+)]
 pub(super) async fn delete_session(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,

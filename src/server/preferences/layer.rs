@@ -64,8 +64,10 @@ fn localize_error(mut response: Response, language: Language) -> Response {
         return response;
     }
     if let Some(error) = response.extensions_mut().remove::<AppError>() {
-        let body = serde_json::json!({ "error": error.to_json(language) });
-        *response.body_mut() = Body::from(body.to_string());
+        let body = crate::error::ErrorResponse {
+            error: error.body(language),
+        };
+        *response.body_mut() = Body::from(serde_json::to_string(&body).unwrap_or_default());
         response.headers_mut().remove(header::CONTENT_LENGTH);
     }
     response

@@ -28,7 +28,8 @@ use crate::{
 /// How long a user's preferences stay cached in Redis.
 const CACHE_TTL_MS: i64 = 30 * 60 * 1000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Where the preferences in effect come from: the preferences cookie (a guest) or the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     Cookie,

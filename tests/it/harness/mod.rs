@@ -7,7 +7,7 @@ mod database;
 mod redis;
 
 pub use database::{fresh_database_url, shared_database_url};
-pub use redis::{everything_under, redis, redis_cli, OwnRedis};
+pub use redis::{everything_under, names, redis, redis_cli, Monitor, OwnRedis};
 
 use std::{
     collections::HashMap,

@@ -1,14 +1,17 @@
 //! Redis for tests: looking at what the app stored (`redis-cli`, a client, a scan of a
-//! prefix), and a throw-away `redis-server` a test can stop, pause and restart.
+//! prefix), a throw-away `redis-server` a test can stop, pause and restart, and the commands
+//! clients send it (`MONITOR`).
 
 use std::{
+    io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
+    sync::mpsc,
     time::{Duration, Instant},
 };
 
 use fred::prelude::*;
 
-use super::redis_url;
+use super::{redis_url, unique};
 
 /// `redis-cli` against the tests' Redis (a single server, or a cluster through any node).
 pub fn redis_cli(args: &[&str]) -> String {
@@ -136,4 +139,76 @@ pub async fn everything_under(prefix: &str) -> Vec<(String, String)> {
         out.push((key, text));
     }
     out
+}
+
+/// The commands clients send to a Redis server (not those its scripts run), read with
+/// `MONITOR`, which logs them in the order the server executes them.
+pub struct Monitor {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    port: u16,
+}
+
+impl Monitor {
+    pub fn start(redis: &OwnRedis) -> Self {
+        let port: u16 = redis.url().rsplit(':').next().unwrap().parse().unwrap();
+        let mut child = Command::new("redis-cli")
+            .args(["-p", &port.to_string(), "monitor"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("redis-cli monitor");
+        let stdout = child.stdout.take().unwrap();
+        let (send, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let monitor = Self { child, lines, port };
+        assert_eq!(monitor.next_line(), "OK");
+        monitor
+    }
+
+    pub fn next_line(&self) -> String {
+        self.lines.recv_timeout(Duration::from_secs(5)).expect("MONITOR output")
+    }
+
+    /// Sends an `ECHO` and returns the commands logged before it, as `NAME arg…` lines.
+    pub fn commands_until_mark(&self) -> Vec<String> {
+        let mark = unique("mark");
+        let out = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string(), "echo", &mark])
+            .output()
+            .expect("redis-cli");
+        assert!(out.status.success());
+        let mut commands = Vec::new();
+        loop {
+            let line = self.next_line();
+            if line.contains(&mark) {
+                return commands;
+            }
+            // `<time> [<db> <client>] "CMD" "arg" …`; a script's own commands say `lua]`.
+            if let Some((client, command)) = line.split_once("] ") {
+                // Connections' own health checks (the pub/sub connection pings when idle)
+                // are nobody's request.
+                if !client.ends_with("lua") && command != "\"PING\"" {
+                    commands.push(command.replace('"', ""));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The command names in `commands`.
+pub fn names(commands: &[String]) -> Vec<&str> {
+    commands.iter().map(|c| c.split(' ').next().unwrap()).collect()
 }

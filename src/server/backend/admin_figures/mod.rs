@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use crate::server::{backend::error::BackendError, time::Millis};
 
 /// Counts for the health check, each read without scanning the keyspace.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionStats {
     /// Sessions alive, or ended and not yet archived (at most one sweep interval).
