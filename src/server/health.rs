@@ -63,6 +63,15 @@ impl Health {
     pub fn ready(&self) -> bool {
         self.status == Status::Ok
     }
+
+    /// 200 while [`Self::ready`], else 503: what a monitor or load balancer reads first.
+    pub fn readiness_status(&self) -> StatusCode {
+        if self.ready() {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+    }
 }
 
 /// Upper bound for each probe, so the health check itself never hangs.
@@ -196,12 +205,7 @@ impl From<Health> for SeedHealth {
 )]
 pub async fn seed_handler(State(state): State<AppState>) -> Response {
     let health = check(&state).await;
-    let status = if health.ready() {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (status, Json(SeedHealth::from(health))).into_response()
+    (health.readiness_status(), Json(SeedHealth::from(health))).into_response()
 }
 
 /// A dependency's change between two scheduled checks, worth one log line.
@@ -280,12 +284,7 @@ pub async fn alive() -> &'static str {
 )]
 pub async fn ready(State(state): State<AppState>) -> Response {
     let health = check(&state).await;
-    let status = if health.ready() {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (status, Json(health)).into_response()
+    (health.readiness_status(), Json(health)).into_response()
 }
 /// `GET /metrics`.
 pub async fn prometheus(State(state): State<AppState>) -> Response {

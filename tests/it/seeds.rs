@@ -26,6 +26,16 @@ async fn seed_health(app: &TestApp) -> (u16, Value) {
     (status, res.json().await.unwrap())
 }
 
+/// `method path` sent by a client holding nothing but `token` (`Authorization: Bearer`).
+async fn with_bearer(app: &TestApp, method: reqwest::Method, path: &str, token: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .request(method, app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request")
+}
+
 /// Polls `check` until it holds, for at most ten seconds (what the app does on a timer).
 async fn eventually<F, Fut>(what: &str, mut check: F)
 where
@@ -71,20 +81,9 @@ async fn seed_001_health_answers_ok_with_its_session_stats() {
         // So does a bearer-token client's logout, and its token is then refused.
         let res = sign_in(&app, &client(), &email, PASSWORD).await;
         let token = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
-        let bearer = reqwest::Client::new();
-        let logout = bearer
-            .post(app.url("/api/auth/logout"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let logout = with_bearer(&app, reqwest::Method::POST, "/api/auth/logout", &token).await;
         assert_eq!(logout.status(), 204);
-        let after = bearer
-            .get(app.url("/api/auth/profile"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let after = with_bearer(&app, reqwest::Method::GET, "/api/auth/profile", &token).await;
         assert_eq!(after.status(), 401, "a blacklisted token leads nowhere");
 
         let (_, body) = seed_health(&app).await;
@@ -176,16 +175,10 @@ async fn seed_002_flow_with_a_cookie_keeping_client() {
     let session_id = body["sessionId"].as_str().expect("sessionId").to_owned();
 
     // The sessionId is a credential: as a bearer token, or in seed 002's `session-id` cookie.
-    let bare = reqwest::Client::new();
-    let res = bare
-        .get(app.url("/user"))
-        .bearer_auth(&session_id)
-        .send()
-        .await
-        .unwrap();
+    let res = with_bearer(&app, reqwest::Method::GET, "/user", &session_id).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["email"], email.as_str());
-    let res = bare
+    let res = reqwest::Client::new()
         .get(app.url("/user"))
         .header("cookie", format!("session-id={session_id}"))
         .send()
@@ -203,12 +196,7 @@ async fn seed_002_flow_with_a_cookie_keeping_client() {
     let res = browser.delete(app.url("/user/session")).send().await.unwrap();
     assert_eq!(res.status(), 204);
     assert_eq!(app.status_of(&browser, "/user").await, 401);
-    let res = bare
-        .get(app.url("/user"))
-        .bearer_auth(&session_id)
-        .send()
-        .await
-        .unwrap();
+    let res = with_bearer(&app, reqwest::Method::GET, "/user", &session_id).await;
     assert_eq!(res.status(), 401, "the sessionId ended with its session");
 
     // User Sign In: 200 with the user object itself.

@@ -68,6 +68,12 @@ impl Baseline {
     fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }
+
+    /// The browser's first page, which starts its session.
+    async fn first_visit(&self, browser: &reqwest::Client) {
+        let res = browser.get(self.url("/page/first")).send().await.expect("request");
+        assert!(res.status().is_success(), "{}", res.status());
+    }
 }
 
 impl Drop for Baseline {
@@ -142,13 +148,7 @@ async fn concurrent_page_views_lose_updates_in_the_baseline_and_none_in_porch() 
     let redis = OwnRedis::start();
     let baseline = Baseline::start(&redis).await;
     let browser = client();
-    assert!(browser
-        .get(baseline.url("/page/first"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .is_success());
+    baseline.first_visit(&browser).await;
     at_once(
         &browser,
         (0..VIEWS).map(|i| baseline.url(&format!("/page/p{i}"))).collect(),
@@ -263,13 +263,7 @@ async fn a_signed_in_page_view_is_two_redis_commands_in_the_baseline_and_one_in_
     let redis = OwnRedis::start();
     let baseline = Baseline::start(&redis).await;
     let browser = client();
-    assert!(browser
-        .get(baseline.url("/page/first"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .is_success());
+    baseline.first_visit(&browser).await;
     assert_eq!(
         browser.post(baseline.url("/sign-in")).send().await.unwrap().status(),
         204
@@ -318,13 +312,7 @@ async fn with_redis_stopped_the_baseline_waits_and_porch_serves_the_page() {
     let baseline = Baseline::start(&redis).await;
     let porch = porch_on(&redis).await;
     let (theirs, ours) = (client(), client());
-    assert!(theirs
-        .get(baseline.url("/page/first"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .is_success());
+    baseline.first_visit(&theirs).await;
     sign_up(&porch, &ours).await;
     assert_eq!(porch.status_of(&ours, "/").await, 200);
 

@@ -8,6 +8,7 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::refusals::{RegistrationRefusals, SignInRefusals, SignOutRefusals};
 use super::{with_cookies, Client, JsonBody};
 use crate::{
     error::{AppError, ErrorResponse},
@@ -61,12 +62,7 @@ pub(super) struct SignedInAnswer {
     request_body = RegisterBody,
     responses(
         (status = 201, description = "Registered and signed in; the session and preferences cookies are set.", body = SignedInAnswer),
-        (status = 400, description = "Unreadable body, or fields that fail validation (`fields` says which).", body = ErrorResponse),
-        (status = 403, description = "A cross-site request.", body = ErrorResponse),
-        (status = 409, description = "The email is already registered.", body = ErrorResponse),
-        (status = 413, description = "The body is too large.", body = ErrorResponse),
-        (status = 429, description = "Too many registrations from this address.", body = ErrorResponse),
-        (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
+        RegistrationRefusals,
     ),
 )]
 pub(super) async fn register(
@@ -103,12 +99,7 @@ pub(super) struct LoginBody {
     request_body = LoginBody,
     responses(
         (status = 200, description = "Signed in; the session and preferences cookies are set.", body = SignedInAnswer),
-        (status = 400, description = "Unreadable body, or a field missing or malformed.", body = ErrorResponse),
-        (status = 401, description = "Wrong email or password (the same answer for both).", body = ErrorResponse),
-        (status = 403, description = "A cross-site request.", body = ErrorResponse),
-        (status = 413, description = "The body is too large.", body = ErrorResponse),
-        (status = 429, description = "Too many failed sign-ins for this account or address.", body = ErrorResponse),
-        (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
+        SignInRefusals,
     ),
 )]
 pub(super) async fn login(
@@ -133,8 +124,7 @@ pub(super) async fn login(
     security((), ("session" = []), ("bearer" = [])),
     responses(
         (status = 204, description = "This session ended, signed in or not; the session cookie is cleared."),
-        (status = 403, description = "A cross-site request.", body = ErrorResponse),
-        (status = 503, description = "The session store is unavailable.", body = ErrorResponse),
+        SignOutRefusals,
     ),
 )]
 pub(super) async fn logout(

@@ -12,6 +12,7 @@ mod notices;
 pub mod openapi;
 mod preferences;
 mod profile;
+mod refusals;
 mod seed_users;
 
 use axum::{

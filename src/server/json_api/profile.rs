@@ -11,6 +11,7 @@ use axum::{
 };
 use serde::Deserialize;
 
+use super::refusals::SignedInReadRefusals;
 use super::JsonBody;
 use super::{SignedInUser, UserAnswer};
 use crate::{
@@ -32,9 +33,7 @@ use crate::{
     security(("session" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The signed-in user.", body = UserAnswer),
-        (status = 401, description = "Not signed in.", body = ErrorResponse),
-        (status = 404, description = "The account no longer exists.", body = ErrorResponse),
-        (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
+        SignedInReadRefusals,
     ),
 )]
 pub(super) async fn get_profile(

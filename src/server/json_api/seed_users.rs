@@ -11,12 +11,13 @@ use axum::{
 };
 use serde::Serialize;
 
+use super::refusals::{RegistrationRefusals, SignInRefusals, SignOutRefusals, SignedInReadRefusals};
 use super::{
     accounts::{LoginBody, RegisterBody},
     with_cookies, Client, JsonBody, SignedInUser,
 };
 use crate::{
-    error::{AppError, ErrorResponse},
+    error::AppError,
     model::User,
     server::{
         auth::{accounts, devices, profile},
@@ -64,12 +65,7 @@ impl From<User> for SeedUser {
     request_body = RegisterBody,
     responses(
         (status = 201, description = "Registered and signed in; the session and preferences cookies are set.", body = SeedRegistered),
-        (status = 400, description = "Unreadable body, or fields that fail validation (`fields` says which).", body = ErrorResponse),
-        (status = 403, description = "A cross-site request.", body = ErrorResponse),
-        (status = 409, description = "The email is already registered.", body = ErrorResponse),
-        (status = 413, description = "The body is too large.", body = ErrorResponse),
-        (status = 429, description = "Too many registrations from this address.", body = ErrorResponse),
-        (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
+        RegistrationRefusals,
     ),
 )]
 pub(super) async fn register(
@@ -98,12 +94,7 @@ pub(super) async fn register(
     request_body = LoginBody,
     responses(
         (status = 200, description = "Signed in; the session and preferences cookies are set.", body = SeedUser),
-        (status = 400, description = "Unreadable body, or a field missing or malformed.", body = ErrorResponse),
-        (status = 401, description = "Wrong email or password (the same answer for both).", body = ErrorResponse),
-        (status = 403, description = "A cross-site request.", body = ErrorResponse),
-        (status = 413, description = "The body is too large.", body = ErrorResponse),
-        (status = 429, description = "Too many failed sign-ins for this account or address.", body = ErrorResponse),
-        (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
+        SignInRefusals,
     ),
 )]
 pub(super) async fn sign_in(
@@ -128,9 +119,7 @@ pub(super) async fn sign_in(
     security(("session" = []), ("bearer" = [])),
     responses(
         (status = 200, description = "The signed-in user.", body = SeedUser),
-        (status = 401, description = "Not signed in.", body = ErrorResponse),
-        (status = 404, description = "The account no longer exists.", body = ErrorResponse),
-        (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
+        SignedInReadRefusals,
     ),
 )]
 pub(super) async fn get_user(
@@ -152,8 +141,7 @@ pub(super) async fn get_user(
     security((), ("session" = []), ("bearer" = [])),
     responses(
         (status = 204, description = "This session ended, signed in or not; the session cookie is cleared."),
-        (status = 403, description = "A cross-site request.", body = ErrorResponse),
-        (status = 503, description = "The session store is unavailable.", body = ErrorResponse),
+        SignOutRefusals,
     ),
 )]
 pub(super) async fn delete_session(
