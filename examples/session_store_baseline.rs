@@ -20,19 +20,27 @@ struct PageBody {
     page: String,
 }
 
-/// Reads the visited pages, adds this one and writes them back, as a tower-sessions app does.
+/// What Porch keeps of a session's pages: the latest 100, and the count of all.
+const PAGES_KEPT: usize = 100;
+
+/// Reads the visit count and the latest pages, adds this one and writes them back, as a
+/// tower-sessions app does (the same data Porch keeps, so the record stays as small).
 async fn track_page(session: Session, Json(body): Json<PageBody>) -> Json<Value> {
+    let count: u64 = session.get("count").await.ok().flatten().unwrap_or_default();
     let mut pages: Vec<String> = session.get("pages").await.ok().flatten().unwrap_or_default();
     pages.push(body.page);
-    let count = pages.len();
+    if pages.len() > PAGES_KEPT {
+        pages.remove(0);
+    }
     let _ = session.insert("pages", pages).await;
-    Json(json!({ "pageCount": count }))
+    let _ = session.insert("count", count + 1).await;
+    Json(json!({ "pageCount": count + 1 }))
 }
 
-/// `GET /api/session`: how many pages the session holds.
+/// `GET /api/session`: how many visits the session counted.
 async fn page_count(session: Session) -> Json<Value> {
-    let pages: Vec<String> = session.get("pages").await.ok().flatten().unwrap_or_default();
-    Json(json!({ "pageCount": pages.len() }))
+    let count: u64 = session.get("count").await.ok().flatten().unwrap_or_default();
+    Json(json!({ "pageCount": count }))
 }
 
 #[tokio::main]
@@ -47,5 +55,14 @@ async fn main() {
         .route("/api/session", axum::routing::get(page_count))
         .layer(layer);
     let listener = tokio::net::TcpListener::bind(&addr).await.expect("BASELINE_ADDR");
-    axum::serve(listener, router).await.expect("serve");
+    // Ends cleanly on SIGTERM, as the bench scripts stop every server.
+    let terminated = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    axum::serve(listener, router)
+        .with_graceful_shutdown(terminated)
+        .await
+        .expect("serve");
 }
