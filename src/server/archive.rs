@@ -80,16 +80,16 @@ impl Archiver {
     /// if archiving failed (it is then left to the sweeper, and logged).
     pub async fn end(&self, id: &str, reason: EndReason) -> Result<(), BackendError> {
         self.backend.end_session(id, reason.as_str(), now_ms()).await?;
-        // Every end that makes a credential worthless before its time (seed 001's blacklist);
-        // not a renewal (the visit goes on) nor a timeout.
-        if matches!(
-            reason,
-            EndReason::SignOut
-                | EndReason::Ended
-                | EndReason::Revoked
-                | EndReason::PasswordChange
-                | EndReason::SignOutEverywhere
-        ) {
+        // Every end that makes a signed-in credential worthless before its time (seed 001's
+        // blacklist); not a renewal (the visit goes on), a timeout, or a guest's end.
+        let credential_ended = match reason {
+            EndReason::Revoked | EndReason::PasswordChange | EndReason::SignOutEverywhere => true,
+            EndReason::SignOut | EndReason::Ended => {
+                matches!(self.backend.activity(id, 0, 0).await, Ok(Some(a)) if a.user_id.is_some())
+            }
+            EndReason::Renewed | EndReason::Expired => false,
+        };
+        if credential_ended {
             let _ = self.backend.note_revoked(id, now_ms()).await;
         }
         if let Err(e) = self.archive(id, now_ms()).await {

@@ -285,9 +285,14 @@ impl Config {
             return Err(err("SESSION_SWEEP_INTERVAL", "must be more than zero"));
         }
         if user_absolute_timeout < user_idle_timeout {
+            let idle = if get("SESSION_IDLE_TIMEOUT").is_none() && get("SESSION_TTL").is_some() {
+                "SESSION_TTL"
+            } else {
+                "SESSION_IDLE_TIMEOUT"
+            };
             return Err(err(
                 "SESSION_ABSOLUTE_TIMEOUT",
-                "must not be shorter than SESSION_IDLE_TIMEOUT",
+                format!("must not be shorter than {idle} (30d unless set)"),
             ));
         }
         let session = SessionConfig {
@@ -353,11 +358,16 @@ impl Config {
             trusted_proxies,
             rate_limits,
             request_timeout: parse_duration_var("REQUEST_TIMEOUT", get("REQUEST_TIMEOUT"), Duration::from_secs(15))?,
-            health_check_interval: parse_duration_var(
+            health_check_interval: match parse_duration_var(
                 "HEALTH_CHECK_INTERVAL",
                 get("HEALTH_CHECK_INTERVAL"),
                 Duration::from_secs(5 * 60),
-            )?,
+            )? {
+                short if short < Duration::from_millis(100) => {
+                    return Err(err("HEALTH_CHECK_INTERVAL", "must be at least 100ms"))
+                }
+                interval => interval,
+            },
             stats_flush_interval: match parse_duration_var(
                 "STATS_FLUSH_INTERVAL",
                 get("STATS_FLUSH_INTERVAL"),
@@ -477,9 +487,16 @@ fn redis_url(get: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, Co
                 "set together with UPSTASH_URL to another address; use one of them",
             ))
         }
+        (url, upstash, None) if port.is_some() && (url.is_some() || upstash.is_some()) => {
+            let var = if url.is_some() { "REDIS_URL" } else { "UPSTASH_URL" };
+            return Err(err(
+                "REDIS_PORT",
+                format!("set together with {var}; the port goes in the URL, or use REDIS_HOST with REDIS_PORT"),
+            ));
+        }
         (Some(url), _, None) => ("REDIS_URL", url),
         (None, Some(upstash), None) => ("UPSTASH_URL", upstash),
-        (None, None, _) if host.is_some() || port.is_some() || password.is_some() || db.is_some() => {
+        (None, None, _) if host.is_some() || port.is_some() => {
             let host = host.as_deref().unwrap_or("localhost");
             let port = match &port {
                 None => 6379,
@@ -497,6 +514,18 @@ fn redis_url(get: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, Co
             };
             ("REDIS_HOST", format!("redis://{host}:{port}"))
         }
+        // A password or database alone names no Redis: refuse rather than run in memory.
+        (None, None, _) if password.is_some() || db.is_some() => {
+            let var = if password.is_some() {
+                "REDIS_PASSWORD"
+            } else {
+                "REDIS_DB"
+            };
+            return Err(err(
+                var,
+                "set, but no Redis address is (set REDIS_URL, REDIS_HOST or UPSTASH_URL)",
+            ));
+        }
         (None, None, _) => return Ok(None),
     };
     let original = url.clone();
@@ -507,8 +536,12 @@ fn redis_url(get: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, Co
     }
     if let Some(password) = password {
         match url.password() {
+            // Encoded whole: the URL's reader decodes `%XX`, so a `%` in the password must
+            // arrive as `%25`.
             None => url
-                .set_password(Some(&password))
+                .set_password(Some(
+                    &percent_encoding::utf8_percent_encode(&password, percent_encoding::NON_ALPHANUMERIC).to_string(),
+                ))
                 .map_err(|()| err("REDIS_PASSWORD", format!("cannot be added to {var}")))?,
             Some(own) if percent_encoding::percent_decode_str(own).decode_utf8_lossy() == password => {}
             Some(_) => {
@@ -542,11 +575,22 @@ fn redis_url(get: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, Co
 }
 
 fn parse_redis_url(var: &'static str, url: String) -> Result<url::Url, ConfigError> {
-    let scheme = url.split("://").next().unwrap_or_default();
-    if !matches!(scheme, "redis" | "rediss" | "redis-cluster" | "rediss-cluster") || !url.contains("://") {
+    let Some((scheme, _)) = url.split_once("://") else {
+        // Never echoed: what is there may be a password.
         return Err(err(
             var,
-            format!("unsupported scheme {scheme:?} (use redis://, rediss:// or redis-cluster://)"),
+            "not a URL (use redis://host:6379, rediss:// or redis-cluster://)",
+        ));
+    };
+    if !matches!(scheme, "redis" | "rediss" | "redis-cluster" | "rediss-cluster") {
+        let shown = if scheme.len() <= 16 && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+            format!(" {scheme:?}")
+        } else {
+            String::new()
+        };
+        return Err(err(
+            var,
+            format!("unsupported scheme{shown} (use redis://, rediss:// or redis-cluster://)"),
         ));
     }
     fred::types::config::Config::from_url(&url).map_err(|e| err(var, format!("invalid: {}", e.details())))?;
@@ -746,6 +790,14 @@ mod tests {
             redis_of(&[("REDIS_PORT", "6390")]).as_deref(),
             Some("redis://localhost:6390")
         );
+        // A password or database alone names no server: an error, not memory.
+        assert_eq!(config(&[("REDIS_PASSWORD", "pw")]).unwrap_err().var, "REDIS_PASSWORD");
+        assert_eq!(config(&[("REDIS_DB", "1")]).unwrap_err().var, "REDIS_DB");
+        // A port beside a URL is a conflict, like a host.
+        let line = config(&[("REDIS_URL", "redis://a:6379"), ("REDIS_PORT", "6380")])
+            .unwrap_err()
+            .to_string();
+        assert!(line.starts_with("REDIS_PORT: ") && line.contains("REDIS_URL"), "{line}");
         assert_eq!(
             redis_of(&[("REDIS_HOST", "::1")]).as_deref(),
             Some("redis://[::1]:6379")
@@ -792,6 +844,39 @@ mod tests {
         assert_eq!(e.var, "REDIS_DB");
         let e = config(&[("REDIS_URL", "redis-cluster://h:7000"), ("REDIS_DB", "1")]).unwrap_err();
         assert_eq!(e.var, "REDIS_DB");
+        // Whatever the password holds reaches Redis as it was written.
+        for password in ["Zx%41q", "p@ss:word/1", "a b+c", "ünï"] {
+            let url = redis_of(&[("REDIS_HOST", "h"), ("REDIS_PASSWORD", password)]).unwrap();
+            let parsed = fred::types::config::Config::from_url(&url).unwrap();
+            assert_eq!(parsed.password.as_deref(), Some(password), "{url}");
+        }
+    }
+
+    #[test]
+    fn rediss_means_tls() {
+        for url in ["rediss://default:tok@eu1.upstash.io:6379", "rediss-cluster://h:7000"] {
+            let parsed = fred::types::config::Config::from_url(url).unwrap();
+            assert!(parsed.tls.is_some(), "{url} connects with TLS");
+        }
+        assert!(fred::types::config::Config::from_url("redis://h:6379")
+            .unwrap()
+            .tls
+            .is_none());
+    }
+
+    #[test]
+    fn a_redis_value_that_is_not_a_url_is_not_echoed() {
+        for (var, value) in [
+            ("UPSTASH_URL", "default:s3cret@eu1.upstash.io:6379"),
+            ("REDIS_URL", "s3cret@host"),
+            ("REDIS_URL", "https://user:s3cret@host"),
+        ] {
+            let line = config(&[(var, value)]).unwrap_err().to_string();
+            assert!(
+                line.starts_with(&format!("{var}: ")) && !line.contains("s3cret"),
+                "{line}"
+            );
+        }
     }
 
     #[test]
@@ -870,6 +955,8 @@ mod tests {
             "{line}"
         );
         assert_eq!(config(&[("SESSION_TTL", "soon")]).unwrap_err().var, "SESSION_TTL");
+        let line = config(&[("SESSION_TTL", "40d")]).unwrap_err().to_string();
+        assert!(line.contains("SESSION_TTL"), "names what the operator set: {line}");
         assert_eq!(config(&[("SESSION_TTL", "0")]).unwrap_err().var, "SESSION_TTL");
     }
 

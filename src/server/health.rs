@@ -225,16 +225,18 @@ pub fn change(before: Option<bool>, up: bool) -> Option<Change> {
     }
 }
 
+/// How soon a dependency found down is probed again (when that is sooner than the interval), so
+/// its return is seen within seconds rather than a whole interval later.
+const RECHECK_WHILE_DOWN: Duration = Duration::from_secs(10);
+
 /// Seed 001's scheduled health check: every `interval` this instance probes Redis (when it has
 /// one) and the database, sets `porch_dependency_up`, and logs a line when one goes down or
-/// comes back, not on every probe. The first probe runs at once.
+/// comes back, not on every probe. The first probe runs at once; while something is down the
+/// probes come every [`RECHECK_WHILE_DOWN`] at most.
 pub fn spawn_watch(state: AppState, interval: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut known: [Option<bool>; 2] = [None, None];
         loop {
-            ticker.tick().await;
             let health = check(&state).await;
             let probes = [
                 (
@@ -253,6 +255,13 @@ pub fn spawn_watch(state: AppState, interval: Duration) -> tokio::task::JoinHand
                 }
                 *before = Some(up);
             }
+            let all_up = known.iter().all(|up| up.unwrap_or(true));
+            let wait = if all_up {
+                interval
+            } else {
+                interval.min(RECHECK_WHILE_DOWN)
+            };
+            tokio::time::sleep(wait).await;
         }
     })
 }

@@ -86,6 +86,12 @@ async fn seed_001_health_answers_ok_with_its_session_stats() {
         let after = with_bearer(&app, reqwest::Method::GET, "/api/auth/profile", &token).await;
         assert_eq!(after.status(), 401, "a blacklisted token leads nowhere");
 
+        // A guest's session ending is no credential revoked.
+        let guest = client();
+        assert_eq!(app.status_of(&guest, "/").await, 200);
+        let ended = guest.delete(app.url("/api/session")).send().await.unwrap();
+        assert!(ended.status().is_success(), "{}", ended.status());
+
         let (_, body) = seed_health(&app).await;
         assert_eq!(
             body["sessionStats"],
@@ -185,6 +191,24 @@ async fn seed_002_flow_with_a_cookie_keeping_client() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200, "seed 002's cookie");
+    // Only on seed 002's routes: a browser sends cookies on its own, so one planted by a
+    // sibling site must not sign a visitor into this account anywhere else.
+    for path in ["/api/auth/profile", "/api/auth/sessions/summary"] {
+        let res = reqwest::Client::new()
+            .get(app.url(path))
+            .header("cookie", format!("session-id={session_id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401, "{path}");
+    }
+    let page = client()
+        .get(app.url("/account"))
+        .header("cookie", format!("session-id={session_id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 302, "a page sees a guest");
 
     // Get User Information: the user object itself.
     let me = get_json(&app, &browser, "/user").await;
@@ -213,6 +237,10 @@ async fn seed_002_flow_with_a_cookie_keeping_client() {
         assert!(!signed_in[name].is_null(), "{name} in {signed_in}");
     }
     assert_eq!(get_json(&app, &browser, "/user").await["email"], email.as_str());
+    // A client that keeps no cookies goes on with the sessionId it was given.
+    let token = signed_in["sessionId"].as_str().expect("sessionId");
+    let res = with_bearer(&app, reqwest::Method::GET, "/user", token).await;
+    assert_eq!(res.status(), 200);
     // Porch's own user JSON gains updatedAt.
     let profile = get_json(&app, &browser, "/api/auth/profile").await;
     assert_eq!(profile["user"]["updatedAt"], user["updateAt"]);

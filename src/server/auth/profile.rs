@@ -88,7 +88,10 @@ pub async fn profile_changed(state: &AppState, user_id: i64) {
 
 /// A cached profile, if it is readable and `user_id`'s.
 pub fn parse_profile(json: &str, user_id: i64) -> Option<User> {
-    serde_json::from_str::<User>(json).ok().filter(|u| u.id == user_id)
+    serde_json::from_str::<User>(json)
+        .ok()
+        // A copy cached before `updatedAt` existed is read afresh rather than answered with "".
+        .filter(|u| u.id == user_id && !u.updated_at.is_empty())
 }
 
 /// Invalidates the copies of `user_id`'s preferences and profile that their sessions keep

@@ -47,6 +47,17 @@ pub(super) struct SeedRegistered {
     session_id: String,
 }
 
+/// `POST /user/signin`'s answer: the user object itself, as the seed shows it, plus
+/// `sessionId` (as `POST /user` gives it), so a client that keeps no cookies can go on.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SeedSignedIn {
+    #[serde(flatten)]
+    user: SeedUser,
+    /// The new session's bearer token (44 characters).
+    session_id: String,
+}
+
 impl From<User> for SeedUser {
     fn from(user: User) -> Self {
         let update_at = user.updated_at.clone();
@@ -85,7 +96,7 @@ pub(super) async fn register(
     ))
 }
 
-/// `POST /user/signin` `{email, password}` → 200 with the user object itself.
+/// `POST /user/signin` `{email, password}` → 200 with the user object itself (and `sessionId`).
 #[utoipa::path(
     post,
     path = "/user/signin",
@@ -93,7 +104,7 @@ pub(super) async fn register(
     tag = "seed 002",
     request_body = LoginBody,
     responses(
-        (status = 200, description = "Signed in; the session and preferences cookies are set.", body = SeedUser),
+        (status = 200, description = "Signed in; the session and preferences cookies are set.", body = SeedSignedIn),
         SignInRefusals,
     ),
 )]
@@ -104,10 +115,11 @@ pub(super) async fn sign_in(
     JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<Response, AppError> {
     let outcome = accounts::sign_in(&state, &session, &client, &body.email, &body.password).await?;
-    Ok(with_cookies(
-        Json(SeedUser::from(outcome.user)).into_response(),
-        outcome.preferences_cookies,
-    ))
+    let body = SeedSignedIn {
+        user: outcome.user.into(),
+        session_id: outcome.token,
+    };
+    Ok(with_cookies(Json(body).into_response(), outcome.preferences_cookies))
 }
 
 /// `GET /user` → the user object, or 401.

@@ -62,12 +62,21 @@ fn client_address(state: &AppState, request: &Request) -> String {
 /// The cookie in which seed 002's clients send back the `sessionId` they were given.
 const SEED_SESSION_COOKIE: &str = "session-id";
 
-/// The session an API credential stands for, if any: an `Authorization: Bearer` token, else a
-/// lone seed 002 `session-id` cookie holding one (both the token `sessionId` of `POST /user`).
-async fn bearer_session(state: &AppState, headers: &header::HeaderMap) -> Option<Id> {
-    let token = bearer_token(headers).or_else(|| match cookie_values(headers, SEED_SESSION_COOKIE).as_slice() {
-        [only] => Some(only.clone()),
-        _ => None,
+/// The session an API credential stands for, if any: an `Authorization: Bearer` token, else —
+/// on seed 002's own `/user` routes only — a lone `session-id` cookie holding one (the
+/// `sessionId` those routes answer with). Never on pages or Porch's routes: a cookie is sent by
+/// browsers on their own, and one planted by a sibling subdomain must not sign a visitor into
+/// someone else's account.
+async fn bearer_session(state: &AppState, headers: &header::HeaderMap, path: &str) -> Option<Id> {
+    let seed_route = path == "/user" || path.starts_with("/user/");
+    let token = bearer_token(headers).or_else(|| {
+        if !seed_route {
+            return None;
+        }
+        match cookie_values(headers, SEED_SESSION_COOKIE).as_slice() {
+            [only] => Some(only.clone()),
+            _ => None,
+        }
     })?;
     match tokens::session_for_token(state, &token).await {
         Ok(id) => id?.parse().ok(),
@@ -91,7 +100,7 @@ pub async fn session_middleware(State(state): State<AppState>, mut request: Requ
     // The id the client already holds: from its cookie or, for API clients without one, from
     // its bearer token. A cookie is sent only when the id changes from this.
     let cookie_id = match candidates.as_slice() {
-        [] if !cookie_present => bearer_session(&state, request.headers()).await,
+        [] if !cookie_present => bearer_session(&state, request.headers(), request.uri().path()).await,
         [] => None,
         [only] => Some(*only),
         // Several (an old cookie for a parent domain or path beside the live one): the live

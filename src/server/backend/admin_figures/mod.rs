@@ -15,7 +15,7 @@ pub struct SessionStats {
     /// Sessions alive, or ended and not yet archived (at most one sweep interval).
     pub active_sessions: u64,
     pub cached_profiles: u64,
-    /// Sessions ended before their time in the last day: signed out (here or everywhere),
+    /// Signed-in sessions ended before their time in the last day: signed out (here or everywhere),
     /// ended by their client, revoked from another device, or ended by a password change.
     pub revoked_sessions: u64,
 }

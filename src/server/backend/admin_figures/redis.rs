@@ -4,7 +4,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use fred::prelude::*;
-use sha2::Digest;
 
 use super::*;
 use crate::server::{
@@ -16,10 +15,8 @@ use crate::server::{
 #[async_trait]
 impl super::AdminFigures for RedisBackend {
     async fn note_revoked(&self, id: &str, now: Millis) -> Result<(), BackendError> {
-        // A digest, not the id: the set counts revocations and must not keep a live-looking
-        // credential (nor name the sessions of an account deleted since).
-        let digest = sha2::Sha256::digest(id.as_bytes());
-        let member: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        // The session's digest (as the history keys it), never its id.
+        let member = crate::server::backend::session_key(id);
         let _: i64 = self
             .client()?
             .zadd(self.keys.revoked(), None, None, false, false, (now as f64, member))
