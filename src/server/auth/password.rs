@@ -38,6 +38,9 @@ fn start_hashing_threads(count: usize) -> mpsc::Sender<Job> {
         let queue = queue.clone();
         let spawned = std::thread::Builder::new().name(format!("argon2-{n}")).spawn(move || {
             lower_this_threads_priority();
+            #[cfg(all(test, target_os = "linux"))]
+            // SAFETY: gettid takes no arguments and cannot fail.
+            LOWERED_THREADS.lock().push(unsafe { libc::gettid() });
             loop {
                 // The lock is held only while waiting; the job runs after it is released.
                 let next = queue.lock().recv();
@@ -52,6 +55,11 @@ fn start_hashing_threads(count: usize) -> mpsc::Sender<Job> {
     }
     jobs
 }
+
+/// The hashing threads that have passed [`lower_this_threads_priority`] (thread ids), so a test
+/// looks at those and not at a thread another test's pool is still starting.
+#[cfg(all(test, target_os = "linux"))]
+static LOWERED_THREADS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
 
 #[cfg(target_os = "linux")]
 fn lower_this_threads_priority() {
@@ -184,23 +192,13 @@ mod tests {
         Password::parse_existing(s).unwrap()
     }
 
-    /// A thread's niceness from its `/proc/…/stat`: `pid (comm) state …`, the 19th field.
+    /// A thread's niceness from its `/proc/…/stat`: `pid (comm) state …`, the 19th field;
+    /// `None` once the thread is gone.
     #[cfg(target_os = "linux")]
-    fn niceness(task: &std::path::Path) -> i32 {
-        let stat = std::fs::read_to_string(task.join("stat")).unwrap();
-        let after_name = &stat[stat.rfind(')').unwrap() + 1..];
-        after_name.split_whitespace().nth(16).unwrap().parse().unwrap()
-    }
-
-    /// The niceness of each of this process's threads whose name starts with `prefix`.
-    #[cfg(target_os = "linux")]
-    fn niceness_of_threads(prefix: &str) -> Vec<i32> {
-        std::fs::read_dir("/proc/self/task")
-            .unwrap()
-            .flatten()
-            .filter(|task| std::fs::read_to_string(task.path().join("comm")).is_ok_and(|name| name.starts_with(prefix)))
-            .map(|task| niceness(&task.path()))
-            .collect()
+    fn niceness(task: &std::path::Path) -> Option<i32> {
+        let stat = std::fs::read_to_string(task.join("stat")).ok()?;
+        let after_name = &stat[stat.rfind(')')? + 1..];
+        after_name.split_whitespace().nth(16)?.parse().ok()
     }
 
     #[cfg(target_os = "linux")]
@@ -208,11 +206,17 @@ mod tests {
     async fn hashing_threads_run_below_the_request_threads_priority() {
         let pool = PasswordHasherPool::new(Params::new(8, 1, 1, None).unwrap());
         pool.hash(&pw("correct horse")).await.unwrap();
-        let hashing = niceness_of_threads("argon2-");
+        // The threads that have started (at least the one that hashed), and still run: other
+        // tests' pools come and go in this process.
+        let started: Vec<i32> = LOWERED_THREADS.lock().clone();
+        let hashing: Vec<i32> = started
+            .iter()
+            .filter_map(|tid| niceness(std::path::Path::new(&format!("/proc/self/task/{tid}"))))
+            .collect();
         assert!(!hashing.is_empty(), "hashing threads exist");
         assert!(hashing.iter().all(|&n| n == HASHING_NICENESS), "{hashing:?}");
         // Only they were lowered: this thread (the runtime's) keeps the process's priority.
-        assert_eq!(niceness(std::path::Path::new("/proc/thread-self")), 0);
+        assert_eq!(niceness(std::path::Path::new("/proc/thread-self")), Some(0));
     }
 
     #[tokio::test]
