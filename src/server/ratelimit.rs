@@ -153,12 +153,8 @@ impl RateLimiter {
                 AppError::unavailable()
             })?;
         let max = i64::from(limit.max);
-        // A read asks whether one more is allowed; a hit has already added itself.
-        let allowed = if cost == 0 {
-            counted.count < max
-        } else {
-            counted.count <= max
-        };
+        // The hit has already added itself.
+        let allowed = counted.count <= max;
         let decision = Decision {
             limit: limit.max,
             remaining: (max - counted.count).clamp(0, max) as u32,
@@ -189,7 +185,9 @@ impl RateLimiter {
         self.metrics.count_rate_limited(rule.name());
     }
 
-    /// Counts one attempt; refuses it with 429 once the limit is passed.
+    /// Counts one attempt; refuses it with 429 once the limit is passed. Counting comes before
+    /// the work it guards (a password hash), so concurrent attempts cannot all pass one check
+    /// and outrun the limit; an attempt that should not count is [given back](Self::give_back).
     pub async fn hit(&self, note: &RateNote, rule: Rule, subject: &str) -> Result<(), AppError> {
         match self.count(note, rule, subject, 1).await? {
             d if d.allowed => Ok(()),
@@ -197,17 +195,17 @@ impl RateLimiter {
         }
     }
 
-    /// Refuses with 429 when the limit is already reached, without counting.
-    pub async fn check(&self, note: &RateNote, rule: Rule, subject: &str) -> Result<(), AppError> {
-        match self.count(note, rule, subject, 0).await? {
-            d if d.allowed => Ok(()),
-            _ => Err(rate_limited()),
+    /// Gives back one attempt counted by [`Self::hit`] that turned out not to count (a sign-in
+    /// that succeeded). Best effort; the header of the request keeps what `hit` said.
+    pub async fn give_back(&self, rule: Rule, subject: &str) {
+        let limit = rule.limit(&self.limits);
+        let counted = self
+            .backend
+            .rate_count(&Self::key(rule, subject), -1, limit.window.as_millis() as i64, now_ms())
+            .await;
+        if let Err(e) = counted {
+            tracing::warn!(error = %e, rule = rule.name(), "rate limit attempt not given back");
         }
-    }
-
-    /// Counts a failure whose answer is already decided (best effort).
-    pub async fn record_failure(&self, note: &RateNote, rule: Rule, subject: &str) {
-        let _ = self.count(note, rule, subject, 1).await;
     }
 
     /// Forgets `subject`'s count (best effort).

@@ -127,8 +127,8 @@ pub async fn update_profile(name: String) -> Result<User, AppError> {
 
 #[server(prefix = "/api/fn", endpoint = "change_password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
-    let (state, session, _) = request_context()?;
-    let result = accounts::change_password(&state, &session, &current_password, &new_password).await;
+    let (state, session, client) = request_context()?;
+    let result = accounts::change_password(&state, &session, &client, &current_password, &new_password).await;
     let outcome = Outcome {
         form: "password",
         success_to: None,

@@ -103,6 +103,53 @@ async fn sign_in_failures_are_limited_per_email_and_cleared_by_a_success() {
     }
 }
 
+/// Guesses sent at once cannot all pass one check before any of them is counted: each is
+/// counted before its password hash, so exactly the limit's number get a wrong-password answer,
+/// at the sign-in and at every form that confirms the password of an open session.
+#[tokio::test]
+async fn concurrent_guesses_do_not_outrun_the_limit() {
+    for options in [
+        defaults(),
+        TestOptions {
+            redis_url: None,
+            ..defaults()
+        },
+    ] {
+        let app = spawn_app_with(options).await;
+        let email = format!("{}@example.com", unique("rl"));
+        let owner = client();
+        let res = register_with(
+            &app,
+            &owner,
+            json!({"name": "Ada", "email": email, "password": PASSWORD}),
+        )
+        .await;
+        assert_eq!(res.status(), 201);
+        let guesses = (0..30).map(|_| sign_in(&app, &email, "wrong password", None));
+        let statuses: Vec<u16> = futures::future::join_all(guesses)
+            .await
+            .iter()
+            .map(|r| r.status().as_u16())
+            .collect();
+        assert_eq!(statuses.iter().filter(|&&s| s == 401).count(), 5, "{statuses:?}");
+        assert_eq!(statuses.iter().filter(|&&s| s == 429).count(), 25, "{statuses:?}");
+
+        // A session left open: its password is no easier to guess through the password change.
+        let other = format!("{}@example.com", unique("rl"));
+        let open = client();
+        let res = register_with(&app, &open, json!({"name": "Bo", "email": other, "password": PASSWORD})).await;
+        assert_eq!(res.status(), 201);
+        let guesses = (0..30).map(|_| change_password(&app, &open, "wrong password", "another long one"));
+        let statuses: Vec<u16> = futures::future::join_all(guesses)
+            .await
+            .iter()
+            .map(|r| r.status().as_u16())
+            .collect();
+        assert_eq!(statuses.iter().filter(|&&s| s == 400).count(), 5, "{statuses:?}");
+        assert_eq!(statuses.iter().filter(|&&s| s == 429).count(), 25, "{statuses:?}");
+    }
+}
+
 #[tokio::test]
 async fn limits_are_shared_by_instances_and_not_fooled_by_forwarded_for() {
     let shared = defaults();

@@ -5,7 +5,6 @@ use http::HeaderValue;
 
 use super::{
     devices,
-    password::Verification,
     profile::{profile_cache_key, to_user},
 };
 use crate::{
@@ -16,7 +15,6 @@ use crate::{
         backend::unavailable,
         client::ClientInfo,
         preferences,
-        ratelimit::Rule,
         repo::{db_error, users},
         session::AppSession,
         state::AppState,
@@ -78,16 +76,7 @@ pub async fn delete_account(
         .await
         .map_err(db_error)?
         .ok_or_else(AppError::not_found)?;
-    // Limited like signing in, so this form is no way to guess the password of a session
-    // someone left open.
-    let limiter = &state.limiter;
-    let pair = format!("{}|{}", row.email, client.ip_subject());
-    limiter.check(&client.rate, Rule::SignIn, &pair).await?;
-    if let Verification::Mismatch = state.hasher.verify(&password, Some(&row.password_hash)).await? {
-        limiter.record_failure(&client.rate, Rule::SignIn, &pair).await;
-        return Err(wrong(Msg::CurrentPasswordWrong));
-    }
-    limiter.clear(Rule::SignIn, &pair).await;
+    super::accounts::confirm_password(state, client, &row, &password, "password").await?;
     let prefs = preferences::of_user(state, me.user_id).await?.unwrap_or_default();
 
     // This session first: its cookie is cleared with the response, the browser a guest again.

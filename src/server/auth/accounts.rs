@@ -98,19 +98,21 @@ pub async fn sign_in(
     email: &str,
     password: &str,
 ) -> Result<SignedInOutcome, AppError> {
-    // Failures are limited per email and address, and per address; the checks come first, so
-    // a refused attempt costs no password hash.
+    // Failures are limited per email and address, and per address. Each attempt is counted
+    // before its password hash, atomically, so concurrent guesses cannot all pass one check; a
+    // successful one is given back.
     let limiter = &state.limiter;
     let address = client.ip_subject();
     // Counted per address as it compares, however it was typed.
     let typed = Email::parse(email).map_or_else(|_| email.trim().to_lowercase(), |e| e.as_str().to_owned());
     let pair = format!("{typed}|{address}");
-    limiter.check(&client.rate, Rule::SignIn, &pair).await?;
-    limiter.check(&client.rate, Rule::SignInIp, &address).await?;
+    limiter.hit(&client.rate, Rule::SignIn, &pair).await?;
+    if let Err(refused) = limiter.hit(&client.rate, Rule::SignInIp, &address).await {
+        limiter.give_back(Rule::SignIn, &pair).await;
+        return Err(refused);
+    }
     let invalid = || async {
         state.metrics.tally.add(Figure::SignInFailures);
-        limiter.record_failure(&client.rate, Rule::SignIn, &pair).await;
-        limiter.record_failure(&client.rate, Rule::SignInIp, &address).await;
         AppError::new(ErrorCode::Unauthorized, Msg::InvalidCredentials)
     };
     let Ok(password) = Password::parse_existing(password) else {
@@ -131,6 +133,7 @@ pub async fn sign_in(
                 return Err(invalid().await);
             };
             limiter.clear(Rule::SignIn, &pair).await;
+            limiter.give_back(Rule::SignInIp, &address).await;
             if let Some(new_hash) = rehash {
                 // Best effort: the old hash still verifies if this fails.
                 // Only over the hash just verified: a password changed meanwhile stays changed.
@@ -237,7 +240,13 @@ async fn start_user_session(
 
 /// Changes the password: checks the current one, ends every other session of the user, and
 /// continues this one under a new id.
-pub async fn change_password(state: &AppState, session: &AppSession, current: &str, new: &str) -> Result<(), AppError> {
+pub async fn change_password(
+    state: &AppState,
+    session: &AppSession,
+    client: &ClientInfo,
+    current: &str,
+    new: &str,
+) -> Result<(), AppError> {
     let me = session.require_signed_in().await?;
     let mut fields = BTreeMap::new();
     let current = Password::parse_existing(current)
@@ -253,11 +262,7 @@ pub async fn change_password(state: &AppState, session: &AppSession, current: &s
         .await
         .map_err(db_error)?
         .ok_or_else(AppError::not_found)?;
-    if let Verification::Mismatch = state.hasher.verify(&current, Some(&row.password_hash)).await? {
-        let mut fields = BTreeMap::new();
-        fields.insert("currentPassword".into(), Msg::CurrentPasswordWrong);
-        return Err(AppError::fields(fields));
-    }
+    confirm_password(state, client, &row, &current, "currentPassword").await?;
     let hash = state.hasher.hash(&new).await?;
     users::set_password_hash(&state.db, me.user_id, &hash, now_ms())
         .await
@@ -279,4 +284,27 @@ pub async fn change_password(state: &AppState, session: &AppSession, current: &s
         .await
         .map_err(unavailable)?;
     Ok(())
+}
+
+/// Confirms a signed-in user's own password before a sensitive change (`field` names the form
+/// field a mismatch is reported on). Limited like signing in, per account and address, and
+/// counted before the hash, so no form of an open session is a way to guess its password.
+///
+/// Errors: 400 with `fields[field]` on a mismatch, 429 once the limit is reached.
+pub(crate) async fn confirm_password(
+    state: &AppState,
+    client: &ClientInfo,
+    row: &UserRow,
+    password: &Password,
+    field: &str,
+) -> Result<(), AppError> {
+    let pair = format!("{}|{}", row.email, client.ip_subject());
+    state.limiter.hit(&client.rate, Rule::SignIn, &pair).await?;
+    match state.hasher.verify(password, Some(&row.password_hash)).await? {
+        Verification::Mismatch => Err(AppError::fields([(field.to_owned(), Msg::CurrentPasswordWrong)].into())),
+        Verification::Match { .. } => {
+            state.limiter.clear(Rule::SignIn, &pair).await;
+            Ok(())
+        }
+    }
 }

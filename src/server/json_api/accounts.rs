@@ -182,15 +182,17 @@ pub(super) struct PasswordBody {
         (status = 403, description = "A cross-site request.", body = ErrorResponse),
         (status = 404, description = "The account no longer exists.", body = ErrorResponse),
         (status = 413, description = "The body is too large.", body = ErrorResponse),
+        (status = 429, description = "Too many wrong passwords for this account.", body = ErrorResponse),
         (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
     ),
 )]
 pub(super) async fn put_password(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
+    Client(client): Client,
     JsonBody(body): JsonBody<PasswordBody>,
 ) -> Result<StatusCode, AppError> {
-    accounts::change_password(&state, &session, &body.current_password, &body.new_password).await?;
+    accounts::change_password(&state, &session, &client, &body.current_password, &body.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,9 +1,13 @@
--- A fixed-window counter: adds ARGV[1] (0 only reads) to KEYS[1]; a window of ARGV[2] ms starts
--- with its first hit. Returns {count, milliseconds left in the window}.
+-- A fixed-window counter: adds ARGV[1] (0 only reads; negative gives attempts back) to KEYS[1];
+-- a window of ARGV[2] ms starts with its first hit. Returns {count, milliseconds left}.
 local cost = tonumber(ARGV[1])
 local count
-if cost > 0 then
+if cost ~= 0 then
   count = redis.call('INCRBY', KEYS[1], cost)
+  if count <= 0 then
+    redis.call('DEL', KEYS[1])
+    return {0, 0}
+  end
 else
   count = tonumber(redis.call('GET', KEYS[1]) or '0')
 end

@@ -36,10 +36,14 @@ impl super::RateCounters for MemoryBackend {
             *entry = (0, now + window_ms);
         }
         entry.0 += cost;
-        Ok(RateCount {
-            count: entry.0,
+        let counted = RateCount {
+            count: entry.0.max(0),
             resets_at: entry.1,
-        })
+        };
+        if entry.0 <= 0 {
+            state.rates.remove(name);
+        }
+        Ok(counted)
     }
 
     async fn rate_clear(&self, name: &str) -> Result<(), BackendError> {

@@ -17,7 +17,8 @@ pub struct RateCount {
 
 #[async_trait]
 pub trait RateCounters: Send + Sync {
-    /// Adds `cost` (0: only reads) to the rate counter `name`, whose window of `window_ms`
+    /// Adds `cost` (0: only reads; negative: gives attempts back, forgetting a counter that
+    /// reaches 0) to the rate counter `name`, whose window of `window_ms`
     /// starts with its first hit and then expires on its own.
     async fn rate_count(&self, name: &str, cost: i64, window_ms: i64, now: Millis) -> Result<RateCount, BackendError>;
 
