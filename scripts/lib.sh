@@ -126,6 +126,29 @@ drop_old_test_databases() {
   done
 }
 
+# A real SMTP server for the tests: maildev (an end2end/ devDependency) takes mail on
+# 127.0.0.1:1025 and shows what arrived at http://127.0.0.1:1080/email (JSON), which the Rust
+# tests and Playwright read. Started once, in the background; nothing is stored on disk beyond
+# its temporary directory.
+SMTP_TEST_PORT=1025
+MAILDEV_WEB_PORT=1080
+ensure_smtp() {
+  apt_install_missing curl:curl
+  ensure_npm_packages
+  if ! curl -fs "http://127.0.0.1:$MAILDEV_WEB_PORT/email?limit=1" >/dev/null 2>&1; then
+    step "Starting maildev (SMTP on 127.0.0.1:$SMTP_TEST_PORT, mail as JSON on :$MAILDEV_WEB_PORT)"
+    mkdir -p target
+    nohup end2end/node_modules/.bin/maildev --ip 127.0.0.1 --smtp "$SMTP_TEST_PORT" \
+      --web "$MAILDEV_WEB_PORT" --silent >target/maildev.log 2>&1 &
+    for _ in $(seq 100); do
+      curl -fs "http://127.0.0.1:$MAILDEV_WEB_PORT/email?limit=1" >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+  fi
+  export SMTP_TEST_URL="smtp://127.0.0.1:$SMTP_TEST_PORT"
+  export MAILDEV_URL="http://127.0.0.1:$MAILDEV_WEB_PORT"
+}
+
 ensure_chromium() {
   apt_install_missing chromium:chromium
 }

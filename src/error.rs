@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::model::{message::Msg, preferences::Language};
 
 /// The kind of an error, `snake_case` on the wire; [`ErrorCode::status`] is its HTTP status
-/// (`bad_request` and `validation` 400, `unauthorized` 401, `forbidden` 403, `not_found` 404,
+/// (`bad_request`, `validation` and `link_invalid` 400, `unauthorized` 401, `forbidden` and
+/// `email_unverified` 403, `not_found` 404,
 /// `method_not_allowed` 405, `conflict` 409, `payload_too_large` 413, `rate_limited` 429,
 /// `internal` 500, `unavailable` 503).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -24,6 +25,11 @@ pub enum ErrorCode {
     MethodNotAllowed,
     Conflict,
     PayloadTooLarge,
+    /// A mailed link's token that no longer works (used, expired, replaced, or for an address
+    /// the account no longer has).
+    LinkInvalid,
+    /// The account must verify its address before signing in (`REQUIRE_VERIFIED_EMAIL`).
+    EmailUnverified,
     RateLimited,
     Unavailable,
     Internal,
@@ -32,9 +38,9 @@ pub enum ErrorCode {
 impl ErrorCode {
     pub fn status(self) -> u16 {
         match self {
-            ErrorCode::BadRequest | ErrorCode::Validation => 400,
+            ErrorCode::BadRequest | ErrorCode::Validation | ErrorCode::LinkInvalid => 400,
             ErrorCode::Unauthorized => 401,
-            ErrorCode::Forbidden => 403,
+            ErrorCode::Forbidden | ErrorCode::EmailUnverified => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::Conflict => 409,

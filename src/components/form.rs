@@ -92,8 +92,11 @@ pub fn Field(
     #[prop(optional, into)] error: Option<Signal<Option<&'static str>>>,
     #[prop(optional)] minlength: Option<u32>,
     #[prop(optional)] maxlength: Option<u32>,
+    /// The input's id when `field-<name>` would not be unique on the page.
+    #[prop(optional)]
+    id: Option<&'static str>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = id.map_or_else(|| format!("field-{name}"), str::to_owned);
     let error_id = format!("{id}-error");
     let error = error.unwrap_or_else(|| Signal::derive(|| None));
     let described = error_id.clone();

@@ -26,6 +26,12 @@ pub struct User {
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(required = true))]
     pub avatar_url: Option<String>,
+    /// Whether the address in `email` was proven by a link mailed to it (seed 004's field).
+    /// `false` in a copy cached before the field existed, which is right: no address could be
+    /// verified before then.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(required = true))]
+    pub email_verified: bool,
 }
 
 impl User {
@@ -110,6 +116,25 @@ pub struct DeviceSession {
 
 /// Seed 003's per-user session figures (its `getSessionAnalytics`), as
 /// `GET /api/auth/sessions/summary` gives them and the devices page shows them.
+/// The signed-in user's address as the account page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailStatus {
+    pub email: String,
+    pub verified: bool,
+    /// An address waiting for its confirmation link to be followed.
+    pub pending: Option<String>,
+}
+
+/// What a mailed link is for, as its page shows it (read without using the link up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    PasswordReset,
+    EmailVerification,
+    EmailChange,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]

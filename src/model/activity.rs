@@ -15,6 +15,8 @@ pub enum EndReason {
     Revoked,
     /// The password changed on another device.
     PasswordChange,
+    /// The password was reset through a mailed link: every session ended.
+    PasswordReset,
     /// A client ended it through `DELETE /api/session`.
     Ended,
     /// Its id was replaced (sign-in, password change on this device): the visit goes on under
@@ -25,11 +27,12 @@ pub enum EndReason {
 }
 
 impl EndReason {
-    pub const ALL: [EndReason; 7] = [
+    pub const ALL: [EndReason; 8] = [
         EndReason::SignOut,
         EndReason::SignOutEverywhere,
         EndReason::Revoked,
         EndReason::PasswordChange,
+        EndReason::PasswordReset,
         EndReason::Ended,
         EndReason::Renewed,
         EndReason::Expired,
@@ -41,6 +44,7 @@ impl EndReason {
             EndReason::SignOutEverywhere => "sign_out_everywhere",
             EndReason::Revoked => "revoked",
             EndReason::PasswordChange => "password_change",
+            EndReason::PasswordReset => "password_reset",
             EndReason::Ended => "ended",
             EndReason::Renewed => "renewed",
             EndReason::Expired => "expired",

@@ -83,6 +83,16 @@ messages! {
     AvatarUnreadable => avatar_unreadable,
     AvatarSaved => avatar_saved,
     AvatarRemoved => avatar_removed,
+    LinkInvalid => link_invalid,
+    ResetMailSent => reset_mail_sent,
+    PasswordReset => password_reset,
+    EmailVerified => email_verified,
+    EmailChanged => email_changed,
+    VerificationSent => verification_sent,
+    EmailChangeSent => email_change_sent,
+    EmailSame => email_same,
+    EmailTakenNow => email_taken_now,
+    EmailUnverified => email_unverified,
 }
 
 /// English, for logs and `Display`.

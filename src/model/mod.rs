@@ -11,7 +11,9 @@ pub mod negotiation;
 pub mod notice;
 pub mod preferences;
 
-pub use account::{AccountExport, DeviceSession, Email, Name, Password, Role, SessionSummary, User};
+pub use account::{
+    AccountExport, DeviceSession, Email, EmailStatus, LinkKind, Name, Password, Role, SessionSummary, User,
+};
 pub use activity::{EndReason, HistoryEntry, HistoryPage, SessionActivity, Visit};
 pub use form::FormFeedback;
 pub use location::{is_same_site_path, location, query_value, safe_next, same_site_path, with_next};

@@ -14,6 +14,7 @@ use crate::{
     context::{full_page_load, use_locale, Auth, CurrentPreferences},
     model::{format, DeviceSession, Msg, SessionSummary, User},
     server_fns::auth::{list_sessions, sessions_summary, take_form_feedback, DeleteAccount, LogoutEverywhere},
+    pages::mail::EmailSection,
     title, tr,
 };
 
@@ -56,6 +57,7 @@ pub fn AccountPage() -> impl IntoView {
                     <dt>{tr!(i18n, account.member_since)}</dt>
                     <dd>{move || format::date(current.0.get().language, &created_at)}</dd>
                 </dl>
+                <EmailSection/>
                 <h2 id="avatar">{tr!(i18n, account.avatar)}</h2>
                 <div class="avatar-edit">
                     <Avatar user=user.clone() size=96/>

@@ -157,6 +157,7 @@ fn reason_text(language: Language, reason: EndReason) -> &'static str {
         EndReason::SignOutEverywhere => td_string!(locale, history.reasons.sign_out_everywhere),
         EndReason::Revoked => td_string!(locale, history.reasons.revoked),
         EndReason::PasswordChange => td_string!(locale, history.reasons.password_change),
+        EndReason::PasswordReset => td_string!(locale, history.reasons.password_reset),
         EndReason::Ended => td_string!(locale, history.reasons.ended),
         EndReason::Renewed => td_string!(locale, history.reasons.renewed),
         EndReason::Expired => td_string!(locale, history.reasons.expired),

@@ -7,9 +7,9 @@ use leptos_router::{components::A, hooks::use_query_map};
 use crate::{
     components::form::{Field, FormMessage, FormState},
     context::use_locale,
-    context::{full_page_load, Auth},
-    model::{safe_next, with_next},
-    server_fns::auth::take_form_feedback,
+    context::{full_page_load, Auth, CurrentPreferences},
+    model::{safe_next, with_next, Msg},
+    server_fns::auth::{take_form_feedback, VERIFY_FIRST},
     title, tr,
 };
 
@@ -21,6 +21,19 @@ pub fn LoginPage() -> impl IntoView {
     let next = move || query.read().get("next").unwrap_or_default();
     let feedback = Resource::new(|| (), |_| take_form_feedback("login".into()));
     let state = FormState::new(auth.login, feedback, None);
+    let current = expect_context::<CurrentPreferences>();
+    // Arrived from a finished password reset (`/login?reset=done`), or from a registration
+    // whose address must be verified first (`/login?verify=sent`).
+    let arrival = move || {
+        let query = query.read();
+        if query.get("reset").as_deref() == Some("done") {
+            Some(Msg::PasswordReset)
+        } else if query.get("verify").as_deref() == Some("sent") {
+            Some(Msg::EmailUnverified)
+        } else {
+            None
+        }
+    };
     Effect::new(move |_| {
         if let Some(Ok(())) = auth.login.value().get() {
             full_page_load(safe_next(Some(&next())));
@@ -30,6 +43,9 @@ pub fn LoginPage() -> impl IntoView {
         <Title text=title!(i18n, login.title)/>
         <section class="form-page">
             <h1>{tr!(i18n, login.title)}</h1>
+            {move || arrival().filter(|_| state.error.get().is_none()).map(|msg| view! {
+                <p class="message notice" role="status">{move || msg.text(current.0.get().language)}</p>
+            })}
             <Transition fallback=|| ()>
                 <FormMessage state/>
                 <ActionForm action=auth.login attr:class="stack" attr:novalidate=true>
@@ -39,6 +55,7 @@ pub fn LoginPage() -> impl IntoView {
                     <button type="submit" class="button">{tr!(i18n, login.submit)}</button>
                 </ActionForm>
             </Transition>
+            <p class="aside"><a href="/password/forgot">{tr!(i18n, login.forgot_link)}</a></p>
             <p class="aside">{tr!(i18n, login.new_here)} " " <A href=move || with_next("/register", Some(&next()))>{tr!(i18n, login.create_link)}</A></p>
         </section>
     }
@@ -52,10 +69,10 @@ pub fn RegisterPage() -> impl IntoView {
     let next = move || query.read().get("next").unwrap_or_default();
     let feedback = Resource::new(|| (), |_| take_form_feedback("register".into()));
     let state = FormState::new(auth.register, feedback, None);
-    Effect::new(move |_| {
-        if let Some(Ok(())) = auth.register.value().get() {
-            full_page_load(safe_next(Some(&next())));
-        }
+    Effect::new(move |_| match auth.register.value().get() {
+        Some(Ok(true)) => full_page_load(safe_next(Some(&next()))),
+        Some(Ok(false)) => full_page_load(VERIFY_FIRST),
+        _ => {}
     });
     view! {
         <Title text=title!(i18n, register.title)/>

@@ -5,4 +5,5 @@ pub mod activity;
 pub mod admin;
 pub mod auth;
 pub mod home;
+pub mod mail;
 pub mod settings;

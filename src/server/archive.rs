@@ -83,7 +83,10 @@ impl Archiver {
         // Every end that makes a signed-in credential worthless before its time (seed 001's
         // blacklist); not a renewal (the visit goes on), a timeout, or a guest's end.
         let credential_ended = match reason {
-            EndReason::Revoked | EndReason::PasswordChange | EndReason::SignOutEverywhere => true,
+            EndReason::Revoked
+            | EndReason::PasswordChange
+            | EndReason::PasswordReset
+            | EndReason::SignOutEverywhere => true,
             EndReason::SignOut | EndReason::Ended => {
                 matches!(self.backend.activity(id, 0, 0).await, Ok(Some(a)) if a.user_id.is_some())
             }

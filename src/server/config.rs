@@ -105,6 +105,11 @@ pub struct RateLimits {
     pub sessions: Limit,
     /// Role changes (promotions, demotions) per admin.
     pub role_change: Limit,
+    /// Account mails asked for (password reset, verification again, address change) per
+    /// address they would go to, whether or not an account has it.
+    pub mail_address: Limit,
+    /// Account mails asked for per client address.
+    pub mail_client: Limit,
 }
 
 impl Default for RateLimits {
@@ -115,6 +120,8 @@ impl Default for RateLimits {
             register: Limit::new(10, 3600),
             sessions: Limit::new(300, 10 * 60),
             role_change: Limit::new(30, 3600),
+            mail_address: Limit::new(5, 3600),
+            mail_client: Limit::new(20, 3600),
         }
     }
 }
@@ -163,6 +170,26 @@ pub struct Config {
     /// How often each instance probes Redis and the database on its own (seed 001's scheduled
     /// health check, every 5 minutes by default).
     pub health_check_interval: Duration,
+    pub mail: MailConfig,
+}
+
+/// Mail settings (`server::mail`).
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `SMTP_URL`, or `.eml` files in `MAIL_OUTBOX_DIR` (`data/outbox`) without it.
+    pub transport: crate::server::mail::MailTransport,
+    /// `MAIL_FROM`: `Porch <no-reply@…>` by default, the domain from `PUBLIC_URL`.
+    pub from: lettre::message::Mailbox,
+    /// `PUBLIC_URL`, without a trailing slash: the start of every link in a mail. Required in
+    /// production; `http://<site address>` in development.
+    pub public_url: String,
+    /// `MAIL_RETRY_BASE` (10 s): the first wait after a failed delivery, doubled each time.
+    pub retry_base: Duration,
+    /// `MAIL_POLL_INTERVAL` (5 s): how often the sender looks for mail queued by other
+    /// instances (this instance's own mail wakes it at once).
+    pub poll_interval: Duration,
+    /// `REQUIRE_VERIFIED_EMAIL`: accounts must verify their address before signing in.
+    pub require_verified_email: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -339,8 +366,19 @@ impl Config {
                 get("RATE_LIMIT_ROLE_CHANGE"),
                 defaults.role_change,
             )?,
+            mail_address: parse_limit(
+                "RATE_LIMIT_MAIL_ADDRESS",
+                get("RATE_LIMIT_MAIL_ADDRESS"),
+                defaults.mail_address,
+            )?,
+            mail_client: parse_limit(
+                "RATE_LIMIT_MAIL_CLIENT",
+                get("RATE_LIMIT_MAIL_CLIENT"),
+                defaults.mail_client,
+            )?,
         };
 
+        let mail = mail_config(&get, &leptos, production)?;
         let warnings = UNUSED_SEED_VARIABLES
             .iter()
             .filter(|(name, _)| get(name).is_some())
@@ -390,17 +428,100 @@ impl Config {
                     )
                 })?),
             },
-            metrics_public: match get("METRICS_PUBLIC").as_deref() {
-                None | Some("false") | Some("0") => false,
-                Some("true") | Some("1") => true,
-                Some(other) => return Err(err("METRICS_PUBLIC", format!("{other:?}: use true or false"))),
-            },
+            metrics_public: parse_bool("METRICS_PUBLIC", get("METRICS_PUBLIC"))?,
+            mail,
         })
     }
 
     pub fn is_production(&self) -> bool {
         self.env == AppEnv::Production
     }
+}
+
+fn parse_bool(var: &'static str, value: Option<String>) -> Result<bool, ConfigError> {
+    match value.as_deref() {
+        None | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(other) => Err(err(var, format!("{other:?}: use true or false"))),
+    }
+}
+
+fn mail_config(
+    get: &impl Fn(&str) -> Option<String>,
+    leptos: &LeptosOptions,
+    production: bool,
+) -> Result<MailConfig, ConfigError> {
+    use crate::server::mail::MailTransport;
+    let public_url = match get("PUBLIC_URL") {
+        Some(value) => {
+            let parsed = url::Url::parse(&value)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                .filter(|u| u.query().is_none() && u.fragment().is_none())
+                .ok_or_else(|| {
+                    err(
+                        "PUBLIC_URL",
+                        "must be the site's address, like https://porch.example.com (http or https, no query)",
+                    )
+                })?;
+            parsed.as_str().trim_end_matches('/').to_owned()
+        }
+        None if production => {
+            return Err(err(
+                "PUBLIC_URL",
+                "required when APP_ENV=production: the address links in mails point to, like https://porch.example.com",
+            ))
+        }
+        None => format!("http://{}", leptos.site_addr),
+    };
+    let from = match get("MAIL_FROM") {
+        Some(value) => value.parse().map_err(|_| {
+            err(
+                "MAIL_FROM",
+                "must be an address, optionally with a name: Porch <no-reply@example.com>",
+            )
+        })?,
+        None => {
+            // The site's own domain; an IP address or `localhost` is no domain to send from.
+            let host = url::Url::parse(&public_url)
+                .ok()
+                .and_then(|u| u.domain().map(str::to_owned))
+                .filter(|d| d.contains('.'))
+                .unwrap_or_else(|| "localhost".into());
+            format!("Porch <no-reply@{host}>")
+                .parse()
+                .map_err(|_| err("MAIL_FROM", "required: the PUBLIC_URL domain makes no address"))?
+        }
+    };
+    let transport = match get("SMTP_URL") {
+        Some(url) => {
+            let ok = url::Url::parse(&url)
+                .is_ok_and(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some());
+            if !ok {
+                // Never echoed: it may hold a password.
+                return Err(err(
+                    "SMTP_URL",
+                    "must look like smtp://host:587 or smtps://user:password@host:465",
+                ));
+            }
+            MailTransport::Smtp { url }
+        }
+        None => MailTransport::Files {
+            dir: get("MAIL_OUTBOX_DIR").unwrap_or_else(|| "data/outbox".into()).into(),
+        },
+    };
+    let positive = |var: &'static str, default: Duration| match parse_duration_var(var, get(var), default)? {
+        d if d.is_zero() => Err(err(var, "must be more than zero")),
+        d => Ok(d),
+    };
+    Ok(MailConfig {
+        transport,
+        from,
+        public_url,
+        retry_base: positive("MAIL_RETRY_BASE", Duration::from_secs(10))?,
+        poll_interval: positive("MAIL_POLL_INTERVAL", Duration::from_secs(5))?,
+        require_verified_email: parse_bool("REQUIRE_VERIFIED_EMAIL", get("REQUIRE_VERIFIED_EMAIL"))?,
+    })
 }
 
 fn parse_database_url(value: Option<String>) -> Result<DatabaseUrl, ConfigError> {
@@ -732,12 +853,22 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.var, "SESSION_SECRET");
         assert!(e.to_string().starts_with("SESSION_SECRET: must be at least 64"), "{e}");
-        let c = config(&[
+        let e = config(&[
             ("APP_ENV", "production"),
             ("REDIS_URL", "redis://127.0.0.1"),
             ("SESSION_SECRET", GOOD_SECRET),
         ])
+        .unwrap_err();
+        assert_eq!(e.var, "PUBLIC_URL");
+        let c = config(&[
+            ("APP_ENV", "production"),
+            ("REDIS_URL", "redis://127.0.0.1"),
+            ("SESSION_SECRET", GOOD_SECRET),
+            ("PUBLIC_URL", "https://porch.example.com/"),
+        ])
         .unwrap();
+        assert_eq!(c.mail.public_url, "https://porch.example.com");
+        assert_eq!(c.mail.from.to_string(), "Porch <no-reply@porch.example.com>");
         assert_eq!(c.session.cookie_name, "__Host-session");
         assert!(c.session.cookie_secure);
     }
@@ -756,6 +887,15 @@ mod tests {
             ("SESSION_IDLE_TIMEOUT", "7 weeks"),
             ("SESSION_SECRET", "short"),
             ("TRUSTED_PROXIES", "10.0.0.1,nope"),
+            ("PUBLIC_URL", "porch.example.com"),
+            ("PUBLIC_URL", "ftp://porch.example.com"),
+            ("PUBLIC_URL", "https://porch.example.com/?a=b"),
+            ("MAIL_FROM", "Porch"),
+            ("MAIL_FROM", "a@b\r\nBcc: c@d"),
+            ("SMTP_URL", "http://mail.example.com"),
+            ("SMTP_URL", "mail.example.com:25"),
+            ("MAIL_RETRY_BASE", "0s"),
+            ("REQUIRE_VERIFIED_EMAIL", "yes"),
         ];
         for (var, value) in cases {
             let mut vars = vec![(*var, *value)];
@@ -769,6 +909,28 @@ mod tests {
         }
         let e = config(&[("SESSION_IDLE_TIMEOUT", "40d")]).unwrap_err();
         assert_eq!(e.var, "SESSION_ABSOLUTE_TIMEOUT");
+        // An SMTP URL may hold a password: never echoed.
+        let line = config(&[("SMTP_URL", "smtpx://user:hunter2@mail")]).unwrap_err().to_string();
+        assert!(!line.contains("hunter2"), "{line}");
+    }
+
+    #[test]
+    fn mail_goes_to_files_without_an_smtp_server() {
+        use crate::server::mail::MailTransport;
+        let c = config(&[]).unwrap();
+        assert_eq!(c.mail.transport, MailTransport::Files { dir: "data/outbox".into() });
+        assert!(c.mail.public_url.starts_with("http://"), "{}", c.mail.public_url);
+        assert_eq!(c.mail.from.email.to_string(), "no-reply@localhost");
+        assert!(!c.mail.require_verified_email);
+        let c = config(&[
+            ("SMTP_URL", "smtps://user:pw@mail.example.com"),
+            ("MAIL_FROM", "Accounts <accounts@example.com>"),
+            ("REQUIRE_VERIFIED_EMAIL", "true"),
+        ])
+        .unwrap();
+        assert!(matches!(c.mail.transport, MailTransport::Smtp { .. }));
+        assert_eq!(c.mail.from.to_string(), "Accounts <accounts@example.com>");
+        assert!(c.mail.require_verified_email);
     }
 
     fn redis_of(vars: &[(&str, &str)]) -> Option<String> {

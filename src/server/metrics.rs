@@ -56,6 +56,11 @@ struct RuleLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MailLabels {
+    kind: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct DependencyLabels {
     dependency: &'static str,
 }
@@ -93,6 +98,9 @@ pub struct Metrics {
     profile_cache: Family<ResultLabels, Counter>,
     rate_limited: Family<RuleLabels, Counter>,
     dependency_up: Family<DependencyLabels, Gauge>,
+    mail_queued: Family<MailLabels, Counter>,
+    mail_sent: Family<MailLabels, Counter>,
+    mail_failed: Family<MailLabels, Counter>,
     live_sessions: Arc<LiveSessions>,
     /// Profile cache lookups, also shown on the admin page.
     pub profile_cache_hits: AtomicU64,
@@ -142,6 +150,16 @@ impl Default for Metrics {
             "1 while the dependency answered the last scheduled health check, else 0",
             dependency_up.clone(),
         );
+        let [mail_queued, mail_sent, mail_failed] = [
+            ("porch_mail_queued", "Mails put in the outbox, by kind"),
+            ("porch_mail_sent", "Mails handed to the SMTP server (or written to the outbox directory), by kind"),
+            ("porch_mail_failed", "Mails given up on (refused for good, or out of attempts), by kind"),
+        ]
+        .map(|(name, help)| {
+            let family = Family::<MailLabels, Counter>::default();
+            registry.register(name, help, family.clone());
+            family
+        });
         let live_sessions = Arc::new(LiveSessions::default());
         registry.register_collector(Box::new(live_sessions.clone()));
         Self {
@@ -152,12 +170,23 @@ impl Default for Metrics {
             profile_cache,
             rate_limited,
             dependency_up,
+            mail_queued,
+            mail_sent,
+            mail_failed,
             live_sessions,
             profile_cache_hits: AtomicU64::new(0),
             profile_cache_misses: AtomicU64::new(0),
             tally: Arc::default(),
         }
     }
+}
+
+/// What happened to a mail, for [`Metrics::count_mail`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailOutcome {
+    Queued,
+    Sent,
+    Failed,
 }
 
 impl Metrics {
@@ -195,6 +224,16 @@ impl Metrics {
         self.tally.add(super::figures::Figure::RateLimited);
     }
 
+    /// A mail of `kind` queued, sent or given up on.
+    pub fn count_mail(&self, outcome: MailOutcome, kind: &'static str) {
+        let family = match outcome {
+            MailOutcome::Queued => &self.mail_queued,
+            MailOutcome::Sent => &self.mail_sent,
+            MailOutcome::Failed => &self.mail_failed,
+        };
+        family.get_or_create(&MailLabels { kind }).inc();
+    }
+
     /// What the last scheduled health check found of `dependency` (`redis`, `database`).
     pub fn set_dependency_up(&self, dependency: &'static str, up: bool) {
         self.dependency_up
@@ -228,6 +267,8 @@ mod tests {
         m.count_profile_cache(true);
         m.set_dependency_up("redis", false);
         m.set_dependency_up("database", true);
+        m.count_mail(MailOutcome::Queued, "password_reset");
+        m.count_mail(MailOutcome::Sent, "password_reset");
         let text = m.render(Some(7));
         for line in [
             "porch_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 2",
@@ -241,6 +282,8 @@ mod tests {
             "porch_redis_duration_seconds_count 0",
             "porch_dependency_up{dependency=\"redis\"} 0",
             "porch_dependency_up{dependency=\"database\"} 1",
+            "porch_mail_queued_total{kind=\"password_reset\"} 1",
+            "porch_mail_sent_total{kind=\"password_reset\"} 1",
         ] {
             assert!(text.contains(line), "{line} missing from:\n{text}");
         }

@@ -16,6 +16,7 @@ pub mod forms;
 pub mod headers;
 pub mod health;
 pub mod json_api;
+pub mod mail;
 pub mod metrics;
 pub mod migration;
 pub mod notices;

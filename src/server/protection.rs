@@ -143,6 +143,12 @@ pub async fn limits_and_headers(State(state): State<AppState>, request: Request,
         .is_some_and(|length| length > max_body as u64);
     let path = request.uri().path().to_owned();
     let path_is_api = super::page_routes::is_api_path(&path);
+    // A mailed link's page carries its token in the address: nothing it loads or links to may
+    // be told that address (OWASP Forgot Password Cheat Sheet).
+    let carries_token = request
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|pair| pair.starts_with("token=")));
     let slash = redirects::trailing_slash(request.method(), request.uri(), &state.page_routes);
     let response = if let Some(redirect) = slash {
         redirect
@@ -166,7 +172,11 @@ pub async fn limits_and_headers(State(state): State<AppState>, request: Request,
         headers.entry(name).or_insert(HeaderValue::from_static(value));
     };
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(headers, header::REFERRER_POLICY, "same-origin");
+    set(
+        headers,
+        header::REFERRER_POLICY,
+        if carries_token { "no-referrer" } else { "same-origin" },
+    );
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     set(headers, header::CONTENT_SECURITY_POLICY, PLAIN_CSP);
     set(

@@ -39,6 +39,10 @@ pub enum Rule {
     Sessions,
     /// Role changes by one admin.
     RoleChange,
+    /// Account mails asked for, per address they would go to.
+    MailAddress,
+    /// Account mails asked for, per client address.
+    MailClient,
 }
 
 impl Rule {
@@ -49,6 +53,8 @@ impl Rule {
             Rule::Register => "register",
             Rule::Sessions => "sessions",
             Rule::RoleChange => "role_change",
+            Rule::MailAddress => "mail_address",
+            Rule::MailClient => "mail_client",
         }
     }
 
@@ -59,6 +65,8 @@ impl Rule {
             Rule::Register => limits.register,
             Rule::Sessions => limits.sessions,
             Rule::RoleChange => limits.role_change,
+            Rule::MailAddress => limits.mail_address,
+            Rule::MailClient => limits.mail_client,
         }
     }
 }

@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 
 use super::{
     archive::Archiver,
+    mail::{outbox::Outbox, MailTransport, Mailer},
     auth::password::{default_params, PasswordHasherPool},
     backend::{memory::MemoryBackend, redis::RedisBackend, Backend, BackendLimits},
     config::Config,
@@ -57,6 +58,8 @@ pub enum StartupError {
     Redis(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
+    #[error("{0}")]
+    Mail(String),
 }
 
 pub struct Application {
@@ -98,6 +101,11 @@ impl Application {
         let metrics = Arc::new(Metrics::default());
         let limiter = RateLimiter::new(backend.clone(), config.rate_limits, metrics.clone());
         let archiver = Archiver::new(backend.clone(), db.clone(), metrics.tally.clone());
+        let mailer = Mailer::new(&config.mail.transport, config.mail.from.clone()).map_err(StartupError::Mail)?;
+        if let MailTransport::Files { dir } = &config.mail.transport {
+            tracing::info!(dir = %dir.display(), "SMTP_URL is not set: mail is written as .eml files");
+        }
+        let outbox = Arc::new(Outbox::new(db.clone(), mailer, metrics.clone(), &config.mail));
         let state = AppState::new(SharedState {
             leptos_options: leptos_options.clone(),
             config: Arc::new(config),
@@ -110,6 +118,7 @@ impl Application {
             metrics,
             limiter,
             archiver,
+            outbox,
             stopping: tokio::sync::watch::channel(false).0,
         });
 
@@ -205,6 +214,7 @@ impl Application {
             .clone()
             .spawn_flusher(self.state.backend.clone(), self.state.config.stats_flush_interval);
         let health_watch = health::spawn_watch(self.state.clone(), self.state.config.health_check_interval);
+        let mail_sender = self.state.outbox.spawn(self.state.stopping.subscribe());
         let private = self.private.map(|(listener, router)| {
             tokio::spawn(async move {
                 if let Err(e) = axum::serve(listener, router).await {
@@ -222,6 +232,7 @@ impl Application {
         sweeper.abort();
         flusher.abort();
         health_watch.abort();
+        mail_sender.abort();
         // What was counted since the last flush still reaches the figures.
         if let Err(e) = self.state.metrics.tally.flush(self.state.backend.as_ref()).await {
             tracing::warn!(error = %e, "last figures not saved: session store unavailable");

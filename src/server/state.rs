@@ -30,6 +30,8 @@ pub struct SharedState {
     pub limiter: RateLimiter,
     /// Ends and archives sessions (see [`super::archive`]).
     pub archiver: Archiver,
+    /// Mail to send (see [`super::mail::outbox`]).
+    pub outbox: Arc<super::mail::outbox::Outbox>,
     /// Turns `true` when the server starts shutting down: long-lived responses (the notice
     /// streams) end then, instead of holding the drain up.
     pub stopping: tokio::sync::watch::Sender<bool>,

@@ -41,9 +41,11 @@ pub async fn take_form_feedback(form: String) -> Result<Option<FormFeedback>, Ap
 }
 
 /// Creates an account; a plain form post then goes to `next` (the page that asked for an
-/// account), else `/account`, and back to the form (with its `next`) on a refusal.
+/// account), else `/account`, and back to the form (with its `next`) on a refusal. `true` when
+/// the new user is signed in; `false` when the address must be verified first (the browser goes
+/// to the sign-in page, which says so).
 #[server(prefix = "/api/fn", endpoint = "register")]
-pub async fn register(name: String, email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn register(name: String, email: String, password: String, next: Option<String>) -> Result<bool, AppError> {
     let (state, session, client) = request_context()?;
     let input = Registration {
         name: name.clone(),
@@ -52,17 +54,30 @@ pub async fn register(name: String, email: String, password: String, next: Optio
     };
     let result = accounts::register(&state, &session, &client, &input)
         .await
-        .map(set_preferences_cookie);
+        .map(|registered| match registered {
+            accounts::Registered::SignedIn(outcome) => {
+                set_preferences_cookie(outcome);
+                true
+            }
+            accounts::Registered::VerifyFirst(_) => false,
+        });
     let back = crate::model::with_next("/register", next.as_deref());
+    let success_to = match result {
+        Ok(false) => VERIFY_FIRST,
+        _ => crate::model::safe_next(next.as_deref()),
+    };
     let outcome = Outcome {
         form: "register",
-        success_to: Some(crate::model::safe_next(next.as_deref())),
+        success_to: Some(success_to),
         notice: None,
         back: &back,
         values: vec![("name", name), ("email", email)],
     };
     finish(Some(&session), result, outcome).await
 }
+
+/// Where a registration that must verify its address first leads: the sign-in page, saying so.
+pub const VERIFY_FIRST: &str = "/login?verify=sent";
 
 /// Signs in; a plain form post then goes to `next`, else `/account`, and back to the form
 /// (with its `next`, so the corrected attempt still leads there) on a refusal.

@@ -5,5 +5,6 @@
 pub mod activity;
 pub mod admin;
 pub mod auth;
+pub mod mail;
 pub mod notices;
 pub mod preferences;

@@ -12,6 +12,7 @@ mod faults;
 mod harness;
 mod health;
 mod logs;
+mod mail;
 mod notices;
 mod openapi;
 mod pages;

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use http::HeaderValue;
+use sea_orm::TransactionTrait;
 use tower_sessions::session::Id;
 
 use super::{devices::end_sessions, password::Verification, profile::to_user, tokens};
@@ -43,13 +44,23 @@ pub struct SignedInOutcome {
     pub preferences_cookies: Vec<HeaderValue>,
 }
 
-/// Creates an account and signs the new user in. The guest's preferences become the account's.
+/// What a registration came to.
+#[derive(Debug, Clone)]
+pub enum Registered {
+    SignedIn(SignedInOutcome),
+    /// `REQUIRE_VERIFIED_EMAIL`: the account exists, and signs in once its address is verified
+    /// (the link is on its way).
+    VerifyFirst(User),
+}
+
+/// Creates an account, queues its verification mail, and signs the new user in (unless the
+/// address must be verified first). The guest's preferences become the account's.
 pub async fn register(
     state: &AppState,
     session: &AppSession,
     client: &ClientInfo,
     input: &Registration,
-) -> Result<SignedInOutcome, AppError> {
+) -> Result<Registered, AppError> {
     let mut fields = BTreeMap::new();
     let name = Name::parse(&input.name)
         .map_err(|m| fields.insert("name".into(), m))
@@ -68,8 +79,20 @@ pub async fn register(
         .hit(&client.rate, Rule::Register, &client.ip_subject())
         .await?;
     let hash = state.hasher.hash(&password).await?;
-    let row = match users::insert(&state.db, name.as_str(), email.as_str(), &hash, now_ms()).await {
-        Ok(row) => row,
+    let language = preferences::guest(state, &client.headers).prefs.language;
+    // The account and its verification mail, together or not at all.
+    let inserted = async {
+        let txn = state.db.begin().await?;
+        let row = users::insert(&txn, name.as_str(), email.as_str(), &hash, now_ms()).await?;
+        super::mail_flows::queue_verification(state, &txn, row.id, language).await?;
+        txn.commit().await?;
+        Ok::<_, users::InsertUserError>(row)
+    };
+    let row = match inserted.await {
+        Ok(row) => {
+            state.outbox.wake();
+            row
+        }
         Err(users::InsertUserError::EmailTaken) => {
             return Err(AppError {
                 code: ErrorCode::Conflict,
@@ -81,12 +104,16 @@ pub async fn register(
     };
     let prefs = preferences::guest(state, &client.headers).prefs;
     let prefs = preferences::adopt_for_user(state, row.id, &prefs).await?;
+    super::mail_flows::note_sign_in_device(state, row.id, client).await;
+    if state.config.mail.require_verified_email {
+        return Ok(Registered::VerifyFirst(to_user(&row)));
+    }
     let token = start_user_session(state, session, client, &row).await?;
-    Ok(SignedInOutcome {
+    Ok(Registered::SignedIn(SignedInOutcome {
         user: to_user(&row),
         token,
         preferences_cookies: state.preferences_cookie.set_all(&prefs),
-    })
+    }))
 }
 
 /// Signs in with email and password. Unknown email and wrong password fail identically and
@@ -134,6 +161,18 @@ pub async fn sign_in(
             };
             limiter.clear(Rule::SignIn, &pair).await;
             limiter.give_back(Rule::SignInIp, &address).await;
+            if state.config.mail.require_verified_email && row.email_verified_at.is_none() {
+                // The password was right, so saying why is safe; a fresh link goes out (the
+                // mail limits bound how many).
+                if super::mail_flows::limit_mail(state, client, &row.email).await.is_ok() {
+                    let language = preferences::guest(state, &client.headers).prefs.language;
+                    super::mail_flows::queue_verification(state, &state.db, row.id, language)
+                        .await
+                        .map_err(db_error)?;
+                    state.outbox.wake();
+                }
+                return Err(AppError::new(ErrorCode::EmailUnverified, Msg::EmailUnverified));
+            }
             if let Some(new_hash) = rehash {
                 // Best effort: the old hash still verifies if this fails.
                 // Only over the hash just verified: a password changed meanwhile stays changed.
@@ -154,6 +193,7 @@ pub async fn sign_in(
             };
             let token = start_user_session(state, session, client, &row).await?;
             state.metrics.tally.add(Figure::SignIns);
+            super::mail_flows::note_sign_in_device(state, row.id, client).await;
             if let Some(id) = session.id() {
                 // Before answering, so the other devices have the notice by the time this
                 // browser's next page loads (a cached read and one pipeline; never an error).
@@ -264,9 +304,14 @@ pub async fn change_password(
         .ok_or_else(AppError::not_found)?;
     confirm_password(state, client, &row, &current, "currentPassword").await?;
     let hash = state.hasher.hash(&new).await?;
-    users::set_password_hash(&state.db, me.user_id, &hash, now_ms())
-        .await
-        .map_err(db_error)?;
+    let changed = async {
+        let txn = state.db.begin().await?;
+        users::set_password_hash(&txn, me.user_id, &hash, now_ms()).await?;
+        super::mail_flows::password_changed_in(state, &txn, &row).await?;
+        txn.commit().await
+    };
+    changed.await.map_err(db_error)?;
+    state.outbox.wake();
     end_sessions(state, me.user_id, Some(&me.handle), EndReason::PasswordChange).await?;
     // Same device row (handle), new session id.
     let inner = session.inner();

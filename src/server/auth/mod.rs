@@ -1,11 +1,14 @@
 //! Accounts and what belongs to them: registering and signing in (`accounts`), the profile and
 //! its cache (`profile`), signed-in devices (`devices`), bearer tokens (`tokens`), password
 //! hashing (`password`), export and deletion (`account_data`), roles and the admin page's
-//! figures (`admin`).
+//! figures (`admin`), mailed links' tokens (`links`) and the flows that mail them: a forgotten
+//! password, verifying and changing the address (`mail_flows`).
 
 pub mod account_data;
 pub mod accounts;
 pub mod devices;
+pub mod links;
+pub mod mail_flows;
 pub mod password;
 pub mod profile;
 pub mod roles;

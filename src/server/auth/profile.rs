@@ -29,6 +29,7 @@ pub fn to_user(row: &UserRow) -> User {
         // An unknown value (written by a newer version) grants nothing.
         role: Role::parse(&row.role).unwrap_or(Role::User),
         avatar_url: row.avatar.as_ref().map(|hash| format!("/avatars/{hash}")),
+        email_verified: row.email_verified_at.is_some(),
     }
 }
 

@@ -25,6 +25,9 @@ pub struct Model {
     pub last_sign_in_agent: Option<String>,
     /// Sign-ins and registrations so far: each started a signed-in session.
     pub sign_in_count: i64,
+    /// Unix milliseconds when the address in `email` was last proven by a link mailed to it;
+    /// `None`: not verified.
+    pub email_verified_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,14 +9,14 @@ use axum::{
 use serde::{Deserialize, Serialize};
 
 use super::refusals::{RegistrationRefusals, SignInRefusals, SignOutRefusals};
-use super::{with_cookies, Client, JsonBody};
+use super::{with_cookies, Client, JsonBody, UserAnswer};
 use crate::{
     error::{AppError, ErrorResponse},
     model::User,
     server::{
         auth::{
             account_data,
-            accounts::{self, Registration},
+            accounts::{self, Registered, Registration},
             devices,
         },
         session::AppSession,
@@ -62,6 +62,7 @@ pub(super) struct SignedInAnswer {
     request_body = RegisterBody,
     responses(
         (status = 201, description = "Registered and signed in; the session and preferences cookies are set.", body = SignedInAnswer),
+        (status = 202, description = "Registered, not signed in: with `REQUIRE_VERIFIED_EMAIL` the address must be verified first (a link is on its way).", body = UserAnswer),
         RegistrationRefusals,
     ),
 )]
@@ -71,7 +72,10 @@ pub(super) async fn register(
     Client(client): Client,
     JsonBody(body): JsonBody<RegisterBody>,
 ) -> Result<Response, AppError> {
-    let outcome = accounts::register(&state, &session, &client, &body.into()).await?;
+    let outcome = match accounts::register(&state, &session, &client, &body.into()).await? {
+        Registered::SignedIn(outcome) => outcome,
+        Registered::VerifyFirst(user) => return Ok((StatusCode::ACCEPTED, Json(UserAnswer { user })).into_response()),
+    };
     let body = Json(SignedInAnswer {
         user: outcome.user,
         token: outcome.token,

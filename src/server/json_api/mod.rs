@@ -8,6 +8,7 @@ mod accounts;
 mod activity;
 mod admin;
 mod devices;
+mod mail;
 mod notices;
 pub mod openapi;
 mod preferences;
@@ -47,6 +48,15 @@ pub fn endpoints() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/api/auth/profile", Method::PUT, put(profile::put_profile)),
         ("/api/auth/profile", Method::DELETE, delete(accounts::delete_profile)),
         ("/api/auth/profile/password", Method::PUT, put(accounts::put_password)),
+        ("/api/auth/profile/email", Method::PUT, put(mail::change_email)),
+        ("/api/auth/password/forgot", Method::POST, post(mail::forgot_password)),
+        ("/api/auth/password/reset", Method::POST, post(mail::reset_password)),
+        ("/api/auth/email/verify", Method::POST, post(mail::verify_email)),
+        (
+            "/api/auth/email/verification",
+            Method::POST,
+            post(mail::resend_verification),
+        ),
         // Its own body limit (protection::limits_and_headers), not axum's 2 MB default.
         (
             "/api/auth/profile/avatar",

@@ -12,7 +12,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{accounts, activity, admin, devices, notices, preferences, profile, seed_users};
+use super::{accounts, activity, admin, devices, mail, notices, preferences, profile, seed_users};
 use crate::{
     error::ErrorResponse,
     server::{health, state::AppState},
@@ -45,6 +45,11 @@ pub const BEARER_SCHEME: &str = "bearer";
         profile::put_profile,
         accounts::delete_profile,
         accounts::put_password,
+        mail::change_email,
+        mail::forgot_password,
+        mail::reset_password,
+        mail::verify_email,
+        mail::resend_verification,
         profile::post_avatar,
         profile::delete_avatar,
         profile::get_avatar,
@@ -80,6 +85,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         (name = "accounts", description = "Registering, signing in and out."),
         (name = "profile", description = "The signed-in user's profile, password, avatar, export and deletion."),
         (name = "sessions", description = "The signed-in user's sessions as devices."),
+        (name = "mail", description = "A forgotten password, verifying the address and changing it: links mailed to the account, each single-use."),
         (name = "activity", description = "This session's activity, and the user's history of ended sessions."),
         (name = "preferences", description = "Theme, language and notifications, for guests and users alike."),
         (name = "notices", description = "New sign-in notices for the user's other devices."),

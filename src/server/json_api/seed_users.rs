@@ -76,6 +76,7 @@ impl From<User> for SeedUser {
     request_body = RegisterBody,
     responses(
         (status = 201, description = "Registered and signed in; the session and preferences cookies are set.", body = SeedRegistered),
+        (status = 202, description = "Registered, not signed in: with `REQUIRE_VERIFIED_EMAIL` the address must be verified first (a link is on its way); `{\"user\": …}` without `sessionId`."),
         RegistrationRefusals,
     ),
 )]
@@ -85,7 +86,13 @@ pub(super) async fn register(
     Client(client): Client,
     JsonBody(body): JsonBody<RegisterBody>,
 ) -> Result<Response, AppError> {
-    let outcome = accounts::register(&state, &session, &client, &body.into()).await?;
+    let outcome = match accounts::register(&state, &session, &client, &body.into()).await? {
+        accounts::Registered::SignedIn(outcome) => outcome,
+        accounts::Registered::VerifyFirst(user) => {
+            let user = SeedUser::from(user);
+            return Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "user": user }))).into_response());
+        }
+    };
     let body = SeedRegistered {
         user: outcome.user.into(),
         session_id: outcome.token,

@@ -11,6 +11,7 @@ mod m20261124_000001_create_daily_stats;
 mod m20261124_000002_create_avatars;
 mod m20261130_000001_normalize_emails;
 mod m20261130_000002_add_last_sign_in;
+mod m20261201_000001_create_mail;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_create_avatars::Migration),
             Box::new(m20261130_000001_normalize_emails::Migration),
             Box::new(m20261130_000002_add_last_sign_in::Migration),
+            Box::new(m20261201_000001_create_mail::Migration),
         ]
     }
 }

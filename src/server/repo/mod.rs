@@ -1,7 +1,10 @@
 //! All SQL lives here, one file per table.
 
+pub mod account_tokens;
 pub mod avatars;
 pub mod daily_stats;
+pub mod known_devices;
+pub mod outbox;
 pub mod preferences;
 pub mod session_history;
 pub mod users;

@@ -89,6 +89,53 @@ pub async fn set_password_hash(
     update(db, id, |row| row.password_hash = Set(hash.to_owned()), now).await
 }
 
+/// Marks `email` verified for the account, if it is still the account's address.
+pub async fn mark_email_verified(db: &impl ConnectionTrait, id: i64, email: &str, now: i64) -> Result<bool, DbErr> {
+    let updated = Users::update_many()
+        .col_expr(user::Column::EmailVerifiedAt, Expr::value(now))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(id))
+        .filter(user::Column::Email.eq(email))
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
+/// What [`change_email`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum EmailChange {
+    Changed,
+    /// The account's address is no longer `from` (or the account is gone).
+    Stale,
+    /// Another account has `to` now.
+    Taken,
+}
+
+/// Replaces the account's address `from` with `to`, verified at `now` (the link that asks for
+/// this was mailed to `to`). The unique index decides against a concurrent registration.
+pub async fn change_email(
+    db: &impl ConnectionTrait,
+    id: i64,
+    from: &str,
+    to: &str,
+    now: i64,
+) -> Result<EmailChange, DbErr> {
+    let updated = Users::update_many()
+        .col_expr(user::Column::Email, Expr::value(to))
+        .col_expr(user::Column::EmailVerifiedAt, Expr::value(now))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(id))
+        .filter(user::Column::Email.eq(from))
+        .exec(db)
+        .await;
+    match updated {
+        Ok(done) if done.rows_affected == 1 => Ok(EmailChange::Changed),
+        Ok(_) => Ok(EmailChange::Stale),
+        Err(e) if super::is_unique_violation(&e) => Ok(EmailChange::Taken),
+        Err(e) => Err(e),
+    }
+}
+
 /// Replaces the password hash `old` with `new` (same password, newer parameters or its normal
 /// form), only if `old` is still the stored one: a password changed meanwhile is never undone.
 /// `false` when it was not (changed, or no such user).

@@ -4,9 +4,11 @@
 //! again.
 
 mod database;
+mod mail;
 mod redis;
 
 pub use database::{fresh_database_url, shared_database_url};
+pub use mail::{link_token, mails_to, outbox_drained, smtp_options, smtp_url, wait_for_mail, MaildevProcess};
 pub use redis::{everything_under, names, redis, redis_cli, Monitor, OwnRedis};
 
 use std::{
@@ -120,9 +122,15 @@ pub fn build_config(options: &TestOptions, database_url: &str) -> Result<Config,
         "RATE_LIMIT_SIGN_IN_IP",
         "RATE_LIMIT_REGISTER",
         "RATE_LIMIT_SESSIONS",
+        "RATE_LIMIT_MAIL_ADDRESS",
+        "RATE_LIMIT_MAIL_CLIENT",
     ] {
         vars.insert(limit.into(), "100000/1h".into());
     }
+    // Mail goes to files unless a test asks for the SMTP server (`smtp_options`).
+    let outbox = std::env::temp_dir().join("porch-test-outbox");
+    vars.insert("MAIL_OUTBOX_DIR".into(), outbox.display().to_string());
+    vars.insert("MAIL_RETRY_BASE".into(), "200ms".into());
     vars.insert("DATABASE_URL".into(), database_url.into());
     vars.insert("SESSION_SECRET".into(), TEST_SECRET.into());
     if let Some(url) = &options.redis_url {

@@ -1,0 +1,144 @@
+//! The single-use tokens of mailed links (password reset, address verification, address
+//! change): 256 random bits, stored only as SHA-256 digests, bound to one purpose, one account
+//! and the account's address when they were made (OWASP Forgot Password Cheat Sheet).
+
+use sea_orm::{ConnectionTrait, DbErr};
+
+use super::tokens::{random_token, token_hash, well_formed};
+use crate::server::{
+    entity::{account_token::Model as TokenRow, user::Model as UserRow},
+    repo::{account_tokens, users},
+};
+
+/// What a link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// 30 minutes.
+    PasswordReset,
+    /// 24 hours.
+    EmailVerification,
+    /// 24 hours; carries the new address.
+    EmailChange,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::PasswordReset => "password_reset",
+            Purpose::EmailVerification => "email_verification",
+            Purpose::EmailChange => "email_change",
+        }
+    }
+
+    /// How long a link works, in milliseconds.
+    pub fn lifetime_ms(self) -> i64 {
+        match self {
+            Purpose::PasswordReset => 30 * 60 * 1000,
+            Purpose::EmailVerification | Purpose::EmailChange => 24 * 60 * 60 * 1000,
+        }
+    }
+
+    fn parse(value: &str) -> Option<Self> {
+        [Purpose::PasswordReset, Purpose::EmailVerification, Purpose::EmailChange]
+            .into_iter()
+            .find(|p| p.as_str() == value)
+    }
+}
+
+/// A token that still works, with its account as it is now.
+#[derive(Debug, Clone)]
+pub struct LiveLink {
+    pub purpose: Purpose,
+    pub user: UserRow,
+    /// For [`Purpose::EmailChange`]: the address being confirmed.
+    pub new_email: Option<String>,
+}
+
+/// Makes a token for `user` and `purpose`, replacing the user's older ones of that purpose
+/// (asking again invalidates older links). Returns the token, to put in a link; only its
+/// digest is stored.
+pub async fn issue(
+    db: &impl ConnectionTrait,
+    user: &UserRow,
+    purpose: Purpose,
+    new_email: Option<&str>,
+    now: i64,
+) -> Result<String, DbErr> {
+    let token = random_token();
+    account_tokens::replace(
+        db,
+        TokenRow {
+            token_hash: token_hash(&token),
+            user_id: user.id,
+            purpose: purpose.as_str().to_owned(),
+            account_email: user.email.clone(),
+            new_email: new_email.map(str::to_owned),
+            created_at: now,
+            expires_at: now + purpose.lifetime_ms(),
+        },
+    )
+    .await?;
+    Ok(token)
+}
+
+/// The link `token` stands for if it still works for one of `purposes`: known, not expired,
+/// and its account's address still the one it was made for. Reads only: opening a link's page
+/// (or a mail scanner fetching it) uses nothing up.
+pub async fn peek(
+    db: &impl ConnectionTrait,
+    token: &str,
+    purposes: &[Purpose],
+    now: i64,
+) -> Result<Option<LiveLink>, DbErr> {
+    if !well_formed(token) {
+        return Ok(None);
+    }
+    let Some(row) = account_tokens::find(db, &token_hash(token)).await? else {
+        return Ok(None);
+    };
+    live(db, row, purposes, now).await
+}
+
+/// Uses the link up, on the transaction of the change it allows (as its first statement, a
+/// write): of any number of requests with one token, exactly one gets it. `None` when it does
+/// not work; the caller rolls back then, so a token used for the wrong purpose stays usable.
+pub async fn take(
+    db: &impl ConnectionTrait,
+    token: &str,
+    purposes: &[Purpose],
+    now: i64,
+) -> Result<Option<LiveLink>, DbErr> {
+    if !well_formed(token) {
+        return Ok(None);
+    }
+    let Some(row) = account_tokens::take(db, &token_hash(token)).await? else {
+        return Ok(None);
+    };
+    live(db, row, purposes, now).await
+}
+
+/// `row` as a [`LiveLink`] if it works for one of `purposes` at `now`.
+async fn live(
+    db: &impl ConnectionTrait,
+    row: TokenRow,
+    purposes: &[Purpose],
+    now: i64,
+) -> Result<Option<LiveLink>, DbErr> {
+    let Some(purpose) = Purpose::parse(&row.purpose).filter(|p| purposes.contains(p)) else {
+        return Ok(None);
+    };
+    if row.expires_at <= now {
+        return Ok(None);
+    }
+    let Some(user) = users::by_id(db, row.user_id).await? else {
+        return Ok(None);
+    };
+    if user.email != row.account_email {
+        return Ok(None);
+    }
+    Ok(Some(LiveLink {
+        purpose,
+        user,
+        new_email: row.new_email,
+    }))
+}
