@@ -1086,6 +1086,7 @@ mod tests {
             ("APP_ENV", "production"),
             ("SESSION_SECRET", GOOD_SECRET),
             ("REDIS_HOST", "redis"),
+            ("PUBLIC_URL", "https://porch.example.com"),
         ])
         .unwrap();
         assert_eq!(c.redis.unwrap().url, "redis://redis:6379");

@@ -5,14 +5,17 @@
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::server::{
-    auth::mail_flows,
-    fn_context::{request_context, with_status},
-    forms::{finish, Outcome},
+use crate::{
+    model::Msg,
+    server::{
+        auth::mail_flows,
+        fn_context::{request_context, with_status},
+        forms::{finish, Outcome},
+    },
 };
 use crate::{
     error::AppError,
-    model::{EmailStatus, LinkKind, Msg},
+    model::{EmailStatus, LinkKind},
 };
 
 /// Asks for a reset link. The answer is the same whether or not an account has the address.

@@ -74,7 +74,8 @@ async fn register_signs_in_and_returns_the_user_without_secrets() {
     assert_eq!(user["role"], "user", "accounts start as users");
     assert_eq!(user["avatarUrl"], Value::Null, "initials until an upload");
     assert_eq!(user["updatedAt"], user["createdAt"], "unchanged since");
-    assert_eq!(user.as_object().unwrap().len(), 7, "{user}");
+    assert_eq!(user["emailVerified"], false, "not until its link is followed");
+    assert_eq!(user.as_object().unwrap().len(), 8, "{user}");
     assert!(!body.to_string().contains("argon2"));
     let res = app.client.get(app.url("/api/auth/profile")).send().await.unwrap();
     assert_eq!(res.status(), 200);

@@ -37,6 +37,8 @@ const SIGNED_IN: &[(&str, &str)] = &[
     ("put", "/api/auth/profile"),
     ("delete", "/api/auth/profile"),
     ("put", "/api/auth/profile/password"),
+    ("put", "/api/auth/profile/email"),
+    ("post", "/api/auth/email/verification"),
     ("post", "/api/auth/profile/avatar"),
     ("delete", "/api/auth/profile/avatar"),
     ("get", "/api/auth/export"),

@@ -236,3 +236,48 @@ async fn a_refused_form_gets_a_page_without_javascript_and_json_with_it() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], "rate_limited");
 }
+
+/// Forgot-password requests are limited per address and per client, and neither the answers
+/// nor the refusals differ between an address with an account and one without.
+#[tokio::test]
+async fn account_mail_is_limited_without_saying_whether_an_account_exists() {
+    let app = spawn_app_with(with_vars(&[
+        ("RATE_LIMIT_MAIL_ADDRESS", "2/1h"),
+        ("RATE_LIMIT_MAIL_CLIENT", "8/1h"),
+    ]))
+    .await;
+    let known = format!("{}@example.com", unique("rl"));
+    assert_eq!(register(&app, &known).await.status(), 201);
+    let unknown = format!("{}@example.com", unique("rl"));
+    let forgot = |email: String| {
+        let app = &app;
+        async move {
+            client()
+                .post(app.url("/api/auth/password/forgot"))
+                .json(&json!({ "email": email }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for email in [&known, &unknown] {
+        for n in 0..2 {
+            let res = forgot(email.clone()).await;
+            assert_eq!(res.status(), 202);
+            assert_eq!(header(&res, "x-ratelimit-remaining"), (1 - n).to_string());
+        }
+    }
+    let a = forgot(known.clone()).await;
+    let b = forgot(unknown.clone()).await;
+    assert_refused(&a, 2);
+    assert_refused(&b, 2);
+    assert_eq!(a.bytes().await.unwrap(), b.bytes().await.unwrap());
+    // Eight requests in all from this client (the refused ones count), whatever the address:
+    // then every address is refused.
+    for _ in 0..2 {
+        let res = forgot(format!("{}@example.com", unique("rl"))).await;
+        assert_eq!(res.status(), 202);
+    }
+    let res = forgot(format!("{}@example.com", unique("rl"))).await;
+    assert_refused(&res, 8);
+}
