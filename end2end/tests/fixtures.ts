@@ -112,3 +112,34 @@ export function makeAdmin(email: string): void {
   }
   execFileSync(binary, ['make-admin', email], { cwd: '..', env, stdio: 'pipe' });
 }
+
+/** What the test SMTP server (maildev, started by scripts/lib.sh) shows of one mail. */
+export interface Mail {
+  subject: string;
+  text: string;
+  html: string;
+  to: { address: string; name: string }[];
+}
+
+const MAILDEV_URL = process.env.MAILDEV_URL ?? 'http://127.0.0.1:1080';
+
+/** The mails that reached `address` so far whose subject contains `subject`, oldest first. */
+export async function mailsTo(address: string, subject: string): Promise<Mail[]> {
+  const res = await fetch(`${MAILDEV_URL}/email`);
+  const all = (await res.json()) as Mail[];
+  return all.filter((m) => m.to.some((t) => t.address.toLowerCase() === address.toLowerCase()) && m.subject.includes(subject));
+}
+
+/** Waits for the `n`th such mail (from 1) and returns the path and query of its link to `path`. */
+export async function mailedLink(address: string, subject: string, path: string, n = 1): Promise<string> {
+  let mails: Mail[] = [];
+  await expect
+    .poll(async () => {
+      mails = await mailsTo(address, subject);
+      return mails.length;
+    }, { timeout: 15_000, message: `mail "${subject}" to ${address}` })
+    .toBeGreaterThanOrEqual(n);
+  const match = mails[n - 1].text.match(new RegExp(`https?://[^\\s/]+(${path.replace(/\//g, '\\/')}\\?token=[A-Za-z0-9_-]+)`));
+  expect(match, `a ${path} link in the mail`).not.toBeNull();
+  return match![1];
+}

@@ -13,8 +13,8 @@ use crate::{
     },
     context::{full_page_load, use_locale, Auth, CurrentPreferences},
     model::{format, DeviceSession, Msg, SessionSummary, User},
+    pages::mail::{EmailForms, EmailSection},
     server_fns::auth::{list_sessions, sessions_summary, take_form_feedback, DeleteAccount, LogoutEverywhere},
-    pages::mail::EmailSection,
     title, tr,
 };
 
@@ -25,6 +25,7 @@ pub fn AccountPage() -> impl IntoView {
     let state = FormState::new(auth.update_profile, feedback, Some(Msg::ProfileSaved));
     let avatar_feedback = Resource::new(|| (), |_| take_form_feedback("avatar".into()));
     let avatar_state = FormState::new(auth.remove_avatar, avatar_feedback, Some(Msg::AvatarRemoved));
+    let email_forms = EmailForms::new();
     let delete = ServerAction::<DeleteAccount>::new();
     let delete_feedback = Resource::new(|| (), |_| take_form_feedback("delete".into()));
     let delete_state = FormState::new(delete, delete_feedback, None);
@@ -57,7 +58,7 @@ pub fn AccountPage() -> impl IntoView {
                     <dt>{tr!(i18n, account.member_since)}</dt>
                     <dd>{move || format::date(current.0.get().language, &created_at)}</dd>
                 </dl>
-                <EmailSection/>
+                <EmailSection forms=email_forms/>
                 <h2 id="avatar">{tr!(i18n, account.avatar)}</h2>
                 <div class="avatar-edit">
                     <Avatar user=user.clone() size=96/>

@@ -49,7 +49,11 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 
 /// What a link's page shows when its token no longer works.
 #[component]
-fn DeadLink(#[prop(into)] title: Signal<&'static str>, again: &'static str, #[prop(into)] again_label: Signal<&'static str>) -> impl IntoView {
+fn DeadLink(
+    #[prop(into)] title: Signal<&'static str>,
+    again: &'static str,
+    #[prop(into)] again_label: Signal<&'static str>,
+) -> impl IntoView {
     let current = expect_context::<CurrentPreferences>();
     view! {
         <h1>{title}</h1>
@@ -111,8 +115,8 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let language = move || current.0.get().language;
     // After the button (or the redirect of a plain form post): what happened.
     let finished = move || match (action.value().get(), done().as_deref()) {
-        (Some(Ok(())), _) | (None, Some("verified")) => Some(Msg::EmailVerified),
-        (None, Some("changed")) => Some(Msg::EmailChanged),
+        (Some(Ok(false)), _) | (None, Some("verified")) => Some(Msg::EmailVerified),
+        (Some(Ok(true)), _) | (None, Some("changed")) => Some(Msg::EmailChanged),
         _ => None,
     };
     view! {
@@ -150,18 +154,55 @@ pub fn VerifyEmailPage() -> impl IntoView {
     }
 }
 
+/// The account page's address forms and what they read. Made once, at the top of the page:
+/// the page's signed-in part is built more than once on the server while it waits, and a
+/// form's one-time feedback must be taken by one resource, not lost to an earlier build.
+#[derive(Clone, Copy)]
+pub struct EmailForms {
+    resend: ServerAction<ResendVerification>,
+    resend_state: FormState,
+    change: ServerAction<ChangeEmail>,
+    change_state: FormState,
+    status: Resource<Result<EmailStatus, crate::error::AppError>>,
+}
+
+impl Default for EmailForms {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EmailForms {
+    pub fn new() -> Self {
+        let resend = ServerAction::<ResendVerification>::new();
+        let resend_feedback = Resource::new(|| (), |_| take_form_feedback("verification".into()));
+        let resend_state = FormState::new(resend, resend_feedback, Some(Msg::VerificationSent));
+        let change = ServerAction::<ChangeEmail>::new();
+        let change_feedback = Resource::new(|| (), |_| take_form_feedback("email".into()));
+        let change_state = FormState::new(change, change_feedback, Some(Msg::EmailChangeSent));
+        let status = Resource::new(move || change.version().get(), |_| read_email_status());
+        Self {
+            resend,
+            resend_state,
+            change,
+            change_state,
+            status,
+        }
+    }
+}
+
 /// The account page's address section: the address, whether it is verified ("Send the link
 /// again" when not), an address waiting for confirmation, and the "Change email" form.
 #[component]
-pub fn EmailSection() -> impl IntoView {
+pub fn EmailSection(forms: EmailForms) -> impl IntoView {
     let i18n = use_locale();
-    let resend = ServerAction::<ResendVerification>::new();
-    let resend_feedback = Resource::new(|| (), |_| take_form_feedback("verification".into()));
-    let resend_state = FormState::new(resend, resend_feedback, Some(Msg::VerificationSent));
-    let change = ServerAction::<ChangeEmail>::new();
-    let change_feedback = Resource::new(|| (), |_| take_form_feedback("email".into()));
-    let change_state = FormState::new(change, change_feedback, Some(Msg::EmailChangeSent));
-    let status = Resource::new(move || change.version().get(), |_| read_email_status());
+    let EmailForms {
+        resend,
+        resend_state,
+        change,
+        change_state,
+        status,
+    } = forms;
     view! {
         <h2 id="email">{tr!(i18n, account.email_heading)}</h2>
         <Transition fallback=|| ()>
@@ -190,14 +231,12 @@ pub fn EmailSection() -> impl IntoView {
         </Transition>
         <section aria-labelledby="change-email">
             <h3 id="change-email">{tr!(i18n, account.change_email)}</h3>
-            <Transition fallback=|| ()>
-                <FormMessage state=change_state/>
-                <ActionForm action=change attr:class="stack" attr:novalidate=true>
-                    <Field label=tr!(i18n, fields.new_email) name="email" id="change-email-address" kind="email" autocomplete="email" value=change_state.value("email") error=change_state.field_error("email")/>
-                    <Field label=tr!(i18n, fields.current_password) name="password" id="change-email-password" kind="password" autocomplete="current-password" error=change_state.field_error("password")/>
-                    <button type="submit" class="button">{tr!(i18n, account.change_email_submit)}</button>
-                </ActionForm>
-            </Transition>
+            <FormMessage state=change_state/>
+            <ActionForm action=change attr:class="stack" attr:novalidate=true>
+                <Field label=tr!(i18n, fields.new_email) name="email" id="change-email-address" kind="email" autocomplete="email" value=change_state.value("email") error=change_state.field_error("email")/>
+                <Field label=tr!(i18n, fields.current_password) name="password" id="change-email-password" kind="password" autocomplete="current-password" error=change_state.field_error("password")/>
+                <button type="submit" class="button">{tr!(i18n, account.change_email_submit)}</button>
+            </ActionForm>
         </section>
     }
 }

@@ -452,28 +452,27 @@ fn mail_config(
     production: bool,
 ) -> Result<MailConfig, ConfigError> {
     use crate::server::mail::MailTransport;
-    let public_url = match get("PUBLIC_URL") {
-        Some(value) => {
-            let parsed = url::Url::parse(&value)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-                .filter(|u| u.query().is_none() && u.fragment().is_none())
-                .ok_or_else(|| {
-                    err(
-                        "PUBLIC_URL",
-                        "must be the site's address, like https://porch.example.com (http or https, no query)",
-                    )
-                })?;
-            parsed.as_str().trim_end_matches('/').to_owned()
-        }
-        None if production => {
-            return Err(err(
+    let public_url =
+        match get("PUBLIC_URL") {
+            Some(value) => {
+                let parsed = url::Url::parse(&value)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                    .filter(|u| u.query().is_none() && u.fragment().is_none())
+                    .ok_or_else(|| {
+                        err(
+                            "PUBLIC_URL",
+                            "must be the site's address, like https://porch.example.com (http or https, no query)",
+                        )
+                    })?;
+                parsed.as_str().trim_end_matches('/').to_owned()
+            }
+            None if production => return Err(err(
                 "PUBLIC_URL",
                 "required when APP_ENV=production: the address links in mails point to, like https://porch.example.com",
-            ))
-        }
-        None => format!("http://{}", leptos.site_addr),
-    };
+            )),
+            None => format!("http://{}", leptos.site_addr),
+        };
     let from = match get("MAIL_FROM") {
         Some(value) => value.parse().map_err(|_| {
             err(
@@ -495,8 +494,7 @@ fn mail_config(
     };
     let transport = match get("SMTP_URL") {
         Some(url) => {
-            let ok = url::Url::parse(&url)
-                .is_ok_and(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some());
+            let ok = url::Url::parse(&url).is_ok_and(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some());
             if !ok {
                 // Never echoed: it may hold a password.
                 return Err(err(
@@ -910,7 +908,9 @@ mod tests {
         let e = config(&[("SESSION_IDLE_TIMEOUT", "40d")]).unwrap_err();
         assert_eq!(e.var, "SESSION_ABSOLUTE_TIMEOUT");
         // An SMTP URL may hold a password: never echoed.
-        let line = config(&[("SMTP_URL", "smtpx://user:hunter2@mail")]).unwrap_err().to_string();
+        let line = config(&[("SMTP_URL", "smtpx://user:hunter2@mail")])
+            .unwrap_err()
+            .to_string();
         assert!(!line.contains("hunter2"), "{line}");
     }
 
@@ -918,7 +918,12 @@ mod tests {
     fn mail_goes_to_files_without_an_smtp_server() {
         use crate::server::mail::MailTransport;
         let c = config(&[]).unwrap();
-        assert_eq!(c.mail.transport, MailTransport::Files { dir: "data/outbox".into() });
+        assert_eq!(
+            c.mail.transport,
+            MailTransport::Files {
+                dir: "data/outbox".into()
+            }
+        );
         assert!(c.mail.public_url.starts_with("http://"), "{}", c.mail.public_url);
         assert_eq!(c.mail.from.email.to_string(), "no-reply@localhost");
         assert!(!c.mail.require_verified_email);

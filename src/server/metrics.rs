@@ -152,8 +152,14 @@ impl Default for Metrics {
         );
         let [mail_queued, mail_sent, mail_failed] = [
             ("porch_mail_queued", "Mails put in the outbox, by kind"),
-            ("porch_mail_sent", "Mails handed to the SMTP server (or written to the outbox directory), by kind"),
-            ("porch_mail_failed", "Mails given up on (refused for good, or out of attempts), by kind"),
+            (
+                "porch_mail_sent",
+                "Mails handed to the SMTP server (or written to the outbox directory), by kind",
+            ),
+            (
+                "porch_mail_failed",
+                "Mails given up on (refused for good, or out of attempts), by kind",
+            ),
         ]
         .map(|(name, help)| {
             let family = Family::<MailLabels, Counter>::default();

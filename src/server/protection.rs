@@ -144,7 +144,9 @@ pub async fn limits_and_headers(State(state): State<AppState>, request: Request,
     let path = request.uri().path().to_owned();
     let path_is_api = super::page_routes::is_api_path(&path);
     // A mailed link's page carries its token in the address: nothing it loads or links to may
-    // be told that address (OWASP Forgot Password Cheat Sheet).
+    // be told that address (OWASP Forgot Password Cheat Sheet). Only the origin is sent
+    // (`no-referrer` would also make a plain form post's `Origin` opaque, `null`, which the
+    // cross-site check rightly refuses).
     let carries_token = request
         .uri()
         .query()
@@ -175,7 +177,7 @@ pub async fn limits_and_headers(State(state): State<AppState>, request: Request,
     set(
         headers,
         header::REFERRER_POLICY,
-        if carries_token { "no-referrer" } else { "same-origin" },
+        if carries_token { "strict-origin" } else { "same-origin" },
     );
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     set(headers, header::CONTENT_SECURITY_POLICY, PLAIN_CSP);

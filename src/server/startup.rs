@@ -17,11 +17,11 @@ use tokio::net::TcpListener;
 
 use super::{
     archive::Archiver,
-    mail::{outbox::Outbox, MailTransport, Mailer},
     auth::password::{default_params, PasswordHasherPool},
     backend::{memory::MemoryBackend, redis::RedisBackend, Backend, BackendLimits},
     config::Config,
     db, forms, health, json_api,
+    mail::{outbox::Outbox, MailTransport, Mailer},
     metrics::Metrics,
     page_routes::PageRoutes,
     preferences::{cookie::PreferencesCookie, layer::preferences_middleware},

@@ -4,6 +4,10 @@
 
 use leptos::prelude::*;
 
+use crate::{
+    error::AppError,
+    model::{EmailStatus, LinkKind},
+};
 #[cfg(feature = "ssr")]
 use crate::{
     model::Msg,
@@ -12,10 +16,6 @@ use crate::{
         fn_context::{request_context, with_status},
         forms::{finish, Outcome},
     },
-};
-use crate::{
-    error::AppError,
-    model::{EmailStatus, LinkKind},
 };
 
 /// Asks for a reset link. The answer is the same whether or not an account has the address.
@@ -59,9 +59,10 @@ pub async fn reset_password(token: String, new_password: String) -> Result<(), A
 /// Where a finished reset leads: the sign-in page, saying the password changed.
 pub const RESET_DONE: &str = "/login?reset=done";
 
-/// Uses a verification or address-change link's token.
+/// Uses a verification or address-change link's token: `true` when the address changed,
+/// `false` when it was verified.
 #[server(prefix = "/api/fn", endpoint = "confirm_email")]
-pub async fn confirm_email(token: String) -> Result<(), AppError> {
+pub async fn confirm_email(token: String) -> Result<bool, AppError> {
     let (state, session, _) = request_context()?;
     let result = mail_flows::confirm_email(&state, &token).await;
     let done = match &result {
@@ -76,7 +77,12 @@ pub async fn confirm_email(token: String) -> Result<(), AppError> {
         back: &back,
         values: vec![],
     };
-    finish(Some(&session), result.map(|_| ()), outcome).await
+    finish(
+        Some(&session),
+        result.map(|c| c == mail_flows::Confirmed::Changed),
+        outcome,
+    )
+    .await
 }
 
 /// The signed-in user's address, whether it is verified, and any address waiting for

@@ -100,12 +100,24 @@ async fn a_reset_sets_the_password_once_and_ends_every_session() {
     let link = reset_token(&app, &email, 1).await;
     // Opening the link's page (as a mail scanner would, twice) uses nothing up.
     for _ in 0..2 {
-        let res = client().get(app.url(&format!("/password/reset?token={link}"))).send().await.unwrap();
+        let res = client()
+            .get(app.url(&format!("/password/reset?token={link}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200);
-        assert_eq!(res.headers()["referrer-policy"], "no-referrer");
+        assert_eq!(
+            res.headers()["referrer-policy"],
+            "strict-origin",
+            "the origin only, never the token"
+        );
         let page = res.text().await.unwrap();
         assert!(page.contains("name=\"new_password\""), "the form is offered");
-        let head = client().head(app.url(&format!("/password/reset?token={link}"))).send().await.unwrap();
+        let head = client()
+            .head(app.url(&format!("/password/reset?token={link}")))
+            .send()
+            .await
+            .unwrap();
         assert!(head.status().is_success() || head.status() == 405);
     }
     // A refused password leaves the link usable.
@@ -158,7 +170,12 @@ async fn concurrent_resets_with_one_token_succeed_once() {
     let attempts = (0..8).map(|n| {
         let app = &app;
         let link = link.clone();
-        async move { reset(app, &link, &format!("concurrent passphrase {n}")).await.status().as_u16() }
+        async move {
+            reset(app, &link, &format!("concurrent passphrase {n}"))
+                .await
+                .status()
+                .as_u16()
+        }
     });
     let statuses = futures::future::join_all(attempts).await;
     assert_eq!(statuses.iter().filter(|&&s| s == 204).count(), 1, "{statuses:?}");
@@ -170,25 +187,52 @@ async fn links_work_once_for_their_purpose_before_they_expire_and_asking_again_r
     let app = spawn_app_with(smtp_options()).await;
     let browser = client();
     let (email, user_id) = sign_up(&app, &browser).await;
-    let verification = link_token(&wait_for_mail(&email, "Confirm your email address", 1).await, "/email/verify");
+    let verification = link_token(
+        &wait_for_mail(&email, "Confirm your email address", 1).await,
+        "/email/verify",
+    );
     let first = reset_token(&app, &email, 1).await;
     // Another purpose: refused both ways, and neither link is spent by the attempt.
-    assert_eq!(error_code(reset(&app, &verification, "a good new passphrase").await).await, "link_invalid");
+    assert_eq!(
+        error_code(reset(&app, &verification, "a good new passphrase").await).await,
+        "link_invalid"
+    );
     assert_eq!(error_code(verify(&app, &first).await).await, "link_invalid");
     // Asking again kills the older link.
     let second = reset_token(&app, &email, 2).await;
     assert_ne!(first, second);
-    assert_eq!(error_code(reset(&app, &first, "a good new passphrase").await).await, "link_invalid");
+    assert_eq!(
+        error_code(reset(&app, &first, "a good new passphrase").await).await,
+        "link_invalid"
+    );
     // Expired: refused.
-    exec(&app, &format!("UPDATE account_tokens SET expires_at = 1 WHERE user_id = {user_id} AND purpose = 'password_reset'")).await;
-    assert_eq!(error_code(reset(&app, &second, "a good new passphrase").await).await, "link_invalid");
+    exec(
+        &app,
+        &format!("UPDATE account_tokens SET expires_at = 1 WHERE user_id = {user_id} AND purpose = 'password_reset'"),
+    )
+    .await;
+    assert_eq!(
+        error_code(reset(&app, &second, "a good new passphrase").await).await,
+        "link_invalid"
+    );
     // A password changed any other way kills a reset link.
     let third = reset_token(&app, &email, 3).await;
-    assert_eq!(change_password(&app, &browser, PASSWORD, "changed the usual way").await.status(), 204);
-    assert_eq!(error_code(reset(&app, &third, "a good new passphrase").await).await, "link_invalid");
+    assert_eq!(
+        change_password(&app, &browser, PASSWORD, "changed the usual way")
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        error_code(reset(&app, &third, "a good new passphrase").await).await,
+        "link_invalid"
+    );
     // Nonsense and look-alike tokens are refused without a lookup.
     for bad in ["", "x", &"A".repeat(44), &format!("{verification}x")] {
-        assert_eq!(error_code(reset(&app, bad, "a good new passphrase").await).await, "link_invalid");
+        assert_eq!(
+            error_code(reset(&app, bad, "a good new passphrase").await).await,
+            "link_invalid"
+        );
     }
     // The verification link still works, once.
     assert_eq!(verify(&app, &verification).await.status(), 204);
@@ -204,24 +248,55 @@ async fn an_address_is_verified_by_its_link_and_resending_replaces_it() {
     let (email, _) = sign_up(&app, &browser).await;
     let profile = get_json(&app, &browser, "/api/auth/profile").await;
     assert_eq!(profile["user"]["emailVerified"], false);
-    let first = link_token(&wait_for_mail(&email, "Confirm your email address", 1).await, "/email/verify");
-    let res = browser.post(app.url("/api/auth/email/verification")).send().await.unwrap();
+    let first = link_token(
+        &wait_for_mail(&email, "Confirm your email address", 1).await,
+        "/email/verify",
+    );
+    let res = browser
+        .post(app.url("/api/auth/email/verification"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 202);
-    let second = link_token(&wait_for_mail(&email, "Confirm your email address", 2).await, "/email/verify");
+    let second = link_token(
+        &wait_for_mail(&email, "Confirm your email address", 2).await,
+        "/email/verify",
+    );
     assert_eq!(error_code(verify(&app, &first).await).await, "link_invalid");
     // The page shows a button; opening it changes nothing.
     let page = app.page(&client(), &format!("/email/verify?token={second}")).await;
     assert!(page.contains("name=\"token\""), "a button to press");
-    assert_eq!(get_json(&app, &browser, "/api/auth/profile").await["user"]["emailVerified"], false);
+    assert_eq!(
+        get_json(&app, &browser, "/api/auth/profile").await["user"]["emailVerified"],
+        false
+    );
     assert_eq!(verify(&app, &second).await.status(), 204);
-    assert_eq!(get_json(&app, &browser, "/api/auth/profile").await["user"]["emailVerified"], true);
+    assert_eq!(
+        get_json(&app, &browser, "/api/auth/profile").await["user"]["emailVerified"],
+        true
+    );
     // Verified: "send again" answers alike and sends nothing.
-    let res = browser.post(app.url("/api/auth/email/verification")).send().await.unwrap();
+    let res = browser
+        .post(app.url("/api/auth/email/verification"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 202);
     outbox_drained(&app).await;
-    assert_eq!(mails_to(&email).await.iter().filter(|m| m.subject.contains("Confirm your email")).count(), 2);
+    assert_eq!(
+        mails_to(&email)
+            .await
+            .iter()
+            .filter(|m| m.subject.contains("Confirm your email"))
+            .count(),
+        2
+    );
     // A guest cannot ask.
-    let res = client().post(app.url("/api/auth/email/verification")).send().await.unwrap();
+    let res = client()
+        .post(app.url("/api/auth/email/verification"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
 }
 
@@ -253,7 +328,10 @@ async fn the_address_changes_only_when_the_new_one_confirms() {
     let notice = wait_for_mail(&old, "Your Porch address is about to change", 1).await;
     assert!(notice.text.contains(&new));
     // Nothing changed yet.
-    assert_eq!(get_json(&app, &browser, "/api/auth/profile").await["user"]["email"], old.as_str());
+    assert_eq!(
+        get_json(&app, &browser, "/api/auth/profile").await["user"]["email"],
+        old.as_str()
+    );
     let token = link_token(&confirm, "/email/verify");
     assert_eq!(verify(&app, &token).await.status(), 204);
     // Every session sees the new, verified address on its next request.
@@ -276,30 +354,53 @@ async fn address_links_are_bound_to_the_address_they_were_sent_for() {
     let app = spawn_app_with(smtp_options()).await;
     let browser = client();
     let (old, _) = sign_up(&app, &browser).await;
-    let verification = link_token(&wait_for_mail(&old, "Confirm your email address", 1).await, "/email/verify");
+    let verification = link_token(
+        &wait_for_mail(&old, "Confirm your email address", 1).await,
+        "/email/verify",
+    );
     let reset_link = reset_token(&app, &old, 1).await;
     // A first change asked, then a second: the first link dies.
     let first = format!("{}@example.org", unique("first"));
     let second = format!("{}@example.org", unique("second"));
     assert_eq!(change_email(&app, &browser, &first, PASSWORD).await.status(), 202);
-    let first_link = link_token(&wait_for_mail(&first, "Confirm your new email", 1).await, "/email/verify");
+    let first_link = link_token(
+        &wait_for_mail(&first, "Confirm your new email", 1).await,
+        "/email/verify",
+    );
     assert_eq!(change_email(&app, &browser, &second, PASSWORD).await.status(), 202);
-    let second_link = link_token(&wait_for_mail(&second, "Confirm your new email", 1).await, "/email/verify");
+    let second_link = link_token(
+        &wait_for_mail(&second, "Confirm your new email", 1).await,
+        "/email/verify",
+    );
     assert_eq!(error_code(verify(&app, &first_link).await).await, "link_invalid");
     // Someone registers the pending address meanwhile: confirming it is refused, nothing changes.
     let squatter = client();
-    let res = register_with(&app, &squatter, json!({"name": "Bo", "email": second, "password": PASSWORD})).await;
+    let res = register_with(
+        &app,
+        &squatter,
+        json!({"name": "Bo", "email": second, "password": PASSWORD}),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let res = verify(&app, &second_link).await;
     assert_eq!(res.status(), 409);
-    assert_eq!(get_json(&app, &browser, "/api/auth/profile").await["user"]["email"], old.as_str());
+    assert_eq!(
+        get_json(&app, &browser, "/api/auth/profile").await["user"]["email"],
+        old.as_str()
+    );
     // A third change goes through; links made for the old address die with it.
     let third = format!("{}@example.org", unique("third"));
     assert_eq!(change_email(&app, &browser, &third, PASSWORD).await.status(), 202);
-    let third_link = link_token(&wait_for_mail(&third, "Confirm your new email", 1).await, "/email/verify");
+    let third_link = link_token(
+        &wait_for_mail(&third, "Confirm your new email", 1).await,
+        "/email/verify",
+    );
     assert_eq!(verify(&app, &third_link).await.status(), 204);
     assert_eq!(error_code(verify(&app, &verification).await).await, "link_invalid");
-    assert_eq!(error_code(reset(&app, &reset_link, "a good new passphrase").await).await, "link_invalid");
+    assert_eq!(
+        error_code(reset(&app, &reset_link, "a good new passphrase").await).await,
+        "link_invalid"
+    );
 }
 
 #[tokio::test]
@@ -341,7 +442,11 @@ async fn mail_is_in_the_accounts_language() {
             .unwrap();
         assert_eq!(res.status(), 204);
         let mail = wait_for_mail(&email, subject, 1).await;
-        assert!(mail.html.contains(&format!("lang=\"{language}\" dir=\"{dir}\"")), "{}", mail.html);
+        assert!(
+            mail.html.contains(&format!("lang=\"{language}\" dir=\"{dir}\"")),
+            "{}",
+            mail.html
+        );
         assert!(!mail.text.is_empty());
     }
 }
@@ -359,16 +464,32 @@ async fn a_sign_in_from_a_new_device_is_mailed_once() {
             .unwrap()
     };
     let email = format!("{}@example.com", unique("dev"));
-    let res = register_with(&app, &as_agent(firefox), json!({"name": "Ada", "email": email, "password": PASSWORD})).await;
+    let res = register_with(
+        &app,
+        &as_agent(firefox),
+        json!({"name": "Ada", "email": email, "password": PASSWORD}),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     assert_eq!(sign_in(&app, &as_agent(firefox), &email, PASSWORD).await.status(), 200);
     assert_eq!(sign_in(&app, &as_agent(chrome), &email, PASSWORD).await.status(), 200);
     assert_eq!(sign_in(&app, &as_agent(chrome), &email, PASSWORD).await.status(), 200);
     let mail = wait_for_mail(&email, "New sign-in", 1).await;
-    assert!(mail.text.contains("Chrome") && mail.text.contains("Windows"), "{}", mail.text);
+    assert!(
+        mail.text.contains("Chrome") && mail.text.contains("Windows"),
+        "{}",
+        mail.text
+    );
     outbox_drained(&app).await;
-    let notices = mails_to(&email).await.into_iter().filter(|m| m.subject.contains("New sign-in")).count();
-    assert_eq!(notices, 1, "the known browser, and the second Chrome sign-in, are not news");
+    let notices = mails_to(&email)
+        .await
+        .into_iter()
+        .filter(|m| m.subject.contains("New sign-in"))
+        .count();
+    assert_eq!(
+        notices, 1,
+        "the known browser, and the second Chrome sign-in, are not news"
+    );
 }
 
 #[tokio::test]
@@ -377,7 +498,11 @@ async fn a_name_with_line_breaks_never_reaches_a_header_or_stops_the_sender() {
     let (email, user_id) = sign_up(&app, &client()).await;
     // Names are refused with control characters today; one written by an older version, an
     // import or a hand edit must still be harmless.
-    exec(&app, &format!("UPDATE users SET name = 'Ada\r\nBcc: victim@example.com' WHERE id = {user_id}")).await;
+    exec(
+        &app,
+        &format!("UPDATE users SET name = 'Ada\r\nBcc: victim@example.com' WHERE id = {user_id}"),
+    )
+    .await;
     assert_eq!(forgot(&app, &email).await.status(), 202);
     let mail = wait_for_mail(&email, "Reset your Porch password", 1).await;
     let headers = mail.headers.to_string();
@@ -386,7 +511,11 @@ async fn a_name_with_line_breaks_never_reaches_a_header_or_stops_the_sender() {
     assert_eq!(mail.to.len(), 1);
     assert!(mail.to[0].name.starts_with("Ada") && !mail.to[0].name.contains('\n'));
     // An address no server can take is given up on and the next mail still goes.
-    exec(&app, &format!("UPDATE users SET email = 'bad\naddress@example.com' WHERE id = {user_id}")).await;
+    exec(
+        &app,
+        &format!("UPDATE users SET email = 'bad\naddress@example.com' WHERE id = {user_id}"),
+    )
+    .await;
     let other = client();
     let (next, _) = sign_up(&app, &other).await;
     exec(
@@ -407,7 +536,11 @@ async fn mail_asked_while_the_smtp_server_is_down_goes_out_when_it_is_back() {
     let (email, _) = sign_up(&app, &client()).await;
     let started = Instant::now();
     assert_eq!(forgot(&app, &email).await.status(), 202);
-    assert!(started.elapsed() < Duration::from_secs(2), "answered at once: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "answered at once: {:?}",
+        started.elapsed()
+    );
     // A few failed attempts (200 ms apart, growing), then the server comes up.
     tokio::time::sleep(Duration::from_millis(700)).await;
     let server = MaildevProcess::start(smtp_port, web_port).await;
@@ -417,7 +550,11 @@ async fn mail_asked_while_the_smtp_server_is_down_goes_out_when_it_is_back() {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[tokio::test]
@@ -425,7 +562,9 @@ async fn two_instances_sending_from_one_outbox_deliver_each_mail_once() {
     // A shared database, so both instances see one outbox.
     let options = TestOptions::shared().await.var("SMTP_URL", &smtp_url());
     let a = spawn_app_with(options.var("MAIL_POLL_INTERVAL", "50ms")).await;
-    let b = a.twin(&[("MAIL_POLL_INTERVAL", "50ms"), ("SMTP_URL", &smtp_url())]).await;
+    let b = a
+        .twin(&[("MAIL_POLL_INTERVAL", "50ms"), ("SMTP_URL", &smtp_url())])
+        .await;
     let mut emails = Vec::new();
     for _ in 0..6 {
         let (email, _) = sign_up(&a, &client()).await;
@@ -442,8 +581,19 @@ async fn two_instances_sending_from_one_outbox_deliver_each_mail_once() {
     outbox_drained(&a).await;
     for email in &emails {
         let mails = mails_to(email).await;
-        assert_eq!(mails.iter().filter(|m| m.subject.contains("Reset")).count(), 1, "{email}");
-        assert_eq!(mails.iter().filter(|m| m.subject.contains("Confirm your email")).count(), 1, "{email}");
+        assert_eq!(
+            mails.iter().filter(|m| m.subject.contains("Reset")).count(),
+            1,
+            "{email}"
+        );
+        assert_eq!(
+            mails
+                .iter()
+                .filter(|m| m.subject.contains("Confirm your email"))
+                .count(),
+            1,
+            "{email}"
+        );
     }
 }
 
@@ -452,19 +602,30 @@ async fn a_required_verification_comes_before_the_first_sign_in() {
     let app = spawn_app_with(smtp_options().var("REQUIRE_VERIFIED_EMAIL", "true")).await;
     let email = format!("{}@example.com", unique("unverified"));
     let browser = client();
-    let res = register_with(&app, &browser, json!({"name": "Ada", "email": email, "password": PASSWORD})).await;
+    let res = register_with(
+        &app,
+        &browser,
+        json!({"name": "Ada", "email": email, "password": PASSWORD}),
+    )
+    .await;
     assert_eq!(res.status(), 202, "registered, not signed in");
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["user"]["emailVerified"], false);
     assert!(body.get("token").is_none());
-    assert_eq!(browser.get(app.url("/api/auth/profile")).send().await.unwrap().status(), 401);
+    assert_eq!(
+        browser.get(app.url("/api/auth/profile")).send().await.unwrap().status(),
+        401
+    );
     let res = sign_in(&app, &client(), &email, PASSWORD).await;
     assert_eq!(res.status(), 403);
     assert_eq!(error_code(res).await, "email_unverified");
     // A wrong password learns nothing about verification.
     assert_eq!(sign_in(&app, &client(), &email, "wrong password").await.status(), 401);
     // The refusal sent a fresh link (the one from registration no longer works).
-    let link = link_token(&wait_for_mail(&email, "Confirm your email address", 2).await, "/email/verify");
+    let link = link_token(
+        &wait_for_mail(&email, "Confirm your email address", 2).await,
+        "/email/verify",
+    );
     assert_eq!(verify(&app, &link).await.status(), 204);
     assert_eq!(sign_in(&app, &client(), &email, PASSWORD).await.status(), 200);
 }

@@ -41,7 +41,10 @@ fn link_invalid() -> AppError {
 /// the same whether or not an account has the address, so neither the answer nor the refusal
 /// says which.
 pub(crate) async fn limit_mail(state: &AppState, client: &ClientInfo, address: &str) -> Result<(), AppError> {
-    state.limiter.hit(&client.rate, Rule::MailClient, &client.ip_subject()).await?;
+    state
+        .limiter
+        .hit(&client.rate, Rule::MailClient, &client.ip_subject())
+        .await?;
     state.limiter.hit(&client.rate, Rule::MailAddress, address).await
 }
 
@@ -200,7 +203,9 @@ pub async fn confirm_email(state: &AppState, token: &str) -> Result<Confirmed, A
                 Purpose::EmailVerification.as_str(),
                 Purpose::EmailChange.as_str(),
             ];
-            account_tokens::delete_for(&txn, user.id, &all).await.map_err(db_error)?;
+            account_tokens::delete_for(&txn, user.id, &all)
+                .await
+                .map_err(db_error)?;
             state
                 .outbox
                 .queue(

@@ -33,7 +33,10 @@ pub(super) enum SignInRefusals {
     Invalid(ErrorResponse),
     #[response(status = 401, description = "Wrong email or password (the same answer for both).")]
     WrongCredentials(ErrorResponse),
-    #[response(status = 403, description = "A cross-site request; or `email_unverified`: the right password for an account that must verify its address first (`REQUIRE_VERIFIED_EMAIL`), a new link is on its way.")]
+    #[response(
+        status = 403,
+        description = "A cross-site request; or `email_unverified`: the right password for an account that must verify its address first (`REQUIRE_VERIFIED_EMAIL`), a new link is on its way."
+    )]
     CrossSite(ErrorResponse),
     #[response(status = 413, description = "The body is too large.")]
     TooLarge(ErrorResponse),

@@ -99,7 +99,9 @@ impl std::fmt::Debug for Mailer {
             Transport::Smtp(_) => "smtp",
             Transport::Files(..) => "files",
         };
-        f.debug_struct("Mailer").field("transport", &kind).finish_non_exhaustive()
+        f.debug_struct("Mailer")
+            .field("transport", &kind)
+            .finish_non_exhaustive()
     }
 }
 
@@ -170,10 +172,7 @@ fn classify(e: SmtpError) -> SendError {
 /// A display name safe for a header: control characters (CR and LF above all, which could
 /// start a header of their own) become spaces; lettre encodes the rest (RFC 2047).
 fn header_safe(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let cleaned: String = name.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -213,7 +212,11 @@ mod tests {
     #[test]
     fn control_characters_never_reach_a_header() {
         let from: Mailbox = "Porch <no-reply@example.com>".parse().unwrap();
-        for name in ["Ada\r\nBcc: victim@example.com", "Ada\nX-Evil: 1", "Ada\u{0}\u{7f}\u{85}Lovelace"] {
+        for name in [
+            "Ada\r\nBcc: victim@example.com",
+            "Ada\nX-Evil: 1",
+            "Ada\u{0}\u{7f}\u{85}Lovelace",
+        ] {
             let message = build(&from, "ada@example.com", name, &composed()).unwrap();
             let raw = String::from_utf8(message.formatted()).unwrap();
             let head = raw.split("\r\n\r\n").next().unwrap();
@@ -231,7 +234,10 @@ mod tests {
 
     #[test]
     fn plain_smtp_upgrades_when_it_can() {
-        assert_eq!(with_starttls("smtp://mail.example.com:587"), "smtp://mail.example.com:587?tls=opportunistic");
+        assert_eq!(
+            with_starttls("smtp://mail.example.com:587"),
+            "smtp://mail.example.com:587?tls=opportunistic"
+        );
         assert_eq!(with_starttls("smtp://h:25?tls=required"), "smtp://h:25?tls=required");
         assert_eq!(with_starttls("smtps://u:p@h"), "smtps://u:p@h");
     }

@@ -61,7 +61,9 @@ pub struct Outbox {
 
 impl std::fmt::Debug for Outbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Outbox").field("mailer", &self.mailer).finish_non_exhaustive()
+        f.debug_struct("Outbox")
+            .field("mailer", &self.mailer)
+            .finish_non_exhaustive()
     }
 }
 

@@ -165,8 +165,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.drop_table(Table::drop().table(KnownDevices::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(AccountTokens::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(MailOutbox::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(KnownDevices::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(AccountTokens::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(MailOutbox::Table).to_owned())
+            .await
     }
 }

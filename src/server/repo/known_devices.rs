@@ -27,7 +27,11 @@ pub async fn note(db: &impl ConnectionTrait, user_id: i64, device: &str, now: i6
         device: Set(device.to_owned()),
         first_seen_at: Set(now),
     })
-    .on_conflict(OnConflict::columns([Column::UserId, Column::Device]).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::columns([Column::UserId, Column::Device])
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(db)
     .await?;
     if inserted == 0 {
