@@ -47,7 +47,7 @@ pub async fn set_role(
     let row = match role {
         Role::Admin => users::make_admin(&state.db, user_id, now).await.map_err(db_error)?,
         Role::User => match users::demote_admin(&state.db, user_id, now).await.map_err(db_error)? {
-            Demotion::Demoted(row) => Some(row),
+            Demotion::Demoted(row) => Some(*row),
             Demotion::NotFound => None,
             Demotion::LastAdmin => return Err(AppError::new(ErrorCode::Conflict, Msg::LastAdmin)),
         },

@@ -188,7 +188,7 @@ pub async fn make_admin(db: &impl ConnectionTrait, id: i64, now: i64) -> Result<
 /// What [`demote_admin`] did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Demotion {
-    Demoted(Model),
+    Demoted(Box<Model>),
     /// No such user.
     NotFound,
     /// They are the only admin left: nobody could promote anyone again.
@@ -231,7 +231,7 @@ pub async fn demote_admin(db: &DatabaseConnection, id: i64, now: i64) -> Result<
     match (updated, by_id(db, id).await?) {
         (_, None) => Ok(Demotion::NotFound),
         (0, Some(_)) => Ok(Demotion::LastAdmin),
-        (_, Some(row)) => Ok(Demotion::Demoted(row)),
+        (_, Some(row)) => Ok(Demotion::Demoted(Box::new(row))),
     }
 }
 
