@@ -187,10 +187,7 @@ async fn links_work_once_for_their_purpose_before_they_expire_and_asking_again_r
     let app = spawn_app_with(smtp_options()).await;
     let browser = client();
     let (email, user_id) = sign_up(&app, &browser).await;
-    let verification = link_token(
-        &wait_for_mail(&email, "Confirm your email address", 1).await,
-        "/email/verify",
-    );
+    let verification = mailed_token(&email, "Confirm your email address", 1, "/email/verify").await;
     let first = reset_token(&app, &email, 1).await;
     // Another purpose: refused both ways, and neither link is spent by the attempt.
     assert_eq!(
@@ -248,20 +245,14 @@ async fn an_address_is_verified_by_its_link_and_resending_replaces_it() {
     let (email, _) = sign_up(&app, &browser).await;
     let profile = get_json(&app, &browser, "/api/auth/profile").await;
     assert_eq!(profile["user"]["emailVerified"], false);
-    let first = link_token(
-        &wait_for_mail(&email, "Confirm your email address", 1).await,
-        "/email/verify",
-    );
+    let first = mailed_token(&email, "Confirm your email address", 1, "/email/verify").await;
     let res = browser
         .post(app.url("/api/auth/email/verification"))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 202);
-    let second = link_token(
-        &wait_for_mail(&email, "Confirm your email address", 2).await,
-        "/email/verify",
-    );
+    let second = mailed_token(&email, "Confirm your email address", 2, "/email/verify").await;
     assert_eq!(error_code(verify(&app, &first).await).await, "link_invalid");
     // The page shows a button; opening it changes nothing.
     let page = app.page(&client(), &format!("/email/verify?token={second}")).await;
@@ -354,24 +345,15 @@ async fn address_links_are_bound_to_the_address_they_were_sent_for() {
     let app = spawn_app_with(smtp_options()).await;
     let browser = client();
     let (old, _) = sign_up(&app, &browser).await;
-    let verification = link_token(
-        &wait_for_mail(&old, "Confirm your email address", 1).await,
-        "/email/verify",
-    );
+    let verification = mailed_token(&old, "Confirm your email address", 1, "/email/verify").await;
     let reset_link = reset_token(&app, &old, 1).await;
     // A first change asked, then a second: the first link dies.
     let first = format!("{}@example.org", unique("first"));
     let second = format!("{}@example.org", unique("second"));
     assert_eq!(change_email(&app, &browser, &first, PASSWORD).await.status(), 202);
-    let first_link = link_token(
-        &wait_for_mail(&first, "Confirm your new email", 1).await,
-        "/email/verify",
-    );
+    let first_link = mailed_token(&first, "Confirm your new email", 1, "/email/verify").await;
     assert_eq!(change_email(&app, &browser, &second, PASSWORD).await.status(), 202);
-    let second_link = link_token(
-        &wait_for_mail(&second, "Confirm your new email", 1).await,
-        "/email/verify",
-    );
+    let second_link = mailed_token(&second, "Confirm your new email", 1, "/email/verify").await;
     assert_eq!(error_code(verify(&app, &first_link).await).await, "link_invalid");
     // Someone registers the pending address meanwhile: confirming it is refused, nothing changes.
     let squatter = client();
@@ -391,10 +373,7 @@ async fn address_links_are_bound_to_the_address_they_were_sent_for() {
     // A third change goes through; links made for the old address die with it.
     let third = format!("{}@example.org", unique("third"));
     assert_eq!(change_email(&app, &browser, &third, PASSWORD).await.status(), 202);
-    let third_link = link_token(
-        &wait_for_mail(&third, "Confirm your new email", 1).await,
-        "/email/verify",
-    );
+    let third_link = mailed_token(&third, "Confirm your new email", 1, "/email/verify").await;
     assert_eq!(verify(&app, &third_link).await.status(), 204);
     assert_eq!(error_code(verify(&app, &verification).await).await, "link_invalid");
     assert_eq!(
@@ -410,7 +389,7 @@ async fn a_reset_cancels_a_pending_address_change() {
     let (email, _) = sign_up(&app, &browser).await;
     let new = format!("{}@example.org", unique("pending"));
     assert_eq!(change_email(&app, &browser, &new, PASSWORD).await.status(), 202);
-    let pending = link_token(&wait_for_mail(&new, "Confirm your new email", 1).await, "/email/verify");
+    let pending = mailed_token(&new, "Confirm your new email", 1, "/email/verify").await;
     let link = reset_token(&app, &email, 1).await;
     assert_eq!(reset(&app, &link, "a good new passphrase").await.status(), 204);
     assert_eq!(error_code(verify(&app, &pending).await).await, "link_invalid");
@@ -622,10 +601,7 @@ async fn a_required_verification_comes_before_the_first_sign_in() {
     // A wrong password learns nothing about verification.
     assert_eq!(sign_in(&app, &client(), &email, "wrong password").await.status(), 401);
     // The refusal sent a fresh link (the one from registration no longer works).
-    let link = link_token(
-        &wait_for_mail(&email, "Confirm your email address", 2).await,
-        "/email/verify",
-    );
+    let link = mailed_token(&email, "Confirm your email address", 2, "/email/verify").await;
     assert_eq!(verify(&app, &link).await.status(), 204);
     assert_eq!(sign_in(&app, &client(), &email, PASSWORD).await.status(), 200);
 }

@@ -76,7 +76,7 @@ pub async fn delete_account(
         .await
         .map_err(db_error)?
         .ok_or_else(AppError::not_found)?;
-    super::accounts::confirm_password(state, client, &row, &password, "password").await?;
+    super::confirm::confirm_password(state, client, &row, &password, "password").await?;
     let prefs = preferences::of_user(state, me.user_id).await?.unwrap_or_default();
 
     // This session first: its cookie is cleared with the response, the browser a guest again.

@@ -302,7 +302,7 @@ pub async fn change_password(
         .await
         .map_err(db_error)?
         .ok_or_else(AppError::not_found)?;
-    confirm_password(state, client, &row, &current, "currentPassword").await?;
+    super::confirm::confirm_password(state, client, &row, &current, "currentPassword").await?;
     let hash = state.hasher.hash(&new).await?;
     let changed = async {
         let txn = state.db.begin().await?;
@@ -329,27 +329,4 @@ pub async fn change_password(
         .await
         .map_err(unavailable)?;
     Ok(())
-}
-
-/// Confirms a signed-in user's own password before a sensitive change (`field` names the form
-/// field a mismatch is reported on). Limited like signing in, per account and address, and
-/// counted before the hash, so no form of an open session is a way to guess its password.
-///
-/// Errors: 400 with `fields[field]` on a mismatch, 429 once the limit is reached.
-pub(crate) async fn confirm_password(
-    state: &AppState,
-    client: &ClientInfo,
-    row: &UserRow,
-    password: &Password,
-    field: &str,
-) -> Result<(), AppError> {
-    let pair = format!("{}|{}", row.email, client.ip_subject());
-    state.limiter.hit(&client.rate, Rule::SignIn, &pair).await?;
-    match state.hasher.verify(password, Some(&row.password_hash)).await? {
-        Verification::Mismatch => Err(AppError::fields([(field.to_owned(), Msg::CurrentPasswordWrong)].into())),
-        Verification::Match { .. } => {
-            state.limiter.clear(Rule::SignIn, &pair).await;
-            Ok(())
-        }
-    }
 }

@@ -4,7 +4,7 @@
 
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::tokens::{random_token, token_hash, well_formed};
+use super::opaque::{digest as token_hash, new_token, well_formed};
 use crate::server::{
     entity::{account_token::Model as TokenRow, user::Model as UserRow},
     repo::{account_tokens, users},
@@ -64,7 +64,7 @@ pub async fn issue(
     new_email: Option<&str>,
     now: i64,
 ) -> Result<String, DbErr> {
-    let token = random_token();
+    let token = new_token();
     account_tokens::replace(
         db,
         TokenRow {

@@ -7,7 +7,7 @@ use sea_orm::{DbErr, TransactionTrait};
 use serde_json::json;
 
 use super::{
-    accounts::confirm_password,
+    confirm::confirm_password,
     devices::end_sessions,
     links::{self, Purpose},
     profile::profile_changed,

@@ -2,13 +2,16 @@
 //! its cache (`profile`), signed-in devices (`devices`), bearer tokens (`tokens`), password
 //! hashing (`password`), export and deletion (`account_data`), roles and the admin page's
 //! figures (`admin`), mailed links' tokens (`links`) and the flows that mail them: a forgotten
-//! password, verifying and changing the address (`mail_flows`).
+//! password, verifying and changing the address (`mail_flows`); confirming the user's own
+//! password before a sensitive change (`confirm`); random tokens and their digests (`opaque`).
 
 pub mod account_data;
 pub mod accounts;
+pub mod confirm;
 pub mod devices;
 pub mod links;
 pub mod mail_flows;
+pub mod opaque;
 pub mod password;
 pub mod profile;
 pub mod roles;

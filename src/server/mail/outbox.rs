@@ -79,7 +79,7 @@ impl Outbox {
             mailer,
             metrics,
             wake: Notify::new(),
-            sender: super::super::auth::tokens::random_token(),
+            sender: crate::server::auth::opaque::new_token(),
             public_url: config.public_url.clone(),
             retry_base: config.retry_base,
             poll_interval: config.poll_interval,

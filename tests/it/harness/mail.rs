@@ -84,6 +84,12 @@ async fn wait_for_mail_at(base: &str, address: &str, subject: &str, n: usize) ->
     panic!("no mail #{n} {subject:?} for {address} within 15 s");
 }
 
+/// The token of the link to `path` in the `n`th mail (from 1) for `address` whose subject
+/// contains `subject`, waiting for it.
+pub async fn mailed_token(address: &str, subject: &str, n: usize, path: &str) -> String {
+    link_token(&wait_for_mail(address, subject, n).await, path)
+}
+
 /// The token of the first link to `path` in `mail`'s text.
 pub fn link_token(mail: &Mail, path: &str) -> String {
     let start = mail

@@ -8,7 +8,9 @@ mod mail;
 mod redis;
 
 pub use database::{fresh_database_url, shared_database_url};
-pub use mail::{link_token, mails_to, outbox_drained, smtp_options, smtp_url, wait_for_mail, MaildevProcess};
+pub use mail::{
+    link_token, mailed_token, mails_to, outbox_drained, smtp_options, smtp_url, wait_for_mail, MaildevProcess,
+};
 pub use redis::{everything_under, names, redis, redis_cli, Monitor, OwnRedis};
 
 use std::{

@@ -1,0 +1,32 @@
+//! Confirming the signed-in user's own password before a sensitive change (the password, the
+//! address, deleting the account).
+
+use super::password::Verification;
+use crate::{
+    error::AppError,
+    model::{Msg, Password},
+    server::{client::ClientInfo, entity::user::Model as UserRow, ratelimit::Rule, state::AppState},
+};
+
+/// Confirms a signed-in user's own password before a sensitive change (`field` names the form
+/// field a mismatch is reported on). Limited like signing in, per account and address, and
+/// counted before the hash, so no form of an open session is a way to guess its password.
+///
+/// Errors: 400 with `fields[field]` on a mismatch, 429 once the limit is reached.
+pub async fn confirm_password(
+    state: &AppState,
+    client: &ClientInfo,
+    row: &UserRow,
+    password: &Password,
+    field: &str,
+) -> Result<(), AppError> {
+    let pair = format!("{}|{}", row.email, client.ip_subject());
+    state.limiter.hit(&client.rate, Rule::SignIn, &pair).await?;
+    match state.hasher.verify(password, Some(&row.password_hash)).await? {
+        Verification::Mismatch => Err(AppError::fields([(field.to_owned(), Msg::CurrentPasswordWrong)].into())),
+        Verification::Match { .. } => {
+            state.limiter.clear(Rule::SignIn, &pair).await;
+            Ok(())
+        }
+    }
+}
