@@ -170,6 +170,14 @@ impl DeviceSession {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name(String);
 
+/// The explicit bidirectional embeddings, overrides and isolates (Unicode UAX #9: U+202A–U+202E,
+/// U+2066–U+2069). In a name they make text display in another order than it is stored
+/// ("Ada\u{202E}nimda" reads as "Adaadmin"), which is how names impersonate others; the marks
+/// U+200E and U+200F, which right-to-left names use, are kept.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 impl Name {
     pub const MAX_CHARS: usize = 100;
 
@@ -182,7 +190,7 @@ impl Name {
         if name.chars().count() > Self::MAX_CHARS {
             return Err(Msg::NameTooLong);
         }
-        if name.chars().any(char::is_control) {
+        if name.chars().any(|c| c.is_control() || is_bidi_control(c)) {
             return Err(Msg::NameControlCharacters);
         }
         Ok(Self(name.to_owned()))
@@ -488,6 +496,12 @@ mod tests {
         assert!(Name::parse(&"é".repeat(100)).is_ok());
         assert!(Name::parse(&"é".repeat(101)).is_err());
         assert!(Name::parse("a\u{0}b").is_err());
+        // Text that displays in another order than it is stored.
+        for spoof in ["Ada\u{202E}nimda", "\u{202D}Ada", "Ada\u{2066}x\u{2069}", "a\u{202A}b"] {
+            assert_eq!(Name::parse(spoof).unwrap_err(), Msg::NameControlCharacters, "{spoof:?}");
+        }
+        // Right-to-left names with their marks stay.
+        assert!(Name::parse("\u{0644}\u{064A}\u{0644}\u{0649}\u{200F}").is_ok());
     }
 
     #[test]

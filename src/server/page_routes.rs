@@ -2,11 +2,23 @@
 //! they render with the visitor's preferences, and a trailing slash on one is redirected; and
 //! which are the JSON API's.
 
+/// The first segment of `path` that is not empty (`//user//session` → `user`).
+fn first_segment(path: &str) -> &str {
+    segments(path).next().unwrap_or_default()
+}
+
+/// Whether `path` is one of seed 002's `/user` routes (or under `/user/`), however many slashes
+/// a client put around its segments.
+pub fn is_seed_user_path(path: &str) -> bool {
+    first_segment(path) == "user"
+}
+
 /// Whether `path` belongs to the JSON API: everything under `/api/` (the server functions'
-/// `/api/fn/` included) and seed 002's `/user` routes. These answer in JSON, errors included,
-/// are never cached and never redirect a browser.
+/// `/api/fn/` included) and seed 002's `/user` routes, with any number of slashes between
+/// segments. These answer in JSON, errors included (an unknown one is a JSON 404, never the
+/// HTML page), are never cached and never redirect a browser.
 pub fn is_api_path(path: &str) -> bool {
-    path.starts_with("/api/") || path == "/user" || path.starts_with("/user/")
+    matches!(first_segment(path), "api" | "user")
 }
 
 /// The app's page routes (from Leptos's route list), to tell page views from everything else.
@@ -68,6 +80,25 @@ fn segments(path: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_paths_are_known_by_their_first_segment() {
+        for api in [
+            "/api/x",
+            "/api",
+            "/user",
+            "/user/",
+            "//user//session",
+            "/user/signin",
+            "//api//fn/x",
+        ] {
+            assert!(is_api_path(api), "{api}");
+        }
+        for page in ["/", "/users", "/USER", "/account", "/apix", "/pkg/porch.js"] {
+            assert!(!is_api_path(page), "{page}");
+        }
+        assert!(is_seed_user_path("//user//session") && !is_seed_user_path("/api/user"));
+    }
 
     #[test]
     fn matches_static_param_and_rest_routes() {

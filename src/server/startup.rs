@@ -146,9 +146,22 @@ impl Application {
             // A known path asked with a method it does not take: 405 (axum adds `Allow`, RFC 9110
             // §15.5.6), with the API's JSON error on API paths.
             .method_not_allowed_fallback(method_not_allowed)
-            .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-                context, shell,
-            ))
+            .fallback({
+                let files_and_pages = leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell);
+                // An unknown API path the routes above do not reach (`/user/`, `//user//x`)
+                // still gets the API's JSON 404, never the HTML page.
+                move |uri: http::Uri, state: axum::extract::State<AppState>, request: Request| {
+                    let files_and_pages = files_and_pages.clone();
+                    async move {
+                        if super::page_routes::is_api_path(uri.path()) {
+                            use axum::response::IntoResponse;
+                            api_not_found(request).await.into_response()
+                        } else {
+                            files_and_pages(uri, state, request).await
+                        }
+                    }
+                }
+            })
             // Outermost last: the session is there before preferences are resolved.
             .layer(middleware::from_fn_with_state(state.clone(), preferences_middleware))
             .layer(middleware::from_fn_with_state(state.clone(), session_middleware))

@@ -149,6 +149,9 @@ async fn a_reset_sets_the_password_once_and_ends_every_session() {
     assert_eq!(sign_in(&app, &client(), &email, PASSWORD).await.status(), 401);
     let fresh = client();
     assert_eq!(sign_in(&app, &fresh, &email, new_password).await.status(), 200);
+    // The link reached the account's address: the address counts as verified now.
+    let profile = get_json(&app, &fresh, "/api/auth/profile").await;
+    assert_eq!(profile["user"]["emailVerified"], true);
     let history = get_json(&app, &fresh, "/api/auth/history").await;
     let reasons: Vec<&str> = history["items"]
         .as_array()
@@ -525,6 +528,45 @@ async fn mail_asked_while_the_smtp_server_is_down_goes_out_when_it_is_back() {
     let server = MaildevProcess::start(smtp_port, web_port).await;
     let mail = server.wait_for_mail(&email, "Reset your Porch password").await;
     assert!(mail.text.contains("/password/reset?token="));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_is_given_up_on_logged_and_counted() {
+    let (smtp_port, web_port) = (free_port(), free_port());
+    // This server takes mail only from senders that sign in; Porch sends without credentials.
+    let server =
+        MaildevProcess::start_with(smtp_port, web_port, &["--incoming-user", "u", "--incoming-pass", "p"]).await;
+    let app = spawn_app_with(
+        TestOptions::default()
+            .var("SMTP_URL", &format!("smtp://127.0.0.1:{smtp_port}"))
+            .var("METRICS_PUBLIC", "true"),
+    )
+    .await;
+    let (email, _) = sign_up(&app, &client()).await;
+    assert_eq!(forgot(&app, &email).await.status(), 202);
+    outbox_drained(&app).await;
+    // Each mail tried once (a 5xx is final), marked given up, not left to retry forever.
+    let db = &app.state.db;
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n, MAX(attempts) AS a FROM mail_outbox WHERE failed_at IS NOT NULL",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let (failed, attempts): (i64, i32) = (row.try_get("", "n").unwrap(), row.try_get("", "a").unwrap());
+    assert_eq!((failed, attempts), (2, 0), "the verification and the reset, no retries");
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("porch_mail_failed_total{kind=\"password_reset\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("porch_mail_queued_total{kind=\"password_reset\"} 1"),
+        "{metrics}"
+    );
     server.stop().await;
 }
 

@@ -518,3 +518,101 @@ async fn concurrent_form_posts_on_one_session_keep_each_others_outcome() {
         }
     }
 }
+
+/// An API client that picked up a guest `session` cookie on the way and sends its bearer token
+/// is the token's user: the credential it chose wins over the cookie sent on its own. A token
+/// that stands for nothing leaves the cookie's session as it was.
+#[tokio::test]
+async fn a_bearer_token_wins_over_a_guest_cookie() {
+    let app = spawn_app().await;
+    let (email, _, token) = signed_in(&app).await;
+    let guest = guest_id(&app).await;
+    let res = bare()
+        .get(app.url("/api/auth/profile"))
+        .header("cookie", format!("session={guest}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(session_set_cookie(&res).is_none(), "the guest's cookie is left alone");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["user"]["email"], email.as_str());
+    // An unknown token: the guest cookie's session, a guest.
+    let res = bare()
+        .get(app.url("/api/auth/profile"))
+        .header("cookie", format!("session={guest}"))
+        .bearer_auth("A".repeat(44))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+}
+
+/// Unknown API paths however they are spelled answer the API's JSON 404, not the HTML page;
+/// a path that only looks like one in another case is a page path.
+#[tokio::test]
+async fn unknown_api_paths_answer_json_however_they_are_spelled() {
+    let app = spawn_app().await;
+    for path in [
+        "/user/",
+        "//user//session",
+        "/user/nope",
+        "/api/nope",
+        "//api//nope",
+        "/api",
+    ] {
+        let res = bare().get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+        let kind = res.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(kind.starts_with("application/json"), "{path}: {kind}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found", "{path}");
+    }
+    let res = bare().get(app.url("/USER")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+}
+
+/// Every JSON body is an object: an array (which serde would read by position, `[]` as an
+/// object with every field missing), a string, a number or `null` is refused with the API's 400,
+/// on every route that reads a body; a JSON media type in any case or as `+json` is JSON.
+#[tokio::test]
+async fn bodies_that_are_not_json_objects_are_refused() {
+    let app = spawn_app().await;
+    let browser = client();
+    sign_up(&app, &browser).await;
+    let routes = [
+        ("POST", "/api/preferences"),
+        ("POST", "/api/auth/login"),
+        ("POST", "/api/auth/register"),
+        ("PUT", "/api/auth/profile"),
+        ("PUT", "/api/auth/profile/password"),
+        ("POST", "/api/auth/password/forgot"),
+        ("POST", "/user"),
+    ];
+    for (method, path) in routes {
+        for body in ["[]", "[\"dark\"]", "\"dark\"", "1", "null", " [ ] "] {
+            let res = browser
+                .request(method.parse().unwrap(), app.url(path))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 400, "{method} {path} {body}");
+            let error: Value = res.json().await.unwrap();
+            assert_eq!(error["error"]["code"], "bad_request", "{method} {path} {body}");
+        }
+    }
+    for content_type in ["Application/JSON; charset=UTF-8", "application/merge-patch+json"] {
+        let res = browser
+            .post(app.url("/api/preferences"))
+            .header("content-type", content_type)
+            .body(r#"{"theme": "dark"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{content_type}");
+    }
+}

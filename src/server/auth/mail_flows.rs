@@ -90,8 +90,9 @@ pub async fn link_kind(state: &AppState, token: &str) -> Result<Option<LinkKind>
 
 /// Sets a new password with a reset link's token (`POST /api/auth/password/reset`). Every
 /// session and bearer token of the account ends (archived as `password_reset`), other reset
-/// links and any pending address change die, and a "password changed" mail is queued, all
-/// with the password in one transaction. Nobody is signed in: the new password signs in.
+/// links and any pending address change die, the address counts as verified (the link reached
+/// it), and a "password changed" mail is queued, all with the password in one transaction.
+/// Nobody is signed in: the new password signs in.
 ///
 /// Errors: 400 `validation` (`fields.newPassword`) for a refused password, leaving the link
 /// usable; 400 `link_invalid` for a used, expired, replaced or unknown token.
@@ -99,14 +100,16 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
     let password =
         Password::parse_new(new_password).map_err(|m| AppError::fields([("newPassword".to_owned(), m)].into()))?;
     // A dead link is said before the hash is paid for.
-    if links::peek(&state.db, token, &[Purpose::PasswordReset], now_ms())
+    let Some(link) = links::peek(&state.db, token, &[Purpose::PasswordReset], now_ms())
         .await
         .map_err(db_error)?
-        .is_none()
-    {
+    else {
         return Err(link_invalid());
-    }
+    };
     let hash = state.hasher.hash(&password).await?;
+    // Every session ends before the new password counts: if the session store cannot end them,
+    // nothing changes (the link still works), rather than a reset that leaves a thief signed in.
+    end_sessions(state, link.user.id, None, EndReason::PasswordReset).await?;
     let txn = state.db.begin().await.map_err(db_error)?;
     let user_id = async {
         let now = now_ms();
@@ -115,6 +118,10 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
         };
         let user = &link.user;
         users::set_password_hash(&txn, user.id, &hash, now).await?;
+        // The link reached the account's address: that proves the address too.
+        if user.email_verified_at.is_none() {
+            users::mark_email_verified(&txn, user.id, &user.email, now).await?;
+        }
         password_changed_in(state, &txn, user).await?;
         Ok::<_, DbErr>(Some(user.id))
     }
@@ -127,7 +134,11 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
     };
     txn.commit().await.map_err(db_error)?;
     state.outbox.wake();
-    end_sessions(state, user_id, None, EndReason::PasswordReset).await?;
+    // A sign-in with the old password between the first pass and the commit ends too.
+    if let Err(e) = end_sessions(state, user_id, None, EndReason::PasswordReset).await {
+        tracing::warn!(error = %e.message, user = user_id, "sessions started during a reset not ended");
+    }
+    profile_changed(state, user_id).await;
     tracing::info!(user = user_id, "password reset");
     Ok(())
 }

@@ -17,7 +17,7 @@ mod refusals;
 mod seed_users;
 
 use axum::{
-    extract::{rejection::JsonRejection, FromRequest, FromRequestParts, Request},
+    extract::{FromRequest, FromRequestParts, Request},
     http::{header, request::Parts, Method},
     response::Response,
     routing::{delete, get, post, put, MethodRouter},
@@ -116,21 +116,38 @@ pub(super) struct UserAnswer {
 }
 
 /// A JSON body whose problems come back in the API's error shape, never axum's plain text.
+/// Every body of the API is a JSON object: serde would also read a struct from an array (by
+/// position, `[]` as an object with every field missing), so anything else is refused.
 pub struct JsonBody<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(AppError::new(ErrorCode::BadRequest, Msg::JsonContentType))
-            }
-            Err(JsonRejection::BytesRejection(_)) => Err(AppError::new(ErrorCode::PayloadTooLarge, Msg::BodyTooLarge)),
-            Err(_) => Err(AppError::new(ErrorCode::BadRequest, Msg::BodyInvalid)),
+        if !says_json(req.headers()) {
+            return Err(AppError::new(ErrorCode::BadRequest, Msg::JsonContentType));
         }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| AppError::new(ErrorCode::PayloadTooLarge, Msg::BodyTooLarge))?;
+        let invalid = || AppError::new(ErrorCode::BadRequest, Msg::BodyInvalid);
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(invalid());
+        }
+        Json::<T>::from_bytes(&bytes)
+            .map(|Json(value)| Self(value))
+            .map_err(|_| invalid())
     }
+}
+
+/// Whether the request says its body is JSON: `application/json` or `application/<x>+json`,
+/// parameters and case aside (RFC 8259 §11, RFC 6839 §3.1).
+fn says_json(headers: &header::HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// The client's address and device, from the connection and headers.

@@ -19,7 +19,7 @@ use axum::{
 use tower_sessions::{session::Id, Session};
 
 use super::{keys, AppSession, RequestStore, SignedIn};
-use crate::server::page_routes::PageRoutes;
+use crate::server::page_routes::{is_seed_user_path, PageRoutes};
 use crate::server::{
     auth::tokens,
     client::client_ip,
@@ -68,7 +68,7 @@ const SEED_SESSION_COOKIE: &str = "session-id";
 /// browsers on their own, and one planted by a sibling subdomain must not sign a visitor into
 /// someone else's account.
 async fn bearer_session(state: &AppState, headers: &header::HeaderMap, path: &str) -> Option<Id> {
-    let seed_route = path == "/user" || path.starts_with("/user/");
+    let seed_route = is_seed_user_path(path);
     let token = bearer_token(headers).or_else(|| {
         if !seed_route {
             return None;
@@ -99,13 +99,21 @@ pub async fn session_middleware(State(state): State<AppState>, mut request: Requ
     store.set_cookie_ids(candidates.clone());
     // The id the client already holds: from its cookie or, for API clients without one, from
     // its bearer token. A cookie is sent only when the id changes from this.
-    let cookie_id = match candidates.as_slice() {
-        [] if !cookie_present => bearer_session(&state, request.headers(), request.uri().path()).await,
-        [] => None,
-        [only] => Some(*only),
+    // An `Authorization: Bearer` token that stands for a live session wins over any cookie:
+    // it is what the client chose to send, where a cookie (say, a guest session an HTTP client
+    // picked up on the way) is sent on its own.
+    let explicit = if !cookie_present || bearer_token(request.headers()).is_some() {
+        bearer_session(&state, request.headers(), request.uri().path()).await
+    } else {
+        None
+    };
+    let cookie_id = match (explicit, candidates.as_slice()) {
+        (Some(id), _) => Some(id),
+        (None, []) => None,
+        (None, [only]) => Some(*only),
         // Several (an old cookie for a parent domain or path beside the live one): the live
         // one, never the first by default. While the store is down, keep them all as they are.
-        several => store.choose_live(several).await.unwrap_or(several.last().copied()),
+        (None, several) => store.choose_live(several).await.unwrap_or(several.last().copied()),
     };
 
     let initial_id = match page_view(&request, &state.page_routes) {

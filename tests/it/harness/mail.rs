@@ -131,10 +131,17 @@ pub struct MaildevProcess {
 
 impl MaildevProcess {
     pub async fn start(smtp_port: u16, web_port: u16) -> Self {
+        Self::start_with(smtp_port, web_port, &[]).await
+    }
+
+    /// With extra maildev arguments (`--incoming-user u --incoming-pass p`: mail only from
+    /// senders that sign in, so any other is refused for good, 530).
+    pub async fn start_with(smtp_port: u16, web_port: u16, args: &[&str]) -> Self {
         let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/end2end/node_modules/.bin/maildev");
         let child = tokio::process::Command::new(bin)
             .args(["--ip", "127.0.0.1", "--silent"])
             .args(["--smtp", &smtp_port.to_string(), "--web", &web_port.to_string()])
+            .args(args)
             .kill_on_drop(true)
             .spawn()
             .expect("maildev from end2end/node_modules");
