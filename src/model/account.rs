@@ -133,6 +133,8 @@ pub enum LinkKind {
     PasswordReset,
     EmailVerification,
     EmailChange,
+    /// Gives the account back the address a change took from it.
+    EmailRevert,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

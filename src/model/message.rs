@@ -88,6 +88,7 @@ messages! {
     PasswordReset => password_reset,
     EmailVerified => email_verified,
     EmailChanged => email_changed,
+    EmailReverted => email_reverted,
     VerificationSent => verification_sent,
     EmailChangeSent => email_change_sent,
     EmailSame => email_same,

@@ -115,8 +115,9 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let language = move || current.0.get().language;
     // After the button (or the redirect of a plain form post): what happened.
     let finished = move || match (action.value().get(), done().as_deref()) {
-        (Some(Ok(false)), _) | (None, Some("verified")) => Some(Msg::EmailVerified),
-        (Some(Ok(true)), _) | (None, Some("changed")) => Some(Msg::EmailChanged),
+        (Some(Ok(LinkKind::EmailChange)), _) | (None, Some("changed")) => Some(Msg::EmailChanged),
+        (Some(Ok(LinkKind::EmailRevert)), _) | (None, Some("reverted")) => Some(Msg::EmailReverted),
+        (Some(Ok(_)), _) | (None, Some("verified")) => Some(Msg::EmailVerified),
         _ => None,
     };
     view! {
@@ -130,12 +131,12 @@ pub fn VerifyEmailPage() -> impl IntoView {
                         <p><a class="button" href="/account">{tr!(i18n, verify.to_account)}</a></p>
                     }.into_any(),
                     None => link.get().map(|found| match found {
-                        Ok(Some(kind @ (LinkKind::EmailVerification | LinkKind::EmailChange))) => view! {
+                        Ok(Some(kind @ (LinkKind::EmailVerification | LinkKind::EmailChange | LinkKind::EmailRevert))) => view! {
                             <h1>{tr!(i18n, verify.title)}</h1>
-                            <p class="lead">{move || if kind == LinkKind::EmailChange {
-                                crate::i18n::td_string!(i18n.get(), verify.lead_change)
-                            } else {
-                                crate::i18n::td_string!(i18n.get(), verify.lead_verify)
+                            <p class="lead">{move || match kind {
+                                LinkKind::EmailChange => crate::i18n::td_string!(i18n.get(), verify.lead_change),
+                                LinkKind::EmailRevert => crate::i18n::td_string!(i18n.get(), verify.lead_revert),
+                                _ => crate::i18n::td_string!(i18n.get(), verify.lead_verify),
                             }}</p>
                             <FormMessage state/>
                             <ActionForm action attr:class="stack">

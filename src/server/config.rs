@@ -482,11 +482,21 @@ fn mail_config(
         })?,
         None => {
             // The site's own domain; an IP address or `localhost` is no domain to send from.
-            let host = url::Url::parse(&public_url)
+            let domain = url::Url::parse(&public_url)
                 .ok()
                 .and_then(|u| u.domain().map(str::to_owned))
-                .filter(|d| d.contains('.'))
-                .unwrap_or_else(|| "localhost".into());
+                .filter(|d| d.contains('.'));
+            let host = match domain {
+                Some(domain) => domain,
+                // Mail servers refuse `localhost` senders: in production, say who sends.
+                None if production => {
+                    return Err(err(
+                        "MAIL_FROM",
+                        "required when PUBLIC_URL has no domain to send from (like Porch <no-reply@example.com>)",
+                    ))
+                }
+                None => "localhost".into(),
+            };
             format!("Porch <no-reply@{host}>")
                 .parse()
                 .map_err(|_| err("MAIL_FROM", "required: the PUBLIC_URL domain makes no address"))?
@@ -504,8 +514,20 @@ fn mail_config(
             }
             MailTransport::Smtp { url }
         }
-        None => MailTransport::Files {
-            dir: get("MAIL_OUTBOX_DIR").unwrap_or_else(|| "data/outbox".into()).into(),
+        // Files in production only when asked for by name: links that open accounts would
+        // otherwise lie in a directory no one reads, and no user would get their mail.
+        None => match get("MAIL_OUTBOX_DIR") {
+            None if production => {
+                return Err(err(
+                    "SMTP_URL",
+                    "required when APP_ENV=production (or MAIL_OUTBOX_DIR, to write mail as files on purpose)",
+                ))
+            }
+            dir => MailTransport::Files {
+                dir: dir.unwrap_or_else(|| "data/outbox".into()).into(),
+                // A link in a mail opens an account: in production it is never logged.
+                log_links: !production,
+            },
         },
     };
     let positive = |var: &'static str, default: Duration| match parse_duration_var(var, get(var), default)? {
@@ -858,11 +880,29 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(e.var, "PUBLIC_URL");
+        let e = config(&[
+            ("APP_ENV", "production"),
+            ("REDIS_URL", "redis://127.0.0.1"),
+            ("SESSION_SECRET", GOOD_SECRET),
+            ("PUBLIC_URL", "https://porch.example.com/"),
+        ])
+        .unwrap_err();
+        assert_eq!(e.var, "SMTP_URL", "no mail server in production is no mail at all");
+        let e = config(&[
+            ("APP_ENV", "production"),
+            ("REDIS_URL", "redis://127.0.0.1"),
+            ("SESSION_SECRET", GOOD_SECRET),
+            ("PUBLIC_URL", "https://10.0.0.5"),
+            ("SMTP_URL", "smtp://mail.internal"),
+        ])
+        .unwrap_err();
+        assert_eq!(e.var, "MAIL_FROM", "no domain to send from");
         let c = config(&[
             ("APP_ENV", "production"),
             ("REDIS_URL", "redis://127.0.0.1"),
             ("SESSION_SECRET", GOOD_SECRET),
             ("PUBLIC_URL", "https://porch.example.com/"),
+            ("SMTP_URL", "smtp://mail.internal"),
         ])
         .unwrap();
         assert_eq!(c.mail.public_url, "https://porch.example.com");
@@ -921,7 +961,8 @@ mod tests {
         assert_eq!(
             c.mail.transport,
             MailTransport::Files {
-                dir: "data/outbox".into()
+                dir: "data/outbox".into(),
+                log_links: true,
             }
         );
         assert!(c.mail.public_url.starts_with("http://"), "{}", c.mail.public_url);
@@ -1092,6 +1133,7 @@ mod tests {
             ("SESSION_SECRET", GOOD_SECRET),
             ("REDIS_HOST", "redis"),
             ("PUBLIC_URL", "https://porch.example.com"),
+            ("MAIL_OUTBOX_DIR", "/var/spool/porch"),
         ])
         .unwrap();
         assert_eq!(c.redis.unwrap().url, "redis://redis:6379");

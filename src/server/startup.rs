@@ -102,10 +102,16 @@ impl Application {
         let limiter = RateLimiter::new(backend.clone(), config.rate_limits, metrics.clone());
         let archiver = Archiver::new(backend.clone(), db.clone(), metrics.tally.clone());
         let mailer = Mailer::new(&config.mail.transport, config.mail.from.clone()).map_err(StartupError::Mail)?;
-        if let MailTransport::Files { dir } = &config.mail.transport {
+        if let MailTransport::Files { dir, .. } = &config.mail.transport {
             tracing::info!(dir = %dir.display(), "SMTP_URL is not set: mail is written as .eml files");
         }
-        let outbox = Arc::new(Outbox::new(db.clone(), mailer, metrics.clone(), &config.mail));
+        let outbox = Arc::new(Outbox::new(
+            db.clone(),
+            mailer,
+            metrics.clone(),
+            &config.mail,
+            config.secret.expose(),
+        ));
         let state = AppState::new(SharedState {
             leptos_options: leptos_options.clone(),
             config: Arc::new(config),

@@ -43,8 +43,8 @@ pub async fn check_link(token: String) -> Result<Option<LinkKind>, AppError> {
 /// Sets the new password with a reset link's token; the browser then goes to sign in.
 #[server(prefix = "/api/fn", endpoint = "reset_password")]
 pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
-    let (state, session, _) = request_context()?;
-    let result = mail_flows::reset_password(&state, &token, &new_password).await;
+    let (state, session, client) = request_context()?;
+    let result = mail_flows::reset_password(&state, &client, &token, &new_password).await;
     let back = format!("/password/reset?token={}", crate::model::query_value(&token));
     let outcome = Outcome {
         form: "reset",
@@ -59,14 +59,18 @@ pub async fn reset_password(token: String, new_password: String) -> Result<(), A
 /// Where a finished reset leads: the sign-in page, saying the password changed.
 pub const RESET_DONE: &str = "/login?reset=done";
 
-/// Uses a verification or address-change link's token: `true` when the address changed,
-/// `false` when it was verified.
+/// Uses a verification, address-change or revert link's token: what it did.
 #[server(prefix = "/api/fn", endpoint = "confirm_email")]
-pub async fn confirm_email(token: String) -> Result<bool, AppError> {
+pub async fn confirm_email(token: String) -> Result<LinkKind, AppError> {
     let (state, session, _) = request_context()?;
-    let result = mail_flows::confirm_email(&state, &token).await;
+    let result = mail_flows::confirm_email(&state, &token).await.map(|c| match c {
+        mail_flows::Confirmed::Verified => LinkKind::EmailVerification,
+        mail_flows::Confirmed::Changed => LinkKind::EmailChange,
+        mail_flows::Confirmed::Reverted => LinkKind::EmailRevert,
+    });
     let done = match &result {
-        Ok(mail_flows::Confirmed::Changed) => "/email/verify?done=changed",
+        Ok(LinkKind::EmailChange) => "/email/verify?done=changed",
+        Ok(LinkKind::EmailRevert) => "/email/verify?done=reverted",
         _ => "/email/verify?done=verified",
     };
     let back = format!("/email/verify?token={}", crate::model::query_value(&token));
@@ -77,12 +81,7 @@ pub async fn confirm_email(token: String) -> Result<bool, AppError> {
         back: &back,
         values: vec![],
     };
-    finish(
-        Some(&session),
-        result.map(|c| c == mail_flows::Confirmed::Changed),
-        outcome,
-    )
-    .await
+    finish(Some(&session), result, outcome).await
 }
 
 /// The signed-in user's address, whether it is verified, and any address waiting for

@@ -173,13 +173,15 @@ pub async fn sign_in(
                 }
                 return Err(AppError::new(ErrorCode::EmailUnverified, Msg::EmailUnverified));
             }
+            // The hash this sign-in stands on: the one verified, or its upgrade.
+            let mut verified_hash = row.password_hash.clone();
             if let Some(new_hash) = rehash {
                 // Best effort: the old hash still verifies if this fails.
                 // Only over the hash just verified: a password changed meanwhile stays changed.
-                let upgraded =
-                    users::upgrade_password_hash(&state.db, row.id, &row.password_hash, &new_hash, now_ms()).await;
-                if let Err(e) = upgraded {
-                    tracing::warn!(error = %e, "password hash upgrade failed");
+                match users::upgrade_password_hash(&state.db, row.id, &row.password_hash, &new_hash, now_ms()).await {
+                    Ok(true) => verified_hash = new_hash,
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "password hash upgrade failed"),
                 }
             }
             // The account's preferences win; an account that never saved any adopts this
@@ -192,6 +194,17 @@ pub async fn sign_in(
                 }
             };
             let token = start_user_session(state, session, client, &row).await?;
+            // A password reset or change that committed while this sign-in was verifying the
+            // old password ended every session it could see, before this one was indexed: this
+            // one ends too, as a wrong password.
+            let current = users::by_id(&state.db, row.id).await;
+            if !matches!(&current, Ok(Some(now)) if now.password_hash == verified_hash) {
+                super::devices::end_this_session(state, session, EndReason::PasswordChange).await?;
+                return match current {
+                    Err(e) => Err(db_error(e)),
+                    Ok(_) => Err(invalid().await),
+                };
+            }
             state.metrics.tally.add(Figure::SignIns);
             super::mail_flows::note_sign_in_device(state, row.id, client).await;
             if let Some(id) = session.id() {

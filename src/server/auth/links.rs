@@ -4,7 +4,7 @@
 
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::opaque::{digest as token_hash, new_token, well_formed};
+use super::opaque::{digest as token_hash, well_formed};
 use crate::server::{
     entity::{account_token::Model as TokenRow, user::Model as UserRow},
     repo::{account_tokens, users},
@@ -19,6 +19,9 @@ pub enum Purpose {
     EmailVerification,
     /// 24 hours; carries the new address.
     EmailChange,
+    /// 7 days, sent to the old address when the address changes; carries the old address, to
+    /// give it back (a stolen password used to take the account's mail with it).
+    EmailRevert,
 }
 
 impl Purpose {
@@ -27,6 +30,7 @@ impl Purpose {
             Purpose::PasswordReset => "password_reset",
             Purpose::EmailVerification => "email_verification",
             Purpose::EmailChange => "email_change",
+            Purpose::EmailRevert => "email_revert",
         }
     }
 
@@ -35,13 +39,19 @@ impl Purpose {
         match self {
             Purpose::PasswordReset => 30 * 60 * 1000,
             Purpose::EmailVerification | Purpose::EmailChange => 24 * 60 * 60 * 1000,
+            Purpose::EmailRevert => 7 * 24 * 60 * 60 * 1000,
         }
     }
 
     fn parse(value: &str) -> Option<Self> {
-        [Purpose::PasswordReset, Purpose::EmailVerification, Purpose::EmailChange]
-            .into_iter()
-            .find(|p| p.as_str() == value)
+        [
+            Purpose::PasswordReset,
+            Purpose::EmailVerification,
+            Purpose::EmailChange,
+            Purpose::EmailRevert,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == value)
     }
 }
 
@@ -54,31 +64,31 @@ pub struct LiveLink {
     pub new_email: Option<String>,
 }
 
-/// Makes a token for `user` and `purpose`, replacing the user's older ones of that purpose
-/// (asking again invalidates older links). Returns the token, to put in a link; only its
-/// digest is stored.
-pub async fn issue(
+/// Stores `token` for `user` and `purpose`, replacing the user's older ones of that purpose
+/// (asking again invalidates older links) — except revert links, which all stay: a thief who
+/// changes the address twice must not kill the owner's link with the second. Only its digest is
+/// stored.
+pub async fn store(
     db: &impl ConnectionTrait,
     user: &UserRow,
     purpose: Purpose,
     new_email: Option<&str>,
+    token: &str,
     now: i64,
-) -> Result<String, DbErr> {
-    let token = new_token();
-    account_tokens::replace(
-        db,
-        TokenRow {
-            token_hash: token_hash(&token),
-            user_id: user.id,
-            purpose: purpose.as_str().to_owned(),
-            account_email: user.email.clone(),
-            new_email: new_email.map(str::to_owned),
-            created_at: now,
-            expires_at: now + purpose.lifetime_ms(),
-        },
-    )
-    .await?;
-    Ok(token)
+) -> Result<(), DbErr> {
+    let row = TokenRow {
+        token_hash: token_hash(token),
+        user_id: user.id,
+        purpose: purpose.as_str().to_owned(),
+        account_email: user.email.clone(),
+        new_email: new_email.map(str::to_owned),
+        created_at: now,
+        expires_at: now + purpose.lifetime_ms(),
+    };
+    if purpose == Purpose::EmailRevert {
+        return account_tokens::put(db, row).await;
+    }
+    account_tokens::replace(db, row).await
 }
 
 /// The link `token` stands for if it still works for one of `purposes`: known, not expired,
@@ -133,7 +143,9 @@ async fn live(
     let Some(user) = users::by_id(db, row.user_id).await? else {
         return Ok(None);
     };
-    if user.email != row.account_email {
+    // Bound to the address it was made for; a revert link is bound to the account instead,
+    // since the address it undoes may have been changed again since.
+    if purpose != Purpose::EmailRevert && user.email != row.account_email {
         return Ok(None);
     }
     Ok(Some(LiveLink {

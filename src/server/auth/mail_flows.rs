@@ -77,15 +77,25 @@ pub async fn request_password_reset(state: &AppState, client: &ClientInfo, email
 /// Whether `token` still works (for the pages that show a link's button): `None` when it does
 /// not. Opening a page reads only; pressing its button uses the link.
 pub async fn link_kind(state: &AppState, token: &str) -> Result<Option<LinkKind>, AppError> {
-    let purposes = [Purpose::PasswordReset, Purpose::EmailVerification, Purpose::EmailChange];
+    let purposes = [
+        Purpose::PasswordReset,
+        Purpose::EmailVerification,
+        Purpose::EmailChange,
+        Purpose::EmailRevert,
+    ];
     let link = links::peek(&state.db, token, &purposes, now_ms())
         .await
         .map_err(db_error)?;
-    Ok(link.map(|l| match l.purpose {
+    Ok(link.map(|l| kind_of(l.purpose)))
+}
+
+fn kind_of(purpose: Purpose) -> LinkKind {
+    match purpose {
         Purpose::PasswordReset => LinkKind::PasswordReset,
         Purpose::EmailVerification => LinkKind::EmailVerification,
         Purpose::EmailChange => LinkKind::EmailChange,
-    }))
+        Purpose::EmailRevert => LinkKind::EmailRevert,
+    }
 }
 
 /// Sets a new password with a reset link's token (`POST /api/auth/password/reset`). Every
@@ -96,7 +106,12 @@ pub async fn link_kind(state: &AppState, token: &str) -> Result<Option<LinkKind>
 ///
 /// Errors: 400 `validation` (`fields.newPassword`) for a refused password, leaving the link
 /// usable; 400 `link_invalid` for a used, expired, replaced or unknown token.
-pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -> Result<(), AppError> {
+pub async fn reset_password(
+    state: &AppState,
+    client: &ClientInfo,
+    token: &str,
+    new_password: &str,
+) -> Result<(), AppError> {
     let password =
         Password::parse_new(new_password).map_err(|m| AppError::fields([("newPassword".to_owned(), m)].into()))?;
     // A dead link is said before the hash is paid for.
@@ -133,6 +148,9 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
         return Err(link_invalid());
     };
     txn.commit().await.map_err(db_error)?;
+    // The failed guesses that may have led here do not lock out the new password.
+    let pair = format!("{}|{}", link.user.email, client.ip_subject());
+    state.limiter.clear(Rule::SignIn, &pair).await;
     state.outbox.wake();
     // A sign-in with the old password between the first pass and the commit ends too.
     if let Err(e) = end_sessions(state, user_id, None, EndReason::PasswordReset).await {
@@ -150,13 +168,14 @@ pub(crate) async fn password_changed_in(
     txn: &impl sea_orm::ConnectionTrait,
     user: &UserRow,
 ) -> Result<(), DbErr> {
+    // The unsent mail first: a sender making its token waits for this, or finds it gone.
+    outbox::cancel_unsent(txn, user.id, MailKind::EmailChangeConfirm.as_str()).await?;
     account_tokens::delete_for(
         txn,
         user.id,
         &[Purpose::PasswordReset.as_str(), Purpose::EmailChange.as_str()],
     )
     .await?;
-    outbox::cancel_unsent(txn, user.id, MailKind::EmailChangeConfirm.as_str()).await?;
     state
         .outbox
         .queue(
@@ -175,6 +194,9 @@ pub(crate) async fn password_changed_in(
 pub enum Confirmed {
     Verified,
     Changed,
+    /// The old address is back, every session ended, the password cleared and a reset link on
+    /// its way.
+    Reverted,
 }
 
 /// Uses a verification or address-change link (`POST /api/auth/email/verify`): marks the
@@ -184,6 +206,12 @@ pub enum Confirmed {
 ///
 /// Errors: 400 `link_invalid`; 409 when another account has the new address now.
 pub async fn confirm_email(state: &AppState, token: &str) -> Result<Confirmed, AppError> {
+    let revert = links::peek(&state.db, token, &[Purpose::EmailRevert], now_ms())
+        .await
+        .map_err(db_error)?;
+    if let Some(link) = revert {
+        return revert_email(state, token, link.user.id).await;
+    }
     let purposes = [Purpose::EmailVerification, Purpose::EmailChange];
     let txn = state.db.begin().await.map_err(db_error)?;
     let now = now_ms();
@@ -217,18 +245,21 @@ pub async fn confirm_email(state: &AppState, token: &str) -> Result<Confirmed, A
             account_tokens::delete_for(&txn, user.id, &all)
                 .await
                 .map_err(db_error)?;
-            state
-                .outbox
-                .queue(
-                    &txn,
-                    MailKind::EmailChanged,
-                    Some(user.id),
-                    Some(&user.email),
-                    Language::default(),
-                    json!({ "newEmail": new_email }),
-                )
-                .await
-                .map_err(db_error)?;
+            // The old address is told only if it was proven to be the owner's.
+            if user.email_verified_at.is_some() {
+                state
+                    .outbox
+                    .queue(
+                        &txn,
+                        MailKind::EmailChanged,
+                        Some(user.id),
+                        Some(&user.email),
+                        Language::default(),
+                        json!({ "newEmail": new_email }),
+                    )
+                    .await
+                    .map_err(db_error)?;
+            }
             Confirmed::Changed
         }
         _ => {
@@ -248,6 +279,77 @@ pub async fn confirm_email(state: &AppState, token: &str) -> Result<Confirmed, A
     profile_changed(state, user.id).await;
     Ok(outcome)
 }
+
+/// Follows a revert link from an "address changed" mail: the old address comes back, every
+/// session and link of the account ends, and the password is cleared (whoever changed the
+/// address may know it) with a reset link mailed to the restored address. Sessions end before
+/// anything changes, and again after, as in a reset.
+async fn revert_email(state: &AppState, token: &str, user_id: i64) -> Result<Confirmed, AppError> {
+    end_sessions(state, user_id, None, EndReason::Revoked).await?;
+    let txn = state.db.begin().await.map_err(db_error)?;
+    let now = now_ms();
+    let Some(link) = links::take(&txn, token, &[Purpose::EmailRevert], now)
+        .await
+        .map_err(db_error)?
+    else {
+        let _ = txn.rollback().await;
+        return Err(link_invalid());
+    };
+    let (user, Some(old)) = (&link.user, link.new_email.as_deref()) else {
+        let _ = txn.rollback().await;
+        return Err(link_invalid());
+    };
+    let restored = async {
+        if user.email != old {
+            match users::change_email(&txn, user.id, &user.email, old, now).await? {
+                users::EmailChange::Changed => {}
+                other => return Ok(Err(other)),
+            }
+        }
+        // No password is known to be the owner's alone any more: none works until a new one
+        // is chosen through the link mailed below.
+        users::set_password_hash(&txn, user.id, CLEARED_PASSWORD, now).await?;
+        outbox::cancel_unsent(&txn, user.id, MailKind::EmailChangeConfirm.as_str()).await?;
+        let every = [
+            Purpose::PasswordReset.as_str(),
+            Purpose::EmailVerification.as_str(),
+            Purpose::EmailChange.as_str(),
+            Purpose::EmailRevert.as_str(),
+        ];
+        account_tokens::delete_for(&txn, user.id, &every).await?;
+        state
+            .outbox
+            .queue(
+                &txn,
+                MailKind::PasswordResetRequest,
+                None,
+                Some(old),
+                Language::default(),
+                json!({}),
+            )
+            .await?;
+        Ok::<_, DbErr>(Ok(()))
+    };
+    match restored.await.map_err(db_error)? {
+        Ok(()) => {}
+        Err(_) => {
+            let _ = txn.rollback().await;
+            return Err(AppError::new(ErrorCode::Conflict, Msg::EmailTakenNow));
+        }
+    }
+    txn.commit().await.map_err(db_error)?;
+    state.outbox.wake();
+    if let Err(e) = end_sessions(state, user.id, None, EndReason::Revoked).await {
+        tracing::warn!(error = %e.message, user = user.id, "sessions started during a revert not ended");
+    }
+    profile_changed(state, user.id).await;
+    tracing::info!(user = user.id, "address change reverted");
+    Ok(Confirmed::Reverted)
+}
+
+/// A stored password hash no password verifies against (not a PHC string): the account's
+/// password after a revert, until a reset sets a new one.
+const CLEARED_PASSWORD: &str = "!cleared";
 
 /// Queues the verification mail of a new account, on the registration's transaction.
 pub(crate) async fn queue_verification(
@@ -330,8 +432,8 @@ pub async fn request_email_change(
     let language = request_language(state, client);
     let txn = state.db.begin().await.map_err(db_error)?;
     let queued = async {
-        account_tokens::delete_for(&txn, user.id, &[Purpose::EmailChange.as_str()]).await?;
         outbox::cancel_unsent(&txn, user.id, MailKind::EmailChangeConfirm.as_str()).await?;
+        account_tokens::delete_for(&txn, user.id, &[Purpose::EmailChange.as_str()]).await?;
         let details = json!({ "newEmail": email.as_str() });
         let outbox = &state.outbox;
         outbox
@@ -344,6 +446,10 @@ pub async fn request_email_change(
                 json!({}),
             )
             .await?;
+        // The current address hears of it only if it is proven to be the owner's.
+        if user.email_verified_at.is_none() {
+            return Ok(());
+        }
         outbox
             .queue(
                 &txn,

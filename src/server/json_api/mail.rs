@@ -70,9 +70,10 @@ pub(super) struct ResetBody {
 )]
 pub(super) async fn reset_password(
     State(state): State<AppState>,
+    Client(client): Client,
     JsonBody(body): JsonBody<ResetBody>,
 ) -> Result<StatusCode, AppError> {
-    mail_flows::reset_password(&state, &body.token, &body.new_password).await?;
+    mail_flows::reset_password(&state, &client, &body.token, &body.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -84,14 +85,16 @@ pub(super) struct VerifyBody {
 }
 
 /// `POST /api/auth/email/verify` `{"token"}` → 204: the address is verified, or the new
-/// address of an address change is now the account's (and the old one is told).
+/// address of an address change is now the account's (and the old one is told, with a link to
+/// undo it), or — with that link — the old address is back, every session ended and the
+/// password cleared, a reset link on its way.
 #[utoipa::path(
     post,
     path = "/api/auth/email/verify",
     tag = "mail",
     request_body = VerifyBody,
     responses(
-        (status = 204, description = "Verified, or the address changed."),
+        (status = 204, description = "Verified; or the address changed; or a change undone (the old address back, every session ended, the password cleared and a reset link mailed)."),
         (status = 400, description = "`link_invalid`: used, expired, replaced, unknown, or made for an address the account no longer has.", body = ErrorResponse),
         (status = 409, description = "Another account has the new address now.", body = ErrorResponse),
         (status = 413, description = "The body is too large.", body = ErrorResponse),

@@ -19,7 +19,8 @@ pub enum Content {
     EmailChangeConfirm { link: String },
     /// Sent to the current address when a change is asked.
     EmailChangeRequested { new_address: String },
-    /// Sent to the old address once a change is done; the link asks for a password reset.
+    /// Sent to the old address once a change is done; the link gives the old address back
+    /// (7 days).
     EmailChanged { new_address: String, link: String },
     /// The link asks for a password reset.
     PasswordChanged { link: String },
@@ -41,6 +42,8 @@ pub struct Composed {
 #[serde(deny_unknown_fields)]
 struct Texts {
     greeting: String,
+    /// Without a name: mail to an address not proven to be the account's.
+    greeting_plain: String,
     link_hint: String,
     ignore: String,
     footer: String,
@@ -126,7 +129,7 @@ fn escape_html(text: &str) -> String {
     out
 }
 
-/// The mail `content` for `name` at `address`, in `language`.
+/// The mail `content` for `name` (empty: greeted without a name) at `address`, in `language`.
 pub fn compose(language: Language, name: &str, address: &str, content: &Content) -> Composed {
     let t = texts(language);
     let (kind, link, values): (&KindTexts, Option<&str>, Vec<(&str, &str)>) = match content {
@@ -151,7 +154,11 @@ pub fn compose(language: Language, name: &str, address: &str, content: &Content)
         content,
         Content::PasswordReset { .. } | Content::EmailVerification { .. } | Content::EmailChangeConfirm { .. }
     );
-    let greeting = fill(&t.greeting, &[("name", name)]);
+    let greeting = if name.trim().is_empty() {
+        t.greeting_plain.clone()
+    } else {
+        fill(&t.greeting, &[("name", name)])
+    };
     let body = fill(&kind.body, &values);
     let footer = fill(&t.footer, &[("address", address)]);
 

@@ -67,8 +67,9 @@ pub enum MailTransport {
     /// An SMTP server (`SMTP_URL`): `smtp://` (STARTTLS when the server offers it, or required
     /// with `?tls=required`), `smtps://` (TLS from the start), credentials in the URL.
     Smtp { url: String },
-    /// No SMTP server: each mail is written as an `.eml` file in `dir` and logged.
-    Files { dir: PathBuf },
+    /// No SMTP server: each mail is written as an `.eml` file in `dir` and logged, with its
+    /// link when `log_links` (development only).
+    Files { dir: PathBuf, log_links: bool },
 }
 
 /// How a delivery failed.
@@ -84,7 +85,11 @@ pub enum SendError {
 
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
+    Files {
+        transport: AsyncFileTransport<Tokio1Executor>,
+        dir: PathBuf,
+        log_links: bool,
+    },
 }
 
 /// Sends composed mails from one sender address.
@@ -97,7 +102,7 @@ impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let kind = match self.transport {
             Transport::Smtp(_) => "smtp",
-            Transport::Files(..) => "files",
+            Transport::Files { .. } => "files",
         };
         f.debug_struct("Mailer")
             .field("transport", &kind)
@@ -119,9 +124,13 @@ impl Mailer {
                     .build();
                 Transport::Smtp(transport)
             }
-            MailTransport::Files { dir } => {
+            MailTransport::Files { dir, log_links } => {
                 std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-                Transport::Files(AsyncFileTransport::new(dir), dir.clone())
+                Transport::Files {
+                    transport: AsyncFileTransport::new(dir),
+                    dir: dir.clone(),
+                    log_links: *log_links,
+                }
             }
         };
         Ok(Self { transport, from })
@@ -132,16 +141,21 @@ impl Mailer {
         let message = build(&self.from, address, name, mail)?;
         match &self.transport {
             Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(classify),
-            Transport::Files(files, dir) => {
-                let id = files
+            Transport::Files {
+                transport,
+                dir,
+                log_links,
+            } => {
+                let id = transport
                     .send(message)
                     .await
                     .map_err(|e| SendError::Transient(e.to_string()))?;
                 // For developers without an SMTP server: the mail's file, subject and link.
+                let link = if *log_links { mail.link.as_deref() } else { None };
                 tracing::info!(
                     file = %dir.join(format!("{id}.eml")).display(),
                     subject = %mail.subject,
-                    link = mail.link.as_deref().unwrap_or(""),
+                    link = link.unwrap_or(""),
                     "mail written"
                 );
                 Ok(())
@@ -150,22 +164,59 @@ impl Mailer {
     }
 }
 
-/// `smtp://` without a `tls` parameter upgrades with STARTTLS when the server offers it.
+/// `smtp://` without a `tls` parameter upgrades with STARTTLS when the server offers it, or
+/// insists on it when the URL carries a password (never sent in the clear); without a port it
+/// stays on 25, the port plain `smtp://` means (lettre would take 587 for STARTTLS).
 fn with_starttls(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) if parsed.scheme() == "smtp" && !parsed.query_pairs().any(|(k, _)| k == "tls") => {
-            parsed.query_pairs_mut().append_pair("tls", "opportunistic");
+            if parsed.port().is_none() {
+                let _ = parsed.set_port(Some(25));
+            }
+            let tls = if parsed.password().is_some() {
+                "required"
+            } else {
+                "opportunistic"
+            };
+            parsed.query_pairs_mut().append_pair("tls", tls);
             parsed.to_string()
         }
         _ => url.to_owned(),
     }
 }
 
+/// Only a refusal of this message or its recipient is final (RFC 5321 §4.2.5: 550 no such
+/// mailbox, 551 not local, 552 over quota, 553 address not allowed, 554 refused, 501 bad
+/// address syntax). Every other failure — the server down or slow, a 4xx, and a 5xx about the
+/// conversation itself (530/535 sign-in required or refused, a greeting refused) — is the
+/// operator's to fix and the mail's to wait for, not a reason to drop every queued mail at once.
 fn classify(e: SmtpError) -> SendError {
-    if e.is_permanent() {
+    let code = e.status().map(u16::from);
+    // A client error: the message could not be put to this server at all (an address it
+    // cannot take without SMTPUTF8); trying again changes nothing.
+    if (e.is_permanent() && code.is_some_and(refuses_the_message)) || e.is_client() {
         SendError::Permanent(e.to_string())
     } else {
         SendError::Transient(e.to_string())
+    }
+}
+
+/// Whether an SMTP reply code refuses this message or its recipient for good.
+fn refuses_the_message(code: u16) -> bool {
+    matches!(code, 501 | 550 | 551 | 552 | 553 | 554)
+}
+
+/// `address` with its domain in the ASCII form DNS and SMTP servers without SMTPUTF8 know
+/// (IDNA ToASCII, UTS #46: `zoë@bücher.example` → `zoë@xn--bcher-kva.example`). Addresses are
+/// stored with Unicode domains (`model::Email`); an address whose domain does not convert is
+/// left as it is, for lettre to refuse.
+fn ascii_domain(address: &str) -> String {
+    match address.rsplit_once('@') {
+        Some((local, domain)) if !domain.is_ascii() => match idna::domain_to_ascii(domain) {
+            Ok(ascii) => format!("{local}@{ascii}"),
+            Err(_) => address.to_owned(),
+        },
+        _ => address.to_owned(),
     }
 }
 
@@ -180,7 +231,7 @@ fn header_safe(name: &str) -> String {
 /// HTML alternative. An address lettre refuses (it never passes control
 /// characters) is a permanent failure.
 fn build(from: &Mailbox, address: &str, name: &str, mail: &Composed) -> Result<Message, SendError> {
-    let address: Address = address
+    let address: Address = ascii_domain(address)
         .parse()
         .map_err(|e| SendError::Permanent(format!("unusable recipient address: {e}")))?;
     let name = header_safe(name);
@@ -230,6 +281,27 @@ mod tests {
             build(&from, "ada@example.com\r\nBcc: x@example.com", "Ada", &composed()),
             Err(SendError::Permanent(_))
         ));
+    }
+
+    #[test]
+    fn international_domains_are_sent_in_ascii() {
+        assert_eq!(ascii_domain("zoe@bücher.example"), "zoe@xn--bcher-kva.example");
+        assert_eq!(ascii_domain("ada@example.com"), "ada@example.com");
+        let from: Mailbox = "Porch <no-reply@example.com>".parse().unwrap();
+        let message = build(&from, "zoe@bücher.example", "Zoë", &composed()).unwrap();
+        let raw = String::from_utf8(message.formatted()).unwrap();
+        assert!(raw.contains("xn--bcher-kva.example"), "{raw}");
+    }
+
+    #[test]
+    fn only_refusals_of_the_message_are_final() {
+        for code in [501, 550, 551, 552, 553, 554] {
+            assert!(refuses_the_message(code), "{code}");
+        }
+        // Sign-in required or refused, the service refusing to talk: the operator fixes it.
+        for code in [421, 450, 451, 452, 530, 535, 534, 500, 502, 503] {
+            assert!(!refuses_the_message(code), "{code}");
+        }
     }
 
     #[test]

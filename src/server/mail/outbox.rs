@@ -2,7 +2,8 @@
 //! (so a mail is never lost nor sent for a change that did not happen), and a sender task on
 //! every instance delivers due rows. A row is claimed by one conditional update before it is
 //! sent, so two instances never send one mail twice; a failed delivery is tried again after a
-//! growing wait; a permanent refusal (5xx) or the last attempt gives up and is logged. Nothing
+//! growing wait (at most an hour) for five days; a refusal of the message or its recipient
+//! (550–554) gives up at once, and is logged. Nothing
 //! here runs on a request's path: an SMTP server that is down or slow only delays mail.
 //!
 //! A mail's text is made when it is sent, in the account's language then, and the token of a
@@ -10,7 +11,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use serde_json::Value;
 use tokio::sync::{watch, Notify};
 
@@ -18,7 +19,10 @@ use super::{compose, Content, MailKind, Mailer, SendError};
 use crate::{
     model::{Email, Language},
     server::{
-        auth::links::{self, Purpose},
+        auth::{
+            links::{self, Purpose},
+            opaque::derived_token,
+        },
         entity::mail_outbox::Model as Row,
         metrics::{MailOutcome, Metrics},
         repo::{outbox, preferences, users},
@@ -31,9 +35,10 @@ const BATCH: u64 = 20;
 /// How long a claim holds a row: longer than one SMTP conversation may take, after which a
 /// sender that died mid-send leaves the row to another.
 const CLAIM_MS: i64 = 2 * 60 * 1000;
-/// Deliveries tried before giving up (with a 10 s base, the last is about 2.8 hours after the
-/// first).
-const MAX_ATTEMPTS: i32 = 11;
+/// How long a mail that cannot be delivered yet (server down, slow, 4xx, a sign-in the
+/// operator must fix) is kept trying, from when it was queued: an outage over a weekend loses
+/// nothing (mail servers keep trying for about five days).
+const GIVE_UP_AFTER_MS: i64 = 5 * 24 * 60 * 60 * 1000;
 /// The longest wait between two attempts.
 const MAX_WAIT: Duration = Duration::from_secs(60 * 60);
 /// Sent and given-up rows are deleted after this long (the outbox is no archive).
@@ -55,6 +60,8 @@ pub struct Outbox {
     /// This sender's name in claims.
     sender: String,
     public_url: String,
+    /// The key links' tokens are derived with (from `SESSION_SECRET`).
+    link_key: Vec<u8>,
     retry_base: Duration,
     poll_interval: Duration,
 }
@@ -73,6 +80,7 @@ impl Outbox {
         mailer: Mailer,
         metrics: Arc<Metrics>,
         config: &crate::server::config::MailConfig,
+        link_key: &[u8],
     ) -> Self {
         Self {
             db,
@@ -81,6 +89,7 @@ impl Outbox {
             wake: Notify::new(),
             sender: crate::server::auth::opaque::new_token(),
             public_url: config.public_url.clone(),
+            link_key: link_key.to_vec(),
             retry_base: config.retry_base,
             poll_interval: config.poll_interval,
         }
@@ -191,7 +200,7 @@ impl Outbox {
                 tracing::debug!(mail = row.id, kind = label, why, "nothing to send");
                 outbox::mark_sent(&self.db, row.id, &self.sender, now_ms()).await
             }
-            Err(SendError::Transient(e)) if row.attempts + 1 < MAX_ATTEMPTS => {
+            Err(SendError::Transient(e)) if now_ms() - row.created_at < GIVE_UP_AFTER_MS => {
                 let wait = self
                     .retry_base
                     .saturating_mul(1 << row.attempts.clamp(0, 20))
@@ -242,14 +251,17 @@ impl Outbox {
             .map(|p| p.language)
             .or_else(|| Language::parse(&row.language))
             .unwrap_or_default();
-        let now = now_ms();
+        // Security notices (issue 19) go only where the owner asked for notices, and only to
+        // an address proven to be theirs: a typo at sign-up must not send a stranger the
+        // account's sign-ins and addresses.
+        let notice_wanted = prefs.unwrap_or_default().notifications && user.email_verified_at.is_some();
         let forgot = format!("{}/password/forgot", self.public_url);
         // (content, address it goes to)
         let (content, to) = match kind {
             MailKind::PasswordResetRequest => {
-                let token = links::issue(db, &user, Purpose::PasswordReset, None, now)
-                    .await
-                    .map_err(transient)?;
+                let Some(token) = self.issue_link(row, &user, Purpose::PasswordReset, None).await? else {
+                    return Ok(Delivery::Skipped("cancelled"));
+                };
                 let link = self.link("/password/reset", &token);
                 (Content::PasswordReset { link }, user.email.clone())
             }
@@ -257,9 +269,9 @@ impl Outbox {
                 if user.email_verified_at.is_some() {
                     return Ok(Delivery::Skipped("already verified"));
                 }
-                let token = links::issue(db, &user, Purpose::EmailVerification, None, now)
-                    .await
-                    .map_err(transient)?;
+                let Some(token) = self.issue_link(row, &user, Purpose::EmailVerification, None).await? else {
+                    return Ok(Delivery::Skipped("cancelled"));
+                };
                 let link = self.link("/email/verify", &token);
                 (Content::EmailVerification { link }, user.email.clone())
             }
@@ -267,30 +279,44 @@ impl Outbox {
                 let Some(new_email) = row.recipient.clone() else {
                     return Ok(Delivery::Skipped("no address to confirm"));
                 };
-                let token = links::issue(db, &user, Purpose::EmailChange, Some(&new_email), now)
-                    .await
-                    .map_err(transient)?;
+                let Some(token) = self
+                    .issue_link(row, &user, Purpose::EmailChange, Some(&new_email))
+                    .await?
+                else {
+                    return Ok(Delivery::Skipped("cancelled"));
+                };
                 let link = self.link("/email/verify", &token);
                 (Content::EmailChangeConfirm { link }, new_email)
             }
+            // Not a notice but the way back (sent only to an old address that was proven):
+            // whatever the notifications preference says.
+            MailKind::EmailChanged => {
+                let Some(old_address) = row.recipient.clone() else {
+                    return Ok(Delivery::Skipped("no old address"));
+                };
+                // The way back: resetting the password would mail the new address, which a
+                // thief may hold.
+                let Some(token) = self
+                    .issue_link(row, &user, Purpose::EmailRevert, Some(&old_address))
+                    .await?
+                else {
+                    return Ok(Delivery::Skipped("cancelled"));
+                };
+                let content = Content::EmailChanged {
+                    new_address: param("newEmail"),
+                    link: self.link("/email/verify", &token),
+                };
+                (content, old_address)
+            }
+            _ if !notice_wanted => return Ok(Delivery::Skipped("notices off, or the address not verified")),
             MailKind::EmailChangeRequested => (
                 Content::EmailChangeRequested {
                     new_address: param("newEmail"),
                 },
                 row.recipient.clone().unwrap_or_else(|| user.email.clone()),
             ),
-            MailKind::EmailChanged => (
-                Content::EmailChanged {
-                    new_address: param("newEmail"),
-                    link: forgot,
-                },
-                row.recipient.clone().unwrap_or_else(|| user.email.clone()),
-            ),
             MailKind::PasswordChanged => (Content::PasswordChanged { link: forgot }, user.email.clone()),
             MailKind::NewSignIn => {
-                if !prefs.unwrap_or_default().notifications {
-                    return Ok(Delivery::Skipped("notifications off"));
-                }
                 let content = Content::NewSignIn {
                     device: param("device"),
                     ip: param("ip"),
@@ -299,8 +325,55 @@ impl Outbox {
                 (content, user.email.clone())
             }
         };
-        let mail = compose(language, &user.name, &to, &content);
-        self.mailer.send(&to, &user.name, &mail).await?;
+        // Mail to an address not proven to be the account's names nobody: the name is text
+        // anyone can type, and must not greet a stranger from Porch's domain. (Notices reach
+        // here only for proven addresses.)
+        let proven = match kind {
+            MailKind::EmailVerification | MailKind::EmailChangeConfirm => false,
+            MailKind::PasswordResetRequest => user.email_verified_at.is_some(),
+            _ => true,
+        };
+        let name = if proven { user.name.as_str() } else { "" };
+        let mail = compose(language, name, &to, &content);
+        self.mailer.send(&to, name, &mail).await?;
         Ok(Delivery::Sent)
+    }
+
+    /// The token of `row`'s link, stored for `user` and `purpose`: made in a transaction that
+    /// first renews this sender's claim, so a mail cancelled meanwhile (a newer address change,
+    /// a password reset) gets no token (`None`). The token is derived from the row and the
+    /// server's secret, so a mail sent twice (a lost answer from the SMTP server, a claim run
+    /// out) carries the same link and the first one delivered keeps working.
+    async fn issue_link(
+        &self,
+        row: &Row,
+        user: &crate::server::entity::user::Model,
+        purpose: Purpose,
+        new_email: Option<&str>,
+    ) -> Result<Option<String>, SendError> {
+        let transient = |e: DbErr| SendError::Transient(format!("database: {e}"));
+        let txn = self.db.begin().await.map_err(transient)?;
+        if !outbox::still_claimed(&txn, row.id, &self.sender, now_ms() + CLAIM_MS)
+            .await
+            .map_err(transient)?
+        {
+            let _ = txn.rollback().await;
+            return Ok(None);
+        }
+        // The row's id, time and account: no two mails share a context, even if a database
+        // hands out a deleted row's id again.
+        let context = format!(
+            "mail-link:{}:{}:{}:{}",
+            purpose.as_str(),
+            row.id,
+            row.created_at,
+            user.id
+        );
+        let token = derived_token(&self.link_key, &context);
+        links::store(&txn, user, purpose, new_email, &token, now_ms())
+            .await
+            .map_err(transient)?;
+        txn.commit().await.map_err(transient)?;
+        Ok(Some(token))
     }
 }

@@ -8,6 +8,17 @@ use crate::server::entity::account_token::{self, Column, Entity as Tokens, Model
 /// invalidates older links.
 pub async fn replace(db: &impl ConnectionTrait, token: Model) -> Result<(), DbErr> {
     delete_for(db, token.user_id, &[token.purpose.as_str()]).await?;
+    insert(db, token).await
+}
+
+/// Stores `token` beside the user's others of its purpose (again, if it was stored before: a
+/// mail sent twice carries one token).
+pub async fn put(db: &impl ConnectionTrait, token: Model) -> Result<(), DbErr> {
+    Tokens::delete_by_id(token.token_hash.clone()).exec(db).await?;
+    insert(db, token).await
+}
+
+async fn insert(db: &impl ConnectionTrait, token: Model) -> Result<(), DbErr> {
     account_token::ActiveModel {
         token_hash: Set(token.token_hash),
         user_id: Set(token.user_id),

@@ -24,8 +24,9 @@ pub fn db_error(e: DbErr) -> AppError {
     }
 }
 
-/// Whether the failure is the database being unreachable (down, restarting, connections cut)
-/// rather than something wrong with the query.
+/// Whether the failure is the database being unreachable (down, restarting, connections cut),
+/// or a conflict with another transaction that trying again resolves, rather than something
+/// wrong with the query.
 fn is_outage(e: &DbErr) -> bool {
     use sea_orm::{sqlx::Error as Sqlx, RuntimeErr};
     match e {
@@ -38,10 +39,16 @@ fn is_outage(e: &DbErr) -> bool {
             | Sqlx::PoolClosed
             | Sqlx::WorkerCrashed => true,
             // Connection exceptions (08), operator intervention such as a shutdown or a
-            // terminated connection (57), a database that is gone (3D000).
-            Sqlx::Database(db) => db
-                .code()
-                .is_some_and(|code| code.starts_with("08") || code.starts_with("57") || code == "3D000"),
+            // terminated connection (57), a database that is gone (3D000); and a transaction
+            // PostgreSQL rolled back to break a deadlock (40P01) or a serialisation conflict
+            // (40001) with another: nothing is wrong with the request, and trying again works.
+            // SQLite's "database is busy/locked" past the busy timeout is the same (5, 6).
+            Sqlx::Database(db) => db.code().is_some_and(|code| {
+                code.starts_with("08")
+                    || code.starts_with("57")
+                    || code.starts_with("40")
+                    || matches!(code.as_ref(), "3D000" | "5" | "6" | "517" | "262")
+            }),
             _ => false,
         },
         _ => false,

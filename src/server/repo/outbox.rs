@@ -69,6 +69,23 @@ pub async fn claim(db: &impl ConnectionTrait, id: i64, by: &str, until: i64, now
         .col_expr(Column::ClaimedUntil, Expr::value(until))
         .filter(Column::Id.eq(id))
         .filter(open(now))
+        // Still due: another sender may have put it off since this one listed it.
+        .filter(Column::NextAttemptAt.lte(now))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// Renews `by`'s claim on mail `id`, as the first write of the transaction that makes its
+/// link's token: false when the mail was cancelled (or taken over) meanwhile, so no token is
+/// made for a mail that must not go.
+pub async fn still_claimed(db: &impl ConnectionTrait, id: i64, by: &str, until: i64) -> Result<bool, DbErr> {
+    let done = Outbox::update_many()
+        .col_expr(Column::ClaimedUntil, Expr::value(until))
+        .filter(Column::Id.eq(id))
+        .filter(Column::ClaimedBy.eq(by))
+        .filter(Column::SentAt.is_null())
+        .filter(Column::FailedAt.is_null())
         .exec(db)
         .await?;
     Ok(done.rows_affected == 1)

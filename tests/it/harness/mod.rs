@@ -134,7 +134,7 @@ pub fn build_config(options: &TestOptions, database_url: &str) -> Result<Config,
     vars.insert("MAIL_OUTBOX_DIR".into(), outbox.display().to_string());
     vars.insert("MAIL_RETRY_BASE".into(), "200ms".into());
     // Required in production (tests of production settings run too); links are only read.
-    vars.insert("PUBLIC_URL".into(), "http://localhost:3000".into());
+    vars.insert("PUBLIC_URL".into(), "http://porch.test:3000".into());
     vars.insert("DATABASE_URL".into(), database_url.into());
     vars.insert("SESSION_SECRET".into(), TEST_SECRET.into());
     if let Some(url) = &options.redis_url {
