@@ -95,3 +95,21 @@ test('change the address: it changes once the new address confirms', async ({ pa
   await expect(page.getByTestId('email-status')).toContainText(newEmail);
   await expect(page.getByTestId('email-status')).toContainText('Verified');
 });
+
+test('send the link again: a new verification link replaces the first', async ({ page }) => {
+  const email = uniqueEmail();
+  await register(page, 'Rhea Resend', email);
+  const first = await mailedLink(email, 'Confirm your email address', '/email/verify');
+  await page.getByRole('button', { name: 'Send the link again' }).click();
+  await expect(page.getByRole('status')).toContainText('A new confirmation link is on its way');
+  const second = await mailedLink(email, 'Confirm your email address', '/email/verify', 2);
+  expect(second).not.toBe(first);
+
+  await page.goto(first);
+  await settled(page);
+  await expect(page.getByRole('alert')).toContainText('This link no longer works');
+  await page.goto(second);
+  await settled(page);
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByRole('status')).toContainText('Your address is verified.');
+});

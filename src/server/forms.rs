@@ -183,11 +183,8 @@ fn back_path(headers: &HeaderMap) -> String {
         .unwrap_or_else(|| "/".into())
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    html_escape::encode_quoted_attribute(text)
 }
 
 /// A small page in the visitor's language and theme: what happened, and the way back.

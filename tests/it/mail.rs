@@ -10,30 +10,16 @@ use serde_json::{json, Value};
 use crate::harness::*;
 
 async fn forgot(app: &TestApp, email: &str) -> reqwest::Response {
-    client()
-        .post(app.url("/api/auth/password/forgot"))
-        .json(&json!({ "email": email }))
-        .send()
-        .await
-        .unwrap()
+    post_json(app, &client(), "/api/auth/password/forgot", json!({ "email": email })).await
 }
 
 async fn reset(app: &TestApp, token: &str, password: &str) -> reqwest::Response {
-    client()
-        .post(app.url("/api/auth/password/reset"))
-        .json(&json!({ "token": token, "newPassword": password }))
-        .send()
-        .await
-        .unwrap()
+    let body = json!({ "token": token, "newPassword": password });
+    post_json(app, &client(), "/api/auth/password/reset", body).await
 }
 
 async fn verify(app: &TestApp, token: &str) -> reqwest::Response {
-    client()
-        .post(app.url("/api/auth/email/verify"))
-        .json(&json!({ "token": token }))
-        .send()
-        .await
-        .unwrap()
+    post_json(app, &client(), "/api/auth/email/verify", json!({ "token": token })).await
 }
 
 async fn error_code(res: reqwest::Response) -> String {

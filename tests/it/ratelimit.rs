@@ -249,17 +249,8 @@ async fn account_mail_is_limited_without_saying_whether_an_account_exists() {
     let known = format!("{}@example.com", unique("rl"));
     assert_eq!(register(&app, &known).await.status(), 201);
     let unknown = format!("{}@example.com", unique("rl"));
-    let forgot = |email: String| {
-        let app = &app;
-        async move {
-            client()
-                .post(app.url("/api/auth/password/forgot"))
-                .json(&json!({ "email": email }))
-                .send()
-                .await
-                .unwrap()
-        }
-    };
+    let guest = client();
+    let forgot = |email: String| post_json(&app, &guest, "/api/auth/password/forgot", json!({ "email": email }));
     for email in [&known, &unknown] {
         for n in 0..2 {
             let res = forgot(email.clone()).await;

@@ -114,19 +114,9 @@ fn fill(template: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+/// `text` safe in HTML text and in a quoted attribute.
+fn escape_html(text: &str) -> std::borrow::Cow<'_, str> {
+    html_escape::encode_quoted_attribute(text)
 }
 
 /// The mail `content` for `name` (empty: greeted without a name) at `address`, in `language`.

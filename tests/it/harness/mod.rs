@@ -346,6 +346,16 @@ pub async fn sign_in(app: &TestApp, client: &reqwest::Client, email: &str, passw
         .unwrap()
 }
 
+/// `POST path` by `client` with `body` as its JSON.
+pub async fn post_json(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    client.post(app.url(path)).json(&body).send().await.expect("request")
+}
+
 /// `POST /api/auth/register` by `client` with `body` as its JSON.
 pub async fn register_with(app: &TestApp, client: &reqwest::Client, body: serde_json::Value) -> reqwest::Response {
     client
