@@ -149,7 +149,15 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
         use leptos::server_fn::error::ServerFnErrorErr as E;
         match value {
             E::Args(_) | E::Deserialization(_) | E::MissingArg(_) => {
-                Self::new(ErrorCode::BadRequest, Msg::FormUnreadable)
+                let error = Self::new(ErrorCode::BadRequest, Msg::FormUnreadable);
+                // Arguments are read before the function runs, so nothing else gives the answer
+                // its status: without this it goes out as 500 with a 400's body. A plain form
+                // post keeps the redirect back Leptos gives it.
+                #[cfg(feature = "ssr")]
+                if !crate::server::forms::is_plain_form_post() {
+                    crate::server::fn_context::set_error_status(&error);
+                }
+                error
             }
             E::Request(_) | E::Response(_) => Self::new(ErrorCode::Unavailable, Msg::ServerUnreachable),
             _ => Self::new(ErrorCode::Internal, Msg::Internal),

@@ -616,3 +616,40 @@ async fn bodies_that_are_not_json_objects_are_refused() {
         assert_eq!(res.status(), 200, "{content_type}");
     }
 }
+
+/// A server function whose arguments cannot be read (missing, repeated, the wrong shape) is the
+/// client's mistake: 400 with the API's error, never a 500; a browser's plain form post still
+/// goes back to its page.
+#[tokio::test]
+async fn unreadable_server_function_arguments_are_a_400() {
+    let app = spawn_app().await;
+    let cases: [(&str, &str, &str); 5] = [
+        ("confirm_email", "application/x-www-form-urlencoded", ""),
+        ("confirm_email", "application/x-www-form-urlencoded", "token=a&token=b"),
+        ("confirm_email", "application/x-www-form-urlencoded", "token[]=x"),
+        ("reset_password", "application/x-www-form-urlencoded", "token=abc"),
+        ("set_theme", "application/x-www-form-urlencoded", ""),
+    ];
+    for (name, content_type, body) in cases {
+        let res = client()
+            .post(app.url(&format!("/api/fn/{name}")))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{name} {body:?}");
+        let error: Value = res.json().await.unwrap();
+        assert_eq!(error["code"], "bad_request", "{name} {body:?}");
+    }
+    let res = client()
+        .post(app.url("/api/fn/confirm_email"))
+        .header("accept", "text/html")
+        .header("referer", app.url("/email/verify"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302, "a plain form post goes back");
+}
