@@ -18,6 +18,7 @@ use crate::{
         auth::{LoginPage, RegisterPage},
         home::HomePage,
         mail::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage},
+        security::AccountSecurityLogPage,
         settings::SettingsPage,
     },
     tr,
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/sessions") view=SessionsPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/history") view=SessionHistoryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/security-log") view=AccountSecurityLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/session") view=ThisSessionPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>

@@ -93,6 +93,8 @@ pub struct AccountExport {
     pub sessions: Vec<DeviceSession>,
     /// Every ended session, newest first.
     pub history: Vec<super::HistoryEntry>,
+    /// The security log (the last 90 days), newest first, this export included.
+    pub security_log: Vec<super::SecurityEvent>,
 }
 
 /// One signed-in session of a user, as the devices page and `GET /api/auth/sessions` show it.

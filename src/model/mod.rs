@@ -10,6 +10,7 @@ pub mod message;
 pub mod negotiation;
 pub mod notice;
 pub mod preferences;
+pub mod security;
 
 pub use account::{
     AccountExport, DeviceSession, Email, EmailStatus, LinkKind, Name, Password, Role, SessionSummary, User,
@@ -20,3 +21,4 @@ pub use location::{is_same_site_path, location, query_value, safe_next, same_sit
 pub use message::Msg;
 pub use notice::{Notice, NoticeKind};
 pub use preferences::{Language, Preferences, Theme};
+pub use security::{SecurityEvent, SecurityEventKind, SecurityLogPage};

@@ -10,10 +10,7 @@ use crate::{
         backend::unavailable,
         client::ClientInfo,
         ratelimit::Rule,
-        repo::{
-            db_error,
-            session_history::{self, Cursor},
-        },
+        repo::{db_error, session_history, TimeCursor},
         session::AppSession,
         state::AppState,
         time::{now_ms, rfc3339},
@@ -136,13 +133,7 @@ pub async fn history(
     limit: u64,
 ) -> Result<HistoryPage, AppError> {
     let me = session.require_signed_in().await?;
-    if limit == 0 || limit > 100 {
-        return Err(AppError::new(ErrorCode::BadRequest, Msg::LimitInvalid));
-    }
-    let cursor = match cursor.filter(|c| !c.is_empty()) {
-        Some(c) => Some(Cursor::decode(c).ok_or_else(|| AppError::new(ErrorCode::BadRequest, Msg::CursorInvalid))?),
-        None => None,
-    };
+    let cursor = TimeCursor::read_page(cursor, limit)?;
     let (rows, next) = session_history::page_for_user(&state.db, me.user_id, cursor, limit)
         .await
         .map_err(db_error)?;
@@ -160,6 +151,6 @@ pub async fn history(
         .collect();
     Ok(HistoryPage {
         items,
-        next_cursor: next.map(Cursor::encode),
+        next_cursor: next.map(TimeCursor::encode),
     })
 }

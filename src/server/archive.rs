@@ -16,7 +16,7 @@ use crate::{
         backend::{session_key, Backend, BackendError},
         figures::Figure,
         repo::{
-            daily_stats, is_foreign_key_violation,
+            daily_stats, is_foreign_key_violation, security_log,
             session_history::{self, NewEntry},
         },
         stats::{self, Tally},
@@ -174,6 +174,10 @@ impl Archiver {
             self.backend.trim_indexes(now).await?;
             if let Err(e) = self.roll_up(now).await {
                 tracing::warn!(error = %e, "rolling up the daily figures failed; will retry");
+            }
+            // Security log entries past their retention (an indexed range delete, usually empty).
+            if let Err(e) = security_log::prune_expired(&self.db, now).await {
+                tracing::warn!(error = %e, "pruning the security log failed; will retry");
             }
             Ok::<_, BackendError>(())
         }

@@ -41,6 +41,17 @@ impl ClientInfo {
         ip_subject(self.ip)
     }
 
+    /// This client with another User-Agent (a device known only by the one it had).
+    pub fn with_user_agent(self, user_agent: String) -> Self {
+        Self { user_agent, ..self }
+    }
+
+    /// Browser and system, as mails and the security log name a device: "Firefox (Linux)".
+    pub fn device_label(&self) -> String {
+        let (browser, os) = device_of(&woothee::parser::Parser::new(), &self.user_agent);
+        format!("{browser} ({os})").chars().take(200).collect()
+    }
+
     pub fn from_headers(headers: &HeaderMap, peer: Option<IpAddr>, trusted_proxies: &[IpAddr]) -> Self {
         // Bytes outside ASCII (some apps append their name in their own script) are decoded
         // leniently rather than costing the whole field.

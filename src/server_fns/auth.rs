@@ -114,8 +114,8 @@ pub async fn logout() -> Result<(), AppError> {
 
 #[server(prefix = "/api/fn", endpoint = "logout_everywhere")]
 pub async fn logout_everywhere() -> Result<(), AppError> {
-    let (state, session, _) = request_context()?;
-    let result = devices::sign_out_everywhere(&state, &session).await;
+    let (state, session, client) = request_context()?;
+    let result = devices::sign_out_everywhere(&state, &session, &client).await;
     let outcome = Outcome {
         form: "sessions",
         success_to: Some("/"),
@@ -168,8 +168,8 @@ pub async fn sessions_summary() -> Result<SessionSummary, AppError> {
 
 #[server(prefix = "/api/fn", endpoint = "revoke_session")]
 pub async fn revoke_session(id: String) -> Result<(), AppError> {
-    let (state, session, _) = request_context()?;
-    let result = devices::revoke(&state, &session, &id).await;
+    let (state, session, client) = request_context()?;
+    let result = devices::revoke(&state, &session, &client, &id).await;
     let outcome = Outcome {
         form: "sessions",
         success_to: None,
@@ -182,8 +182,8 @@ pub async fn revoke_session(id: String) -> Result<(), AppError> {
 
 #[server(prefix = "/api/fn", endpoint = "sign_out_others")]
 pub async fn sign_out_others() -> Result<usize, AppError> {
-    let (state, session, _) = request_context()?;
-    let result = devices::sign_out_others(&state, &session).await;
+    let (state, session, client) = request_context()?;
+    let result = devices::sign_out_others(&state, &session, &client).await;
     let outcome = Outcome {
         form: "sessions",
         success_to: None,

@@ -62,12 +62,14 @@ pub const RESET_DONE: &str = "/login?reset=done";
 /// Uses a verification, address-change or revert link's token: what it did.
 #[server(prefix = "/api/fn", endpoint = "confirm_email")]
 pub async fn confirm_email(token: String) -> Result<LinkKind, AppError> {
-    let (state, session, _) = request_context()?;
-    let result = mail_flows::confirm_email(&state, &token).await.map(|c| match c {
-        mail_flows::Confirmed::Verified => LinkKind::EmailVerification,
-        mail_flows::Confirmed::Changed => LinkKind::EmailChange,
-        mail_flows::Confirmed::Reverted => LinkKind::EmailRevert,
-    });
+    let (state, session, client) = request_context()?;
+    let result = mail_flows::confirm_email(&state, &client, &token)
+        .await
+        .map(|c| match c {
+            mail_flows::Confirmed::Verified => LinkKind::EmailVerification,
+            mail_flows::Confirmed::Changed => LinkKind::EmailChange,
+            mail_flows::Confirmed::Reverted => LinkKind::EmailRevert,
+        });
     let done = match &result {
         Ok(LinkKind::EmailChange) => "/email/verify?done=changed",
         Ok(LinkKind::EmailRevert) => "/email/verify?done=reverted",

@@ -8,3 +8,4 @@ pub mod auth;
 pub mod mail;
 pub mod notices;
 pub mod preferences;
+pub mod security;

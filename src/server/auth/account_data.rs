@@ -6,10 +6,11 @@ use http::HeaderValue;
 use super::{
     devices,
     profile::{profile_cache_key, to_user},
+    security_log,
 };
 use crate::{
     error::AppError,
-    model::{AccountExport, EndReason, Msg, Password},
+    model::{AccountExport, EndReason, Msg, Password, SecurityEventKind},
     server::{
         activity,
         backend::unavailable,
@@ -26,8 +27,13 @@ use crate::{
 const EXPORT_HISTORY_BATCH: u64 = 100;
 
 /// The signed-in user's profile, preferences, live sessions and whole history.
-pub async fn export(state: &AppState, session: &AppSession) -> Result<AccountExport, AppError> {
+pub async fn export(state: &AppState, session: &AppSession, client: &ClientInfo) -> Result<AccountExport, AppError> {
     let me = session.require_signed_in().await?;
+    // Written first, so the export shows itself; an export that then fails is still logged.
+    let kind = SecurityEventKind::DataExported;
+    security_log::record(&state.db, me.user_id, kind, Some(client), None)
+        .await
+        .map_err(db_error)?;
     // From the database, not the cache: an export is the record itself.
     let row = users::by_id(&state.db, me.user_id)
         .await
@@ -45,7 +51,18 @@ pub async fn export(state: &AppState, session: &AppSession) -> Result<AccountExp
             None => break,
         }
     }
+    let mut log = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = security_log::page_of(state, me.user_id, cursor.as_deref(), EXPORT_HISTORY_BATCH).await?;
+        log.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
     Ok(AccountExport {
+        security_log: log,
         exported_at: crate::server::time::rfc3339(now_ms()),
         profile: to_user(&row),
         preferences,

@@ -8,10 +8,10 @@ use http::HeaderValue;
 use sea_orm::TransactionTrait;
 use tower_sessions::session::Id;
 
-use super::{devices::end_sessions, password::Verification, profile::to_user, tokens};
+use super::{devices::end_sessions, password::Verification, profile::to_user, security_log, tokens};
 use crate::{
     error::{AppError, ErrorCode},
-    model::{Email, EndReason, Msg, Name, Password, User},
+    model::{Email, EndReason, Msg, Name, Password, SecurityEventKind, User},
     server::{
         backend::unavailable,
         client::ClientInfo,
@@ -154,7 +154,13 @@ pub async fn sign_in(
         .verify(&password, row.as_ref().map(|r| r.password_hash.as_str()))
         .await?
     {
-        Verification::Mismatch => Err(invalid().await),
+        Verification::Mismatch => {
+            if let Some(row) = &row {
+                security_log::record_best_effort(state, row.id, SecurityEventKind::SignInFailed, Some(client), None)
+                    .await;
+            }
+            Err(invalid().await)
+        }
         Verification::Match { rehash } => {
             let Some(row) = row else {
                 return Err(invalid().await);
@@ -207,6 +213,8 @@ pub async fn sign_in(
             }
             state.metrics.tally.add(Figure::SignIns);
             super::mail_flows::note_sign_in_device(state, row.id, client).await;
+            let how = Some("password".to_owned());
+            security_log::record_best_effort(state, row.id, SecurityEventKind::SignIn, Some(client), how).await;
             if let Some(id) = session.id() {
                 // Before answering, so the other devices have the notice by the time this
                 // browser's next page loads (a cached read and one pipeline; never an error).
@@ -321,6 +329,7 @@ pub async fn change_password(
         let txn = state.db.begin().await?;
         users::set_password_hash(&txn, me.user_id, &hash, now_ms()).await?;
         super::mail_flows::password_changed_in(state, &txn, &row).await?;
+        security_log::record(&txn, me.user_id, SecurityEventKind::PasswordChanged, Some(client), None).await?;
         txn.commit().await
     };
     changed.await.map_err(db_error)?;

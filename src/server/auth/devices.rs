@@ -1,12 +1,13 @@
 //! A user's signed-in sessions as devices: listing them, revoking one, signing this one out,
 //! the others, or all of them.
 
+use super::security_log;
 use crate::{
     error::AppError,
-    model::{DeviceSession, EndReason, SessionSummary},
+    model::{DeviceSession, EndReason, SecurityEventKind, SessionSummary},
     server::{
         backend::unavailable,
-        client::device_of,
+        client::{device_of, ClientInfo},
         repo::{db_error, users},
         session::{keys, AppSession, SignedIn},
         state::AppState,
@@ -35,9 +36,11 @@ pub async fn end_this_session(state: &AppState, session: &AppSession, reason: En
 }
 
 /// Ends every session of the signed-in user, this one included.
-pub async fn sign_out_everywhere(state: &AppState, session: &AppSession) -> Result<(), AppError> {
+pub async fn sign_out_everywhere(state: &AppState, session: &AppSession, client: &ClientInfo) -> Result<(), AppError> {
     let me = session.require_signed_in().await?;
     end_sessions(state, me.user_id, None, EndReason::SignOutEverywhere).await?;
+    let kind = SecurityEventKind::SignedOutEverywhere;
+    security_log::record_best_effort(state, me.user_id, kind, Some(client), None).await;
     session.ending_because(EndReason::SignOutEverywhere);
     session.inner().flush().await.map_err(|_| AppError::unavailable())?;
     Ok(())
@@ -68,6 +71,12 @@ pub async fn end_sessions(
     Ok(ended.len())
 }
 
+/// The signed-in user a stored session record (JSON) holds.
+fn signed_in_of(record: &str) -> Option<SignedIn> {
+    let record: serde_json::Value = serde_json::from_str(record).ok()?;
+    serde_json::from_value::<SignedIn>(record.get("data")?.get(keys::SIGNED_IN)?.clone()).ok()
+}
+
 /// Every live session of the signed-in user, this device first, then most recently active.
 /// Index entries whose session has ended are pruned on the way.
 pub async fn list_sessions(state: &AppState, session: &AppSession) -> Result<Vec<DeviceSession>, AppError> {
@@ -79,10 +88,7 @@ pub async fn list_sessions(state: &AppState, session: &AppSession) -> Result<Vec
     let mut out = Vec::new();
     let parser = woothee::parser::Parser::new();
     for ((handle, _), loaded) in entries.into_iter().zip(peeked) {
-        let signed_in = loaded.as_ref().and_then(|l| {
-            let record: serde_json::Value = serde_json::from_str(&l.record).ok()?;
-            serde_json::from_value::<SignedIn>(record.get("data")?.get(keys::SIGNED_IN)?.clone()).ok()
-        });
+        let signed_in = loaded.as_ref().and_then(|l| signed_in_of(&l.record));
         let (Some(loaded), Some(signed_in)) = (loaded, signed_in) else {
             dead.push(handle);
             continue;
@@ -141,7 +147,7 @@ pub async fn summary(state: &AppState, session: &AppSession) -> Result<SessionSu
 
 /// Ends one of the user's sessions by its handle; another user's handle is not found.
 /// Revoking this device's own row signs it out.
-pub async fn revoke(state: &AppState, session: &AppSession, handle: &str) -> Result<(), AppError> {
+pub async fn revoke(state: &AppState, session: &AppSession, client: &ClientInfo, handle: &str) -> Result<(), AppError> {
     let me = session.require_signed_in().await?;
     let entries = state.backend.user_sessions(me.user_id).await.map_err(unavailable)?;
     let Some((_, id)) = entries.into_iter().find(|(h, _)| h == handle) else {
@@ -150,7 +156,18 @@ pub async fn revoke(state: &AppState, session: &AppSession, handle: &str) -> Res
     if handle == me.handle {
         return sign_out(state, session).await;
     }
+    // The revoked device, as the devices page named it.
+    let peeked = state.backend.peek_sessions(std::slice::from_ref(&id)).await;
+    let revoked = peeked
+        .ok()
+        .into_iter()
+        .flatten()
+        .flatten()
+        .find_map(|l| signed_in_of(&l.record));
+    let revoked = revoked.map(|s| ClientInfo::default().with_user_agent(s.user_agent).device_label());
     state.archiver.end(&id, EndReason::Revoked).await.map_err(unavailable)?;
+    let kind = SecurityEventKind::SessionRevoked;
+    security_log::record_best_effort(state, me.user_id, kind, Some(client), revoked).await;
     state
         .backend
         .unindex_user_sessions(me.user_id, &[handle.to_owned()])
@@ -160,7 +177,11 @@ pub async fn revoke(state: &AppState, session: &AppSession, handle: &str) -> Res
 }
 
 /// Ends every session of the user other than this one.
-pub async fn sign_out_others(state: &AppState, session: &AppSession) -> Result<usize, AppError> {
+pub async fn sign_out_others(state: &AppState, session: &AppSession, client: &ClientInfo) -> Result<usize, AppError> {
     let me = session.require_signed_in().await?;
-    end_sessions(state, me.user_id, Some(&me.handle), EndReason::Revoked).await
+    let ended = end_sessions(state, me.user_id, Some(&me.handle), EndReason::Revoked).await?;
+    let kind = SecurityEventKind::SignedOutEverywhere;
+    let detail = Some("others".to_owned());
+    security_log::record_best_effort(state, me.user_id, kind, Some(client), detail).await;
+    Ok(ended)
 }

@@ -11,12 +11,13 @@ use super::{
     devices::end_sessions,
     links::{self, Purpose},
     profile::profile_changed,
+    security_log,
 };
 use crate::{
     error::{AppError, ErrorCode},
-    model::{Email, EmailStatus, EndReason, Language, LinkKind, Msg, Password},
+    model::{Email, EmailStatus, EndReason, Language, LinkKind, Msg, Password, SecurityEventKind},
     server::{
-        client::{device_of, ClientInfo},
+        client::ClientInfo,
         entity::user::Model as UserRow,
         mail::MailKind,
         preferences,
@@ -138,6 +139,7 @@ pub async fn reset_password(
             users::mark_email_verified(&txn, user.id, &user.email, now).await?;
         }
         password_changed_in(state, &txn, user).await?;
+        security_log::record(&txn, user.id, SecurityEventKind::PasswordReset, Some(client), None).await?;
         Ok::<_, DbErr>(Some(user.id))
     }
     .await
@@ -205,12 +207,12 @@ pub enum Confirmed {
 /// the proof.
 ///
 /// Errors: 400 `link_invalid`; 409 when another account has the new address now.
-pub async fn confirm_email(state: &AppState, token: &str) -> Result<Confirmed, AppError> {
+pub async fn confirm_email(state: &AppState, client: &ClientInfo, token: &str) -> Result<Confirmed, AppError> {
     let revert = links::peek(&state.db, token, &[Purpose::EmailRevert], now_ms())
         .await
         .map_err(db_error)?;
     if let Some(link) = revert {
-        return revert_email(state, token, link.user.id).await;
+        return revert_email(state, client, token, link.user.id).await;
     }
     let purposes = [Purpose::EmailVerification, Purpose::EmailChange];
     let txn = state.db.begin().await.map_err(db_error)?;
@@ -260,6 +262,10 @@ pub async fn confirm_email(state: &AppState, token: &str) -> Result<Confirmed, A
                     .await
                     .map_err(db_error)?;
             }
+            let detail = Some(new_email.to_owned());
+            security_log::record(&txn, user.id, SecurityEventKind::EmailChanged, Some(client), detail)
+                .await
+                .map_err(db_error)?;
             Confirmed::Changed
         }
         _ => {
@@ -270,6 +276,9 @@ pub async fn confirm_email(state: &AppState, token: &str) -> Result<Confirmed, A
                 let _ = txn.rollback().await;
                 return Err(link_invalid());
             }
+            security_log::record(&txn, user.id, SecurityEventKind::EmailVerified, Some(client), None)
+                .await
+                .map_err(db_error)?;
             Confirmed::Verified
         }
     };
@@ -284,7 +293,7 @@ pub async fn confirm_email(state: &AppState, token: &str) -> Result<Confirmed, A
 /// session and link of the account ends, and the password is cleared (whoever changed the
 /// address may know it) with a reset link mailed to the restored address. Sessions end before
 /// anything changes, and again after, as in a reset.
-async fn revert_email(state: &AppState, token: &str, user_id: i64) -> Result<Confirmed, AppError> {
+async fn revert_email(state: &AppState, client: &ClientInfo, token: &str, user_id: i64) -> Result<Confirmed, AppError> {
     end_sessions(state, user_id, None, EndReason::Revoked).await?;
     let txn = state.db.begin().await.map_err(db_error)?;
     let now = now_ms();
@@ -317,6 +326,8 @@ async fn revert_email(state: &AppState, token: &str, user_id: i64) -> Result<Con
             Purpose::EmailRevert.as_str(),
         ];
         account_tokens::delete_for(&txn, user.id, &every).await?;
+        let detail = Some(old.to_owned());
+        security_log::record(&txn, user.id, SecurityEventKind::EmailChanged, Some(client), detail).await?;
         state
             .outbox
             .queue(
@@ -493,8 +504,7 @@ pub async fn email_status(state: &AppState, session: &AppSession) -> Result<Emai
 /// others but never from this one, queues a "new sign-in" mail with it (sent if the owner's
 /// notifications preference is on). Best effort: a sign-in never fails because of it.
 pub async fn note_sign_in_device(state: &AppState, user_id: i64, client: &ClientInfo) {
-    let (browser, os) = device_of(&woothee::parser::Parser::new(), &client.user_agent);
-    let device: String = format!("{browser} ({os})").chars().take(200).collect();
+    let device = client.device_label();
     let now = now_ms();
     let result = async {
         let txn = state.db.begin().await?;

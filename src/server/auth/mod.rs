@@ -3,7 +3,7 @@
 //! hashing (`password`), export and deletion (`account_data`), roles and the admin page's
 //! figures (`admin`), mailed links' tokens (`links`) and the flows that mail them: a forgotten
 //! password, verifying and changing the address (`mail_flows`); confirming the user's own
-//! password before a sensitive change (`confirm`); random tokens and their digests (`opaque`).
+//! password before a sensitive change (`confirm`); random tokens and their digests (`opaque`); the security log (`security_log`).
 
 pub mod account_data;
 pub mod accounts;
@@ -15,4 +15,5 @@ pub mod opaque;
 pub mod password;
 pub mod profile;
 pub mod roles;
+pub mod security_log;
 pub mod tokens;

@@ -4,9 +4,12 @@
 
 use crate::{
     error::{AppError, ErrorCode},
-    model::{admin::UserPage, Email, Msg, Role, User},
+    model::{admin::UserPage, Email, Msg, Role, SecurityEventKind, User},
     server::{
-        auth::profile::{self, profile_changed, to_user},
+        auth::{
+            profile::{self, profile_changed, to_user},
+            security_log,
+        },
         client::ClientInfo,
         ratelimit::Rule,
         repo::{
@@ -53,6 +56,8 @@ pub async fn set_role(
         },
     };
     let row = row.ok_or_else(AppError::not_found)?;
+    let detail = Some(role.as_str().to_owned());
+    security_log::record_best_effort(state, user_id, SecurityEventKind::RoleChanged, Some(client), detail).await;
     // Their pages show (or hide) the admin link from their next request, on every device.
     profile_changed(state, user_id).await;
     tracing::info!(admin = admin.id, user = user_id, role = role.as_str(), "role changed");

@@ -5,5 +5,6 @@ pub mod avatar;
 pub mod known_device;
 pub mod mail_outbox;
 pub mod preferences;
+pub mod security_event;
 pub mod session_history;
 pub mod user;

@@ -155,8 +155,9 @@ pub(super) async fn logout(
 pub(super) async fn logout_all(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
+    Client(client): Client,
 ) -> Result<StatusCode, AppError> {
-    devices::sign_out_everywhere(&state, &session).await?;
+    devices::sign_out_everywhere(&state, &session, &client).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -257,8 +258,9 @@ pub(super) async fn delete_profile(
 pub(super) async fn get_export(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
+    Client(client): Client,
 ) -> Result<Response, AppError> {
-    let export = account_data::export(&state, &session).await?;
+    let export = account_data::export(&state, &session, &client).await?;
     let day = export.exported_at.get(..10).unwrap_or("export").to_owned();
     let disposition = format!("attachment; filename=\"porch-data-{day}.json\"");
     Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(export)).into_response())

@@ -7,6 +7,7 @@ use axum::{
     Extension, Json,
 };
 
+use super::Client;
 use crate::{
     error::{AppError, ErrorResponse},
     model::{DeviceSession, SessionSummary},
@@ -72,8 +73,9 @@ pub(super) async fn sessions_summary(
 pub(super) async fn revoke_session(
     State(state): State<AppState>,
     Extension(session): Extension<AppSession>,
+    Client(client): Client,
     Path(handle): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    devices::revoke(&state, &session, &handle).await?;
+    devices::revoke(&state, &session, &client, &handle).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -103,9 +103,10 @@ pub(super) struct VerifyBody {
 )]
 pub(super) async fn verify_email(
     State(state): State<AppState>,
+    Client(client): Client,
     JsonBody(body): JsonBody<VerifyBody>,
 ) -> Result<StatusCode, AppError> {
-    mail_flows::confirm_email(&state, &body.token).await?;
+    mail_flows::confirm_email(&state, &client, &body.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

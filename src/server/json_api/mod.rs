@@ -14,6 +14,7 @@ pub mod openapi;
 mod preferences;
 mod profile;
 mod refusals;
+mod security;
 mod seed_users;
 
 use axum::{
@@ -88,6 +89,7 @@ pub fn endpoints() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/api/session", Method::DELETE, delete(activity::end_session)),
         ("/api/session/page", Method::POST, post(activity::track_page)),
         ("/api/auth/history", Method::GET, get(activity::get_history)),
+        ("/api/auth/security-log", Method::GET, get(security::get_security_log)),
         ("/api/notices", Method::GET, get(notices::get_notices)),
         ("/api/notices/stream", Method::GET, get(notices::notice_stream)),
         ("/api/admin/users/{id}/role", Method::PUT, put(admin::put_user_role)),

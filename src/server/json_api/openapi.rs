@@ -12,7 +12,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{accounts, activity, admin, devices, mail, notices, preferences, profile, seed_users};
+use super::{accounts, activity, admin, devices, mail, notices, preferences, profile, security, seed_users};
 use crate::{
     error::ErrorResponse,
     server::{health, state::AppState},
@@ -64,6 +64,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         activity::end_session,
         activity::track_page,
         activity::get_history,
+        security::get_security_log,
         notices::get_notices,
         notices::notice_stream,
         admin::put_user_role,
@@ -86,6 +87,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         (name = "profile", description = "The signed-in user's profile, password, avatar, export and deletion."),
         (name = "sessions", description = "The signed-in user's sessions as devices."),
         (name = "mail", description = "A forgotten password, verifying the address and changing it: links mailed to the account, each single-use."),
+        (name = "security", description = "The account's security log."),
         (name = "activity", description = "This session's activity, and the user's history of ended sessions."),
         (name = "preferences", description = "Theme, language and notifications, for guests and users alike."),
         (name = "notices", description = "New sign-in notices for the user's other devices."),

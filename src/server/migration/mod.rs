@@ -12,6 +12,7 @@ mod m20261124_000002_create_avatars;
 mod m20261130_000001_normalize_emails;
 mod m20261130_000002_add_last_sign_in;
 mod m20261201_000001_create_mail;
+mod m20261202_000001_create_security_log;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_normalize_emails::Migration),
             Box::new(m20261130_000002_add_last_sign_in::Migration),
             Box::new(m20261201_000001_create_mail::Migration),
+            Box::new(m20261202_000001_create_security_log::Migration),
         ]
     }
 }

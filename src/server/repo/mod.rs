@@ -6,6 +6,7 @@ pub mod daily_stats;
 pub mod known_devices;
 pub mod outbox;
 pub mod preferences;
+pub mod security_log;
 pub mod session_history;
 pub mod users;
 
@@ -52,6 +53,43 @@ fn is_outage(e: &DbErr) -> bool {
             _ => false,
         },
         _ => false,
+    }
+}
+
+/// Where a page of a newest-first list starts: after the row (at, id). Rows added meanwhile are
+/// newer, so they never shift a page. Written `<at>.<id>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeCursor {
+    pub at: i64,
+    pub id: i64,
+}
+
+impl TimeCursor {
+    pub fn encode(self) -> String {
+        format!("{}.{}", self.at, self.id)
+    }
+
+    pub fn decode(value: &str) -> Option<Self> {
+        let (at, id) = value.split_once('.')?;
+        Some(Self {
+            at: at.parse().ok()?,
+            id: id.parse().ok()?,
+        })
+    }
+
+    /// A page request's `cursor` and `limit`: an absent or empty cursor is the newest page;
+    /// the limit is 1–100. Errors: 400 `cursor_invalid` / `limit_invalid`.
+    pub fn read_page(cursor: Option<&str>, limit: u64) -> Result<Option<Self>, AppError> {
+        use crate::{error::ErrorCode, model::Msg};
+        if limit == 0 || limit > 100 {
+            return Err(AppError::new(ErrorCode::BadRequest, Msg::LimitInvalid));
+        }
+        match cursor.filter(|c| !c.is_empty()) {
+            Some(c) => Self::decode(c)
+                .map(Some)
+                .ok_or_else(|| AppError::new(ErrorCode::BadRequest, Msg::CursorInvalid)),
+            None => Ok(None),
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+use super::TimeCursor as Cursor;
 use crate::server::entity::session_history::{self, Column, Entity as HistoryTable, Model};
 
 /// A row to write.
@@ -53,27 +54,6 @@ pub async fn recent_durations(db: &impl ConnectionTrait, since: i64, limit: u64)
         .await
 }
 
-/// Where a page of history starts: after the row (ended_at, id), newest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor {
-    pub ended_at: i64,
-    pub id: i64,
-}
-
-impl Cursor {
-    pub fn encode(self) -> String {
-        format!("{}.{}", self.ended_at, self.id)
-    }
-
-    pub fn decode(value: &str) -> Option<Self> {
-        let (ended_at, id) = value.split_once('.')?;
-        Some(Self {
-            ended_at: ended_at.parse().ok()?,
-            id: id.parse().ok()?,
-        })
-    }
-}
-
 /// Up to `limit` of the user's entries after `cursor`, newest first, and the cursor for the
 /// next page when there is one. Rows added meanwhile are newer, so they never shift a page.
 pub async fn page_for_user(
@@ -85,11 +65,9 @@ pub async fn page_for_user(
     let mut query = HistoryTable::find().filter(Column::UserId.eq(user_id));
     if let Some(c) = cursor {
         query = query.filter(
-            Condition::any().add(Column::EndedAt.lt(c.ended_at)).add(
-                Condition::all()
-                    .add(Column::EndedAt.eq(c.ended_at))
-                    .add(Column::Id.lt(c.id)),
-            ),
+            Condition::any()
+                .add(Column::EndedAt.lt(c.at))
+                .add(Condition::all().add(Column::EndedAt.eq(c.at)).add(Column::Id.lt(c.id))),
         );
     }
     let mut rows = query
@@ -101,7 +79,7 @@ pub async fn page_for_user(
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|r| Cursor {
-            ended_at: r.ended_at,
+            at: r.ended_at,
             id: r.id,
         })
     } else {

@@ -1,0 +1,222 @@
+//! Account security: the security log (what is written for each event, who can read it, paging,
+//! the export, retention and deletion with the account).
+
+use porch::server::{repo::security_log, time::now_ms};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{json, Value};
+
+use crate::harness::*;
+
+async fn exec(app: &TestApp, sql: &str) -> u64 {
+    let db = &app.state.db;
+    db.execute_raw(Statement::from_string(db.get_database_backend(), sql.to_owned()))
+        .await
+        .unwrap()
+        .rows_affected()
+}
+
+/// The kinds in `client`'s log, newest first.
+async fn log_kinds(app: &TestApp, client: &reqwest::Client) -> Vec<String> {
+    let log = get_json(app, client, "/api/auth/security-log?limit=100").await;
+    log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn each_event_is_logged_for_its_account_only_with_device_and_address() {
+    let app = spawn_app().await;
+    let browser = client();
+    let (email, id) = sign_up(&app, &browser).await;
+    let (_, stranger_id) = sign_up(&app, &client()).await;
+    // A wrong password from elsewhere, then a sign-in there.
+    let phone = reqwest::Client::builder()
+        .cookie_store(true)
+        .user_agent("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+        .build()
+        .unwrap();
+    assert_eq!(sign_in(&app, &phone, &email, "not the password").await.status(), 401);
+    assert_eq!(sign_in(&app, &phone, &email, PASSWORD).await.status(), 200);
+    // The first browser signs the phone out, changes the password, exports.
+    let handle = own_session_handle(&app, &phone).await;
+    let res = browser
+        .delete(app.url(&format!("/api/auth/sessions/{handle}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        change_password(&app, &browser, PASSWORD, "another good passphrase")
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        browser.get(app.url("/api/auth/export")).send().await.unwrap().status(),
+        200
+    );
+    let res = browser.post(app.url("/api/auth/logout-all")).send().await.unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        sign_in(&app, &browser, &email, "another good passphrase")
+            .await
+            .status(),
+        200
+    );
+
+    let log = get_json(&app, &browser, "/api/auth/security-log?limit=100").await;
+    let items = log["items"].as_array().unwrap();
+    let kinds: Vec<&str> = items.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "sign_in",
+            "signed_out_everywhere",
+            "data_exported",
+            "password_changed",
+            "session_revoked",
+            "sign_in",
+            "sign_in_failed",
+        ],
+        "{log}"
+    );
+    assert_eq!(log["nextCursor"], Value::Null);
+    let failed = &items[6];
+    assert_eq!(failed["device"], "Firefox (Linux)");
+    assert_eq!(failed["ip"], "127.0.0.1");
+    assert_eq!(items[5]["detail"], "password");
+    // The revoked device is named; the revoking one is the row's device.
+    assert_eq!(items[4]["detail"], "Firefox (Linux)");
+    // Times are RFC 3339, newest first.
+    let times: Vec<&str> = items.iter().map(|e| e["at"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+    // Nothing of it is another account's, and nothing of the other's is here.
+    let rows = security_log::page_for_user(&app.state.db, stranger_id, None, 100)
+        .await
+        .unwrap()
+        .0;
+    assert!(rows.iter().all(|r| r.user_id == stranger_id));
+    assert!(rows.iter().all(|r| r.kind != "sign_in_failed"), "{rows:?}");
+    // A guest has no log to read.
+    assert_eq!(app.status_of(&client(), "/api/auth/security-log").await, 401);
+    // The page shows it, translated.
+    let page = app.page(&browser, "/account/security-log").await;
+    assert!(page.contains(r#"data-kind="sign_in_failed""#), "{page}");
+    assert!(page.contains("Failed sign-in (wrong password)"));
+    let _ = browser
+        .post(app.url("/api/preferences"))
+        .json(&json!({"language": "fr"}))
+        .send()
+        .await
+        .unwrap();
+    let page = app.page(&browser, "/account/security-log").await;
+    assert!(page.contains("Connexion échouée (mauvais mot de passe)"), "{page}");
+    assert!(id > 0);
+}
+
+#[tokio::test]
+async fn the_log_pages_by_cursor_and_refuses_bad_ones() {
+    let app = spawn_app().await;
+    let browser = client();
+    let (email, _) = sign_up(&app, &browser).await;
+    for _ in 0..4 {
+        assert_eq!(sign_in(&app, &client(), &email, PASSWORD).await.status(), 200);
+    }
+    let first = get_json(&app, &browser, "/api/auth/security-log?limit=3").await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 3);
+    let cursor = first["nextCursor"].as_str().unwrap().to_owned();
+    // A new event meanwhile does not shift the next page.
+    assert_eq!(sign_in(&app, &client(), &email, PASSWORD).await.status(), 200);
+    let second = get_json(
+        &app,
+        &browser,
+        &format!("/api/auth/security-log?limit=3&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(second["items"].as_array().unwrap().len(), 1, "{second}");
+    assert_eq!(second["nextCursor"], Value::Null);
+    let ids = |page: &Value| -> Vec<i64> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_i64().unwrap())
+            .collect()
+    };
+    assert!(ids(&first).iter().all(|id| !ids(&second).contains(id)));
+    for bad in ["limit=0", "limit=101", "limit=x", "cursor=nope", "cursor=1.x"] {
+        let res = browser
+            .get(app.url(&format!("/api/auth/security-log?{bad}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{bad}");
+        let body: Value = res.json().await.unwrap();
+        assert!(body["error"]["code"] == "bad_request", "{bad}: {body}");
+    }
+    // The page's own pager.
+    let page = app.page(&browser, "/account/security-log").await;
+    assert_eq!(page.matches("<tr data-kind=").count(), 5, "{page}");
+}
+
+#[tokio::test]
+async fn the_log_is_exported_kept_ninety_days_and_deleted_with_the_account() {
+    let app = spawn_app().await;
+    let browser = client();
+    let (email, id) = sign_up(&app, &browser).await;
+    assert_eq!(
+        sign_in(&app, &client(), &email, "wrong password here").await.status(),
+        401
+    );
+    let export: Value = browser
+        .get(app.url("/api/auth/export"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = export["securityLog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["data_exported", "sign_in_failed"], "{export}");
+    // Rows past 90 days go with the next sweep; younger ones stay.
+    let now = now_ms();
+    let day = 24 * 3_600_000_i64;
+    exec(
+        &app,
+        &format!(
+            "INSERT INTO security_events (user_id, kind, at) VALUES ({id}, 'sign_in', {}), ({id}, 'sign_in', {})",
+            now - 91 * day,
+            now - 89 * day
+        ),
+    )
+    .await;
+    assert!(!app.state.archiver.sweep(now).await.unwrap().skipped);
+    assert_eq!(log_kinds(&app, &browser).await.len(), 3);
+    let remaining = security_log::page_for_user(&app.state.db, id, None, 100)
+        .await
+        .unwrap()
+        .0;
+    assert!(remaining.iter().all(|r| r.at >= now - 90 * day), "{remaining:?}");
+    assert_eq!(remaining.len(), 3);
+    // Deleting the account deletes its log.
+    let res = browser
+        .delete(app.url("/api/auth/profile"))
+        .json(&json!({ "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let left = security_log::page_for_user(&app.state.db, id, None, 100)
+        .await
+        .unwrap()
+        .0;
+    assert!(left.is_empty(), "{left:?}");
+}
