@@ -18,7 +18,7 @@ use crate::{
         auth::{LoginPage, RegisterPage},
         home::HomePage,
         mail::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage},
-        security::AccountSecurityLogPage,
+        security::{AccountSecurityLogPage, ConfirmPage, SecondStepPage, SecurityPage},
         settings::SettingsPage,
     },
     tr,
@@ -90,11 +90,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/password/forgot") view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/password/reset") view=ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/email/verify") view=VerifyEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/unlock") view=VerifyEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/sessions") view=SessionsPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/history") view=SessionHistoryPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/security-log") view=AccountSecurityLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/security") view=SecurityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/confirm") view=ConfirmPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login/second-factor") view=SecondStepPage ssr=SsrMode::Async/>
                     <Route path=path!("/session") view=ThisSessionPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{message::Msg, preferences::Language};
 
 /// The kind of an error, `snake_case` on the wire; [`ErrorCode::status`] is its HTTP status
-/// (`bad_request`, `validation` and `link_invalid` 400, `unauthorized` 401, `forbidden` and
+/// (`bad_request`, `validation` and `link_invalid` 400, `unauthorized` and `reauth_required` 401, `forbidden` and
 /// `email_unverified` 403, `not_found` 404,
 /// `method_not_allowed` 405, `conflict` 409, `payload_too_large` 413, `rate_limited` 429,
 /// `internal` 500, `unavailable` 503).
@@ -30,6 +30,9 @@ pub enum ErrorCode {
     LinkInvalid,
     /// The account must verify its address before signing in (`REQUIRE_VERIFIED_EMAIL`).
     EmailUnverified,
+    /// A sensitive action needs an authentication (password, passkey or code) within the last
+    /// `REAUTH_WINDOW`: confirm with `POST /api/auth/reauth`, then try again.
+    ReauthRequired,
     RateLimited,
     Unavailable,
     Internal,
@@ -39,7 +42,7 @@ impl ErrorCode {
     pub fn status(self) -> u16 {
         match self {
             ErrorCode::BadRequest | ErrorCode::Validation | ErrorCode::LinkInvalid => 400,
-            ErrorCode::Unauthorized => 401,
+            ErrorCode::Unauthorized | ErrorCode::ReauthRequired => 401,
             ErrorCode::Forbidden | ErrorCode::EmailUnverified => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,

@@ -15,6 +15,7 @@ pub fn AccountNav() -> impl IntoView {
             <A href="/account/password">{tr!(i18n, account.tab_password)}</A>
             <A href="/account/sessions">{tr!(i18n, account.tab_sessions)}</A>
             <A href="/account/history">{tr!(i18n, account.tab_history)}</A>
+            <A href="/account/security">{tr!(i18n, account.tab_security)}</A>
             <A href="/account/security-log">{tr!(i18n, account.tab_security_log)}</A>
         </nav>
     }

@@ -9,6 +9,9 @@ use crate::{
     model::{FormFeedback, Msg},
 };
 
+/// Where a sensitive action that needs a recent authentication sends the browser.
+pub const CONFIRM_PATH: &str = "/account/confirm";
+
 /// A form's current state, for the views below.
 #[derive(Clone, Copy)]
 pub struct FormState {
@@ -41,6 +44,15 @@ impl FormState {
             None => feedback_value().and_then(|f| f.notice),
         });
         let values = Signal::derive(move || feedback_value().map(|f| f.values).unwrap_or_default());
+        // A sensitive action asked to confirm who the user is: the server kept the action, and
+        // the confirm page completes it (a plain form post is sent there by a redirect).
+        Effect::new(move |_| {
+            if let Some(Err(e)) = action.value().get() {
+                if e.code == crate::error::ErrorCode::ReauthRequired {
+                    crate::context::full_page_load(CONFIRM_PATH);
+                }
+            }
+        });
         Self { error, notice, values }
     }
 

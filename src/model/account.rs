@@ -137,6 +137,8 @@ pub enum LinkKind {
     EmailChange,
     /// Gives the account back the address a change took from it.
     EmailRevert,
+    /// Resumes the account's password sign-in, paused after too many failures.
+    SignInUnlock,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -284,8 +286,8 @@ impl Email {
 /// or its ASCII twin.
 ///
 /// New passwords: 8–128 characters (Unicode scalar values, counted after normalization),
-/// anything allowed, no composition rules (NIST SP 800-63B), but not one of the most common
-/// passwords.
+/// anything allowed, no composition rules (NIST SP 800-63B), but not easy to guess (zxcvbn,
+/// on the server).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password {
     normalized: String,
@@ -312,6 +314,13 @@ impl Password {
 
     /// Checks a password being chosen.
     pub fn parse_new(input: &str) -> Result<Self, Msg> {
+        Self::parse_new_for(input, &[])
+    }
+
+    /// [`Self::parse_new`] for an account known by `related` (its name and address), which the
+    /// password must not be built from. On the server, the password must also be hard to guess
+    /// by zxcvbn's estimate; each refusal says why, in the user's language.
+    pub fn parse_new_for(input: &str, related: &[&str]) -> Result<Self, Msg> {
         let password = Self::normalize(input);
         let chars = password.normalized.chars().count();
         if chars < Self::MIN_CHARS {
@@ -320,9 +329,12 @@ impl Password {
         if chars > Self::MAX_CHARS {
             return Err(Msg::PasswordTooLong);
         }
-        if is_common_password(&password.normalized) {
-            return Err(Msg::PasswordTooCommon);
+        #[cfg(feature = "ssr")]
+        if let Some(why) = weakness(&password.normalized, related) {
+            return Err(why);
         }
+        #[cfg(not(feature = "ssr"))]
+        let _ = related;
         // A new password is stored from its normal form only.
         Ok(Self {
             as_typed: None,
@@ -354,89 +366,77 @@ impl Password {
     }
 }
 
-/// The most used passwords of at least 8 characters from public breach corpora (lower-cased).
-const COMMON_PASSWORDS: &[&str] = &[
-    "password",
-    "password1",
-    "password12",
-    "password123",
-    "password1234",
-    "passw0rd",
-    "p@ssw0rd",
-    "12345678",
-    "123456789",
-    "1234567890",
-    "12345678910",
-    "0123456789",
-    "87654321",
-    "11111111",
-    "00000000",
-    "88888888",
-    "66666666",
-    "99999999",
-    "12341234",
-    "11223344",
-    "123123123",
-    "qwertyuiop",
-    "qwerty123",
-    "qwerty12",
-    "1q2w3e4r",
-    "1q2w3e4r5t",
-    "1qaz2wsx",
-    "zaq12wsx",
-    "asdfghjkl",
-    "asdfasdf",
-    "iloveyou",
-    "iloveyou1",
-    "sunshine",
-    "princess",
-    "football",
-    "baseball",
-    "welcome1",
-    "welcome123",
-    "abc12345",
-    "abcd1234",
-    "abcdefgh",
-    "letmein1",
-    "trustno1",
-    "superman",
-    "starwars",
-    "whatever",
-    "dragon123",
-    "computer",
-    "michelle",
-    "jennifer",
-    "corvette",
-    "mercedes",
-    "internet",
-    "samantha",
-    "1234qwer",
-    "qwer1234",
-    "admin123",
-    "administrator",
-    "changeme",
-    "football1",
-    "monkey123",
-    "master123",
-    "shadow123",
-    "q1w2e3r4",
-    "q1w2e3r4t5",
-    "aa123456",
-    "a1234567",
-    "987654321",
-    "123qweasd",
-    "qweasdzxc",
-    "passwort",
+/// Common passwords in the languages Porch speaks besides English, which zxcvbn's English
+/// dictionaries do not know: given to it as words a password must not be built from.
+#[cfg(feature = "ssr")]
+const LOCAL_COMMON_WORDS: &[&str] = &[
     "motdepasse",
+    "azerty",
+    "azertyuiop",
+    "soleil",
+    "bonjour",
     "contraseña",
     "contrasena",
-    "azertyuiop",
-    "azerty123",
+    "clave",
+    "hola",
+    "passwort",
+    "qwertz",
+    "kalimat",
+    "kalimatsir",
 ];
 
-fn is_common_password(input: &str) -> bool {
-    let lower = input.to_lowercase();
-    COMMON_PASSWORDS.contains(&lower.as_str())
+/// Why `password` is too easy to guess, if it is: zxcvbn's estimate (Wheeler, "zxcvbn:
+/// Low-Budget Password Strength Estimation", USENIX Security 2016) below score 3 ("safely
+/// unguessable", about 10^8 guesses; OWASP Authentication Cheat Sheet), with its warning as one
+/// of Porch's translated messages. `related` are words the account is known by (its name and
+/// address), which a password must not be built from.
+#[cfg(feature = "ssr")]
+fn weakness(password: &str, related: &[&str]) -> Option<Msg> {
+    use zxcvbn::{feedback::Warning, Score};
+    let parts = related
+        .iter()
+        .flat_map(|r| r.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| w.chars().count() >= 3);
+    let mut words: Vec<String> = related.iter().map(|r| r.to_lowercase()).collect();
+    words.extend(parts.map(str::to_lowercase));
+    let mut inputs: Vec<&str> = words.iter().map(String::as_str).collect();
+    inputs.extend_from_slice(LOCAL_COMMON_WORDS);
+    let estimate = zxcvbn::zxcvbn(password, &inputs);
+    if estimate.score() >= Score::Three {
+        return None;
+    }
+    let lower = password.to_lowercase();
+    if words
+        .iter()
+        .any(|w| w.chars().count() >= 3 && lower.contains(w.as_str()))
+    {
+        return Some(Msg::PasswordPersonal);
+    }
+    Some(match estimate.feedback().and_then(|f| f.warning()) {
+        Some(
+            Warning::ThisIsATop10Password
+            | Warning::ThisIsATop100Password
+            | Warning::ThisIsACommonPassword
+            | Warning::ThisIsSimilarToACommonlyUsedPassword,
+        ) => Msg::PasswordTooCommon,
+        Some(Warning::StraightRowsOfKeysAreEasyToGuess | Warning::ShortKeyboardPatternsAreEasyToGuess) => {
+            Msg::PasswordKeyboardPattern
+        }
+        Some(Warning::RepeatsLikeAaaAreEasyToGuess | Warning::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess) => {
+            Msg::PasswordRepeats
+        }
+        Some(
+            Warning::SequencesLikeAbcAreEasyToGuess
+            | Warning::RecentYearsAreEasyToGuess
+            | Warning::DatesAreOftenEasyToGuess,
+        ) => Msg::PasswordSequence,
+        Some(
+            Warning::AWordByItselfIsEasyToGuess
+            | Warning::NamesAndSurnamesByThemselvesAreEasyToGuess
+            | Warning::CommonNamesAndSurnamesAreEasyToGuess,
+        ) => Msg::PasswordSingleWord,
+        None => Msg::PasswordTooGuessable,
+    })
 }
 
 #[cfg(test)]
@@ -509,17 +509,48 @@ mod tests {
     }
 
     #[test]
-    fn passwords_count_characters_allow_anything_and_refuse_common_ones() {
-        assert!(Password::parse_new("short").is_err());
-        assert!(Password::parse_new("ünïcødé✓").is_ok(), "8 characters, more bytes");
-        assert!(Password::parse_new(&"x".repeat(128)).is_ok());
-        assert!(Password::parse_new(&"x".repeat(129)).is_err());
-        assert!(Password::parse_new("Password123").is_err());
+    fn passwords_count_characters_allow_anything_and_refuse_guessable_ones() {
+        assert_eq!(Password::parse_new("short").unwrap_err(), Msg::PasswordTooShort);
+        // Characters, not bytes: eight are enough, whatever they take in UTF-8.
+        assert_ne!(Password::parse_new("ünïcødé✓").err(), Some(Msg::PasswordTooShort));
+        assert!(Password::parse_new("ünï✓çødé ŵïth ẅörds").is_ok());
+        let long_enough = "tremble ostrich velvet ".repeat(6);
+        assert!(Password::parse_new(&long_enough[..128]).is_ok());
+        assert_eq!(
+            Password::parse_new(&long_enough[..129]).unwrap_err(),
+            Msg::PasswordTooLong
+        );
         assert!(Password::parse_new("correct horse battery staple").is_ok());
+        assert!(Password::parse_new("correct horse battery").is_ok());
         assert_eq!(
             format!("{:?}", Password::parse_new("secret-value-1").unwrap()),
             "Password(<redacted>)"
         );
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn guessable_passwords_are_refused_with_the_reason() {
+        let why = |p: &str| Password::parse_new(p).err();
+        assert_eq!(why("Password123"), Some(Msg::PasswordTooCommon));
+        assert_eq!(why("p@ssw0rd1"), Some(Msg::PasswordTooCommon));
+        assert_eq!(why("wsxcde3edc"), Some(Msg::PasswordKeyboardPattern));
+        assert_eq!(why("asdfghjkl;'"), Some(Msg::PasswordKeyboardPattern));
+        assert_eq!(why("aaaaaaaaaaaa"), Some(Msg::PasswordRepeats));
+        assert_eq!(why("abcdefghijkl"), Some(Msg::PasswordSequence));
+        assert_eq!(why("Jennifer"), Some(Msg::PasswordSingleWord));
+        assert_eq!(why("elephants"), Some(Msg::PasswordTooGuessable));
+        // Built from the account's own name or address.
+        let related = ["Ada Lovelace", "ada.lovelace@example.com"];
+        assert_eq!(
+            Password::parse_new_for("lovelace1815", &related).err(),
+            Some(Msg::PasswordPersonal)
+        );
+        assert!(Password::parse_new_for("tremble ostrich velvet", &related).is_ok());
+        // Common passwords in the other languages Porch speaks.
+        for local in ["motdepasse1", "contraseña12", "azertyuiop1"] {
+            assert!(why(local).is_some(), "{local}");
+        }
     }
 
     #[test]
@@ -533,7 +564,10 @@ mod tests {
         assert_eq!(Password::parse_existing("ｐａｓｓ").unwrap().expose(), "pass");
         assert!(Password::parse_new("Ｐａｓｓｗｏｒｄ１２３").is_err());
         // Counted after normalization: eight decomposed letters are eight characters.
-        assert!(Password::parse_new(&"e\u{301}".repeat(8)).is_ok());
+        assert_ne!(
+            Password::parse_new(&"e\u{301}".repeat(8)).err(),
+            Some(Msg::PasswordTooShort)
+        );
         assert_eq!(Name::parse("Zoe\u{308}").unwrap().as_str(), "Zo\u{eb}");
     }
 }

@@ -144,6 +144,10 @@ pub struct StoreUse {
 #[serde(rename_all = "camelCase")]
 pub struct UserPage {
     pub items: Vec<super::User>,
+    /// Account id → until when (RFC 3339) its password sign-in is paused after too many
+    /// failures, for the accounts of this page that are paused.
+    #[serde(default)]
+    pub sign_in_paused: std::collections::BTreeMap<i64, String>,
     /// Pass as `cursor` for the next (older) page; `None` on the last.
     #[cfg_attr(feature = "ssr", schema(required = true))]
     pub next_cursor: Option<String>,

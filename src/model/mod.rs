@@ -21,4 +21,6 @@ pub use location::{is_same_site_path, location, query_value, safe_next, same_sit
 pub use message::Msg;
 pub use notice::{Notice, NoticeKind};
 pub use preferences::{Language, Preferences, Theme};
-pub use security::{SecurityEvent, SecurityEventKind, SecurityLogPage};
+pub use security::{
+    Passkey, SecurityEvent, SecurityEventKind, SecurityLogPage, SecurityOverview, SensitiveAction, TotpSetup,
+};

@@ -121,3 +121,83 @@ pub struct SecurityLogPage {
     #[cfg_attr(feature = "ssr", schema(required = true))]
     pub next_cursor: Option<String>,
 }
+
+/// A sensitive action asked for without a recent authentication (issue 20's "sudo mode"): kept
+/// in the session while the user confirms who they are on `/account/confirm`, then completed.
+/// Holds no secret: actions that carry a password are their own confirmation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum SensitiveAction {
+    SignOutEverywhere,
+    SignOutOthers,
+    /// One device's session, by its handle.
+    RevokeSession {
+        id: String,
+    },
+    /// An admin gives `user` (an account id) the role `role`.
+    SetRole {
+        user: String,
+        role: String,
+    },
+    /// Downloading the account's data (`GET /api/auth/export`).
+    Export,
+    /// Starting to set up an authenticator app.
+    StartTotp,
+    /// Replacing the recovery codes.
+    RegenerateRecoveryCodes,
+    /// Removing a passkey, by its id.
+    RemovePasskey {
+        id: String,
+    },
+    /// Adding a passkey (needs JavaScript: the page starts again after confirming).
+    AddPasskey,
+}
+
+/// What confirming who one is led to: where the browser goes next, and what to say there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmed {
+    /// A same-site path.
+    pub next: String,
+    pub notice: Option<crate::model::Msg>,
+}
+
+/// An authenticator setup waiting for its first code, as the security page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TotpSetup {
+    /// Base32 (RFC 4648), to type into an app that cannot scan.
+    pub secret: String,
+    /// `otpauth://totp/Porch:<email>?secret=…&issuer=Porch` (SHA-1, 6 digits, 30 s: the Key URI
+    /// format's defaults, so left out).
+    pub otpauth_url: String,
+    /// The URL as a QR code, an SVG document drawn on the server.
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub qr_svg: String,
+}
+
+/// One of the user's passkeys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Passkey {
+    /// Opaque id (the credential id, base64url).
+    pub id: String,
+    pub name: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339; `None` when never used to sign in.
+    pub last_used_at: Option<String>,
+}
+
+/// What the security page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityOverview {
+    pub totp_enabled: bool,
+    pub recovery_codes_left: u64,
+    /// A setup started on this session and not confirmed yet.
+    pub setup: Option<TotpSetup>,
+    /// Recovery codes made just now, shown once.
+    pub new_recovery_codes: Vec<String>,
+    pub passkeys: Vec<Passkey>,
+}

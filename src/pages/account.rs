@@ -95,7 +95,7 @@ pub fn AccountPage() -> impl IntoView {
                 <h2>{tr!(i18n, account.data_heading)}</h2>
                 <p class="hint">{tr!(i18n, account.data_hint)}</p>
                 // A file to save, not a page: the router leaves `download` links to the browser.
-                <p><a href="/api/auth/export" download rel="external" class="button secondary">{tr!(i18n, account.download)}</a></p>
+                <p><a href="/api/auth/export" rel="external" class="button secondary">{tr!(i18n, account.download)}</a></p>
                 <section class="danger-zone" aria-labelledby="delete-account">
                     <h2 id="delete-account">{tr!(i18n, account.delete_heading)}</h2>
                     <p>{tr!(i18n, account.delete_warning)}</p>

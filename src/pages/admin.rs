@@ -19,7 +19,7 @@ use crate::{
         format, Language, Msg, Role, User,
     },
     server_fns::{
-        admin::{admin_figures, admin_users, SetUserRole},
+        admin::{admin_figures, admin_users, SetUserRole, UnlockUser},
         auth::take_form_feedback,
     },
     title, tr,
@@ -39,6 +39,8 @@ struct Dashboard {
     refreshes: RwSignal<u32>,
     set_role: ServerAction<SetUserRole>,
     role_state: FormState,
+    unlock: ServerAction<UnlockUser>,
+    unlock_state: FormState,
 }
 
 #[component]
@@ -59,9 +61,17 @@ pub fn AdminPage() -> impl IntoView {
     let query = use_query_map();
     let cursor = Memo::new(move |_| query.read().get("cursor").filter(|c| !c.is_empty()));
     let set_role = ServerAction::<SetUserRole>::new();
+    let unlock = ServerAction::<UnlockUser>::new();
     let users = Resource::new(
-        move || (is_admin.get(), cursor.get(), set_role.version().get()),
-        |(admin, cursor, _)| async move {
+        move || {
+            (
+                is_admin.get(),
+                cursor.get(),
+                set_role.version().get(),
+                unlock.version().get(),
+            )
+        },
+        |(admin, cursor, _, _)| async move {
             match admin {
                 true => admin_users(cursor).await.map(Some),
                 false => Ok(None),
@@ -69,6 +79,7 @@ pub fn AdminPage() -> impl IntoView {
         },
     );
     let feedback = Resource::new(|| (), |_| take_form_feedback("roles".into()));
+    let unlock_feedback = Resource::new(|| (), |_| take_form_feedback("unlock".into()));
     let data = Dashboard {
         stats,
         users,
@@ -76,6 +87,8 @@ pub fn AdminPage() -> impl IntoView {
         refreshes,
         set_role,
         role_state: FormState::new(set_role, feedback, Some(Msg::RoleChanged)),
+        unlock,
+        unlock_state: FormState::new(unlock, unlock_feedback, Some(Msg::SignInResumed)),
     };
     #[cfg(feature = "hydrate")]
     {
@@ -117,6 +130,8 @@ fn DashboardView(me: User, data: Dashboard) -> impl IntoView {
         refreshes,
         set_role,
         role_state,
+        unlock,
+        unlock_state,
     } = data;
     let i18n = use_locale();
     let current = expect_context::<CurrentPreferences>();
@@ -146,11 +161,12 @@ fn DashboardView(me: User, data: Dashboard) -> impl IntoView {
             <h2 id="accounts">{tr!(i18n, admin.users)}</h2>
             <p class="hint">{tr!(i18n, admin.users_lead)}</p>
             <FormMessage state=role_state/>
+            <FormMessage state=unlock_state/>
             <Transition fallback=|| ()>
                 {move || users.get().map(|result| match result {
                     Ok(None) => ().into_any(),
                     Ok(Some(page)) => view! {
-                        <UserTable page first=cursor.get_untracked().is_none() me=my_id set_role language=language.get()/>
+                        <UserTable page first=cursor.get_untracked().is_none() me=my_id set_role unlock language=language.get()/>
                     }
                     .into_any(),
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
@@ -395,8 +411,10 @@ fn UserTable(
     first: bool,
     me: i64,
     set_role: ServerAction<SetUserRole>,
+    unlock: ServerAction<UnlockUser>,
     language: Language,
 ) -> impl IntoView {
+    let paused = page.sign_in_paused;
     let locale = language.locale();
     let older = page.next_cursor.map(|c| format!("/admin?cursor={c}#accounts"));
     let newest = (!first).then(|| "/admin#accounts".to_owned());
@@ -425,6 +443,8 @@ fn UserTable(
                                 (td_string!(locale, admin.role_user), td_string!(locale, admin.make_admin), Role::Admin)
                             };
                             let label = td_string!(locale, admin.change_role_of, name = user.name.as_str()).to_string();
+                            let unlock_label = td_string!(locale, admin.unlock_of, name = user.name.as_str()).to_string();
+                            let paused_until = paused.get(&user.id).cloned();
                             view! {
                                 <tr data-email=user.email.clone() data-role=user.role.as_str()>
                                     <td>
@@ -432,7 +452,15 @@ fn UserTable(
                                         {(user.id == me).then(|| view! { " " <span class="badge">{td_string!(locale, admin.you)}</span> })}
                                     </td>
                                     <td>{user.email.clone()}</td>
-                                    <td>{role_name}</td>
+                                    <td>
+                                        {role_name}
+                                        {paused_until.clone().map(|until| view! {
+                                            " " <span class="badge warning" data-testid="sign-in-paused">
+                                                {td_string!(locale, admin.paused)} " "
+                                                <time datetime=until.clone()>{format::datetime(language, &until)}</time>
+                                            </span>
+                                        })}
+                                    </td>
                                     <td>{format::date(language, &user.created_at)}</td>
                                     <td>
                                         <ActionForm action=set_role attr:class="inline-form" attr:aria-label=label>
@@ -442,6 +470,12 @@ fn UserTable(
                                                 {action}
                                             </button>
                                         </ActionForm>
+                                        {paused_until.is_some().then(|| view! {
+                                            <ActionForm action=unlock attr:class="inline-form" attr:aria-label=unlock_label.clone()>
+                                                <input type="hidden" name="user" value=user.id.to_string()/>
+                                                <button type="submit" class="button small">{td_string!(locale, admin.unlock)}</button>
+                                            </ActionForm>
+                                        })}
                                     </td>
                                 </tr>
                             }

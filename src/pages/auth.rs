@@ -9,7 +9,7 @@ use crate::{
     context::use_locale,
     context::{full_page_load, Auth, CurrentPreferences},
     model::{safe_next, with_next, Msg},
-    server_fns::auth::{take_form_feedback, VERIFY_FIRST},
+    server_fns::auth::{take_form_feedback, SECOND_STEP_PATH, VERIFY_FIRST},
     title, tr,
 };
 
@@ -35,8 +35,11 @@ pub fn LoginPage() -> impl IntoView {
         }
     };
     Effect::new(move |_| {
-        if let Some(Ok(())) = auth.login.value().get() {
-            full_page_load(safe_next(Some(&next())));
+        match auth.login.value().get() {
+            Some(Ok(true)) => full_page_load(safe_next(Some(&next()))),
+            // The account has a second factor: its code next.
+            Some(Ok(false)) => full_page_load(&with_next(SECOND_STEP_PATH, Some(&next()))),
+            _ => {}
         }
     });
     view! {
@@ -55,6 +58,15 @@ pub fn LoginPage() -> impl IntoView {
                     <button type="submit" class="button">{tr!(i18n, login.submit)}</button>
                 </ActionForm>
             </Transition>
+            // Offered only when the script runs and the browser can use passkeys.
+            <div class="passkey-sign-in" data-passkey-area hidden>
+                <p class="aside">{tr!(i18n, login.or)}</p>
+                <p class="message error" role="alert" data-passkey-error hidden></p>
+                <button type="button" class="button secondary" data-passkey-sign-in data-next=move || safe_next(Some(&next())).to_owned()>
+                    {tr!(i18n, login.passkey)}
+                </button>
+            </div>
+            <script type="module" src="/passkeys.js"></script>
             <p class="aside"><a href="/password/forgot">{tr!(i18n, login.forgot_link)}</a></p>
             <p class="aside">{tr!(i18n, login.new_here)} " " <A href=move || with_next("/register", Some(&next()))>{tr!(i18n, login.create_link)}</A></p>
         </section>

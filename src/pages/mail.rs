@@ -117,6 +117,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let finished = move || match (action.value().get(), done().as_deref()) {
         (Some(Ok(LinkKind::EmailChange)), _) | (None, Some("changed")) => Some(Msg::EmailChanged),
         (Some(Ok(LinkKind::EmailRevert)), _) | (None, Some("reverted")) => Some(Msg::EmailReverted),
+        (Some(Ok(LinkKind::SignInUnlock)), _) | (None, Some("unlocked")) => Some(Msg::SignInResumed),
         (Some(Ok(_)), _) | (None, Some("verified")) => Some(Msg::EmailVerified),
         _ => None,
     };
@@ -131,11 +132,12 @@ pub fn VerifyEmailPage() -> impl IntoView {
                         <p><a class="button" href="/account">{tr!(i18n, verify.to_account)}</a></p>
                     }.into_any(),
                     None => link.get().map(|found| match found {
-                        Ok(Some(kind @ (LinkKind::EmailVerification | LinkKind::EmailChange | LinkKind::EmailRevert))) => view! {
+                        Ok(Some(kind @ (LinkKind::EmailVerification | LinkKind::EmailChange | LinkKind::EmailRevert | LinkKind::SignInUnlock))) => view! {
                             <h1>{tr!(i18n, verify.title)}</h1>
                             <p class="lead">{move || match kind {
                                 LinkKind::EmailChange => crate::i18n::td_string!(i18n.get(), verify.lead_change),
                                 LinkKind::EmailRevert => crate::i18n::td_string!(i18n.get(), verify.lead_revert),
+                                LinkKind::SignInUnlock => crate::i18n::td_string!(i18n.get(), verify.lead_unlock),
                                 _ => crate::i18n::td_string!(i18n.get(), verify.lead_verify),
                             }}</p>
                             <FormMessage state/>

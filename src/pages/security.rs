@@ -1,15 +1,31 @@
-//! The account's security pages: the security log.
+//! The account's security pages: the security log, the security page (authenticator app,
+//! recovery codes, passkeys), the confirm page of re-authentication, and a sign-in's second
+//! step.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::{account_nav::AccountNav, error_notice::ErrorNotice, pager::Pager, require_user::RequireUser},
+    components::{
+        account_nav::AccountNav,
+        error_notice::ErrorNotice,
+        form::{Field, FormMessage, FormState},
+        pager::Pager,
+        require_user::RequireUser,
+    },
     context::{use_locale, CurrentPreferences},
     i18n::td_string,
-    model::{format, Language, SecurityEvent, SecurityEventKind, SecurityLogPage, User},
-    server_fns::security::read_security_log,
+    model::{
+        format, with_next, Language, Msg, SecurityEvent, SecurityEventKind, SecurityLogPage, SecurityOverview, User,
+    },
+    server_fns::{
+        auth::{second_step_pending, take_form_feedback, CompleteSignIn},
+        security::{
+            read_confirm_options, read_security_log, read_security_overview, ConfirmIdentity, ConfirmTotp, DisableTotp,
+            RegenerateRecoveryCodes, RemovePasskey, StartTotp,
+        },
+    },
     title, tr,
 };
 
@@ -146,5 +162,337 @@ fn detail_text(language: Language, kind: SecurityEventKind, detail: &str) -> Str
     match word {
         Some(word) => format!("({word})"),
         None => format!("({detail})"),
+    }
+}
+
+/// A resource with no feedback: for forms whose plain-post outcome the page's first message
+/// already shows.
+fn no_feedback() -> Resource<Result<Option<crate::model::FormFeedback>, crate::error::AppError>> {
+    Resource::new(|| (), |_| async { Ok(None) })
+}
+
+/// The security page: the authenticator app (setup, recovery codes, turning it off) and
+/// passkeys.
+#[component]
+pub fn SecurityPage() -> impl IntoView {
+    let i18n = use_locale();
+    let start = ServerAction::<StartTotp>::new();
+    let confirm = ServerAction::<ConfirmTotp>::new();
+    let disable = ServerAction::<DisableTotp>::new();
+    let regenerate = ServerAction::<RegenerateRecoveryCodes>::new();
+    let remove = ServerAction::<RemovePasskey>::new();
+    // One message for the page: a plain form post's outcome, whichever form it was.
+    let feedback = Resource::new(|| (), |_| take_form_feedback("security".into()));
+    let forms = SecurityForms {
+        start,
+        confirm,
+        disable,
+        regenerate,
+        remove,
+        top: FormState::new(start, feedback, None),
+        confirm_state: FormState::new(confirm, no_feedback(), Some(Msg::SecondFactorEnabled)),
+        disable_state: FormState::new(disable, no_feedback(), Some(Msg::SecondFactorDisabled)),
+        regenerate_state: FormState::new(regenerate, no_feedback(), Some(Msg::RecoveryCodesReplaced)),
+        remove_state: FormState::new(remove, no_feedback(), Some(Msg::PasskeyRemoved)),
+    };
+    let overview = Resource::new(
+        move || {
+            (
+                start.version().get(),
+                confirm.version().get(),
+                disable.version().get(),
+                regenerate.version().get(),
+                remove.version().get(),
+            )
+        },
+        |_| read_security_overview(),
+    );
+    view! {
+        <Title text=title!(i18n, security.title)/>
+        <RequireUser children=move |_user: User| view! {
+            <h1>{tr!(i18n, security.title)}</h1>
+            <AccountNav/>
+            <p class="lead">{tr!(i18n, security.lead)}</p>
+            <FormMessage state=forms.top/>
+            <FormMessage state=forms.confirm_state/>
+            <FormMessage state=forms.disable_state/>
+            <FormMessage state=forms.regenerate_state/>
+            <FormMessage state=forms.remove_state/>
+            <Transition fallback=|| ()>
+                {move || overview.get().map(|result| match result {
+                    Ok(overview) => view! { <SecuritySections overview forms/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                })}
+            </Transition>
+            <script type="module" src="/passkeys.js"></script>
+        }/>
+    }
+}
+
+/// The security page's actions and their states, made once per page.
+#[derive(Clone, Copy)]
+struct SecurityForms {
+    start: ServerAction<StartTotp>,
+    confirm: ServerAction<ConfirmTotp>,
+    disable: ServerAction<DisableTotp>,
+    regenerate: ServerAction<RegenerateRecoveryCodes>,
+    remove: ServerAction<RemovePasskey>,
+    top: FormState,
+    confirm_state: FormState,
+    disable_state: FormState,
+    regenerate_state: FormState,
+    remove_state: FormState,
+}
+
+#[component]
+fn SecuritySections(overview: SecurityOverview, forms: SecurityForms) -> impl IntoView {
+    let i18n = use_locale();
+    let current = expect_context::<CurrentPreferences>();
+    let language = move || current.0.get().language;
+    let SecurityOverview {
+        totp_enabled,
+        recovery_codes_left,
+        setup,
+        new_recovery_codes,
+        passkeys,
+    } = overview;
+    // Codes made just now: from this page's action (JavaScript), or kept for the page a plain
+    // form post was sent to.
+    let codes = move || {
+        let fresh = match (forms.confirm.value().get(), forms.regenerate.value().get()) {
+            (_, Some(Ok(codes))) | (Some(Ok(codes)), None) => codes,
+            _ => Vec::new(),
+        };
+        if fresh.is_empty() {
+            new_recovery_codes.clone()
+        } else {
+            fresh
+        }
+    };
+    let code_error = move || {
+        forms
+            .confirm_state
+            .field_error("code")
+            .get()
+            .or(forms.top.field_error("code").get())
+    };
+    let disable_code_error = move || {
+        forms
+            .disable_state
+            .field_error("code")
+            .get()
+            .or(forms.top.field_error("code").get())
+    };
+    let disable_password_error = move || {
+        forms
+            .disable_state
+            .field_error("password")
+            .get()
+            .or(forms.top.field_error("password").get())
+    };
+    view! {
+        <section class="card" aria-labelledby="totp">
+            <h2 id="totp">{tr!(i18n, security.totp_heading)}</h2>
+            {if totp_enabled {
+                view! {
+                    <p data-testid="totp-status" data-on="true">{tr!(i18n, security.totp_on)}</p>
+                    <p>{tr!(i18n, security.recovery_left)} " " <strong data-testid="recovery-left">{recovery_codes_left}</strong></p>
+                    <ActionForm action=forms.regenerate attr:class="inline-form">
+                        <button type="submit" class="button secondary">{tr!(i18n, security.recovery_regenerate)}</button>
+                    </ActionForm>
+                    <h3>{tr!(i18n, security.totp_disable)}</h3>
+                    <p class="hint">{tr!(i18n, security.totp_disable_hint)}</p>
+                    <ActionForm action=forms.disable attr:class="stack" attr:novalidate=true>
+                        <Field label=tr!(i18n, fields.password) name="password" kind="password" autocomplete="current-password" id="field-disable-password" error=Signal::derive(disable_password_error)/>
+                        <Field label=tr!(i18n, fields.code) name="code" autocomplete="one-time-code" id="field-disable-code" error=Signal::derive(disable_code_error)/>
+                        <button type="submit" class="button danger">{tr!(i18n, security.totp_disable)}</button>
+                    </ActionForm>
+                }
+                .into_any()
+            } else {
+                view! { <p data-testid="totp-status" data-on="false">{tr!(i18n, security.totp_off)}</p> }.into_any()
+            }}
+            {match setup {
+                Some(setup) => view! {
+                    <p>{tr!(i18n, security.totp_scan)}</p>
+                    <div class="qr" data-testid="totp-qr" inner_html=setup.qr_svg></div>
+                    <p>{tr!(i18n, security.totp_key)} ": " <code data-testid="totp-secret">{setup.secret}</code></p>
+                    <ActionForm action=forms.confirm attr:class="stack" attr:novalidate=true>
+                        <Field label=tr!(i18n, fields.code) name="code" autocomplete="one-time-code" id="field-setup-code" error=Signal::derive(code_error)/>
+                        <button type="submit" class="button">{tr!(i18n, security.totp_confirm)}</button>
+                    </ActionForm>
+                }
+                .into_any(),
+                None => view! {
+                    <ActionForm action=forms.start attr:class="inline-form">
+                        <button type="submit" class="button">
+                            {if totp_enabled { tr!(i18n, security.totp_change).into_any() } else { tr!(i18n, security.totp_setup).into_any() }}
+                        </button>
+                    </ActionForm>
+                }
+                .into_any(),
+            }}
+            {move || {
+                let codes = codes();
+                (!codes.is_empty()).then(|| view! {
+                    <div class="recovery-codes" data-testid="recovery-codes">
+                        <h3>{tr!(i18n, security.recovery_heading)}</h3>
+                        <p>{tr!(i18n, security.recovery_save)}</p>
+                        <ul>{codes.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}</ul>
+                    </div>
+                })
+            }}
+        </section>
+        <section class="card" aria-labelledby="passkeys">
+            <h2 id="passkeys">{tr!(i18n, security.passkeys_heading)}</h2>
+            <p class="hint">{tr!(i18n, security.passkeys_lead)}</p>
+            {if passkeys.is_empty() {
+                view! { <p data-testid="passkeys-none">{tr!(i18n, security.passkeys_none)}</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="sessions" data-testid="passkeys">
+                            <thead><tr>
+                                <th scope="col">{tr!(i18n, fields.passkey_name)}</th>
+                                <th scope="col">{tr!(i18n, security.passkey_added_at)}</th>
+                                <th scope="col">{tr!(i18n, security.passkey_last_used)}</th>
+                                <th scope="col"><span class="visually-hidden">{tr!(i18n, sessions.actions)}</span></th>
+                            </tr></thead>
+                            <tbody>
+                                {passkeys.into_iter().map(|p| {
+                                    let (created, used) = (p.created_at.clone(), p.last_used_at.clone());
+                                    let label = crate::i18n::td_string!(i18n.get_untracked(), security.passkey_remove_of, name = p.name.as_str()).to_string();
+                                    view! {
+                                        <tr data-passkey=p.name.clone()>
+                                            <td>{p.name.clone()}</td>
+                                            <td><time datetime=p.created_at.clone()>{move || format::datetime(language(), &created)}</time></td>
+                                            <td>{match used {
+                                                Some(at) => {
+                                                    let shown = at.clone();
+                                                    view! { <time datetime=at>{move || format::datetime(language(), &shown)}</time> }.into_any()
+                                                }
+                                                None => tr!(i18n, security.passkey_never).into_any(),
+                                            }}</td>
+                                            <td>
+                                                <ActionForm action=forms.remove attr:class="inline-form" attr:aria-label=label>
+                                                    <input type="hidden" name="id" value=p.id.clone()/>
+                                                    <button type="submit" class="button small danger">{tr!(i18n, security.passkey_remove)}</button>
+                                                </ActionForm>
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any()
+            }}
+            // Offered only when the script runs and the browser can make passkeys.
+            <form class="stack" data-passkey-add hidden>
+                <div class="field">
+                    <label for="field-passkey-name">{tr!(i18n, fields.passkey_name)}</label>
+                    <input id="field-passkey-name" name="name" type="text" maxlength="100" autocomplete="off"/>
+                </div>
+                <p class="message error" role="alert" data-passkey-error hidden></p>
+                <button type="submit" class="button">{tr!(i18n, security.passkey_add)}</button>
+            </form>
+            <noscript><p class="hint">{tr!(i18n, security.passkeys_need_js)}</p></noscript>
+        </section>
+    }
+}
+
+/// Where a sensitive action asks the user to confirm who they are. The form completes what was
+/// waiting (`auth::pending_action`); with a second factor a code will do, with JavaScript a
+/// passkey.
+#[component]
+pub fn ConfirmPage() -> impl IntoView {
+    let i18n = use_locale();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let action = ServerAction::<ConfirmIdentity>::new();
+    let feedback = Resource::new(|| (), |_| take_form_feedback("confirm".into()));
+    let state = FormState::new(action, feedback, None);
+    let options = Resource::new(|| (), |_| read_confirm_options());
+    Effect::new(move |_| {
+        if let Some(Ok(to)) = action.value().get() {
+            crate::context::full_page_load(&to);
+        }
+    });
+    view! {
+        <Title text=title!(i18n, confirm.title)/>
+        <RequireUser children=move |_user: User| view! {
+            <section class="form-page">
+                <h1>{tr!(i18n, confirm.title)}</h1>
+                <p class="lead">{tr!(i18n, confirm.lead)}</p>
+                <FormMessage state/>
+                <ActionForm action attr:class="stack" attr:novalidate=true>
+                    <Field label=tr!(i18n, fields.password) name="password" kind="password" autocomplete="current-password" error=state.field_error("password")/>
+                    <input type="hidden" name="next" value=next/>
+                    <button type="submit" class="button">{tr!(i18n, confirm.submit)}</button>
+                </ActionForm>
+                <Transition fallback=|| ()>
+                    {move || options.get().and_then(Result::ok).map(|options| view! {
+                        {options.totp.then(|| view! {
+                            <p class="hint">{tr!(i18n, confirm.lead_code)}</p>
+                            <ActionForm action attr:class="stack" attr:novalidate=true>
+                                <Field label=tr!(i18n, fields.code) name="code" autocomplete="one-time-code" error=state.field_error("code")/>
+                                <input type="hidden" name="next" value=next/>
+                                <button type="submit" class="button secondary">{tr!(i18n, confirm.submit)}</button>
+                            </ActionForm>
+                        })}
+                        {options.passkeys.then(|| view! {
+                            <p class="message error" role="alert" data-passkey-error hidden></p>
+                            <button type="button" class="button secondary" data-passkey-confirm data-next=next hidden>{tr!(i18n, confirm.passkey)}</button>
+                        })}
+                    })}
+                </Transition>
+                <script type="module" src="/passkeys.js"></script>
+            </section>
+        }/>
+    }
+}
+
+/// The second step of a sign-in with a second factor: a code from the authenticator app, or a
+/// recovery code.
+#[component]
+pub fn SecondStepPage() -> impl IntoView {
+    let i18n = use_locale();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let action = ServerAction::<CompleteSignIn>::new();
+    let feedback = Resource::new(|| (), |_| take_form_feedback("second_step".into()));
+    let state = FormState::new(action, feedback, None);
+    let pending = Resource::new(|| (), |_| second_step_pending());
+    Effect::new(move |_| {
+        if let Some(Ok(to)) = action.value().get() {
+            crate::context::full_page_load(&to);
+        }
+    });
+    view! {
+        <Title text=title!(i18n, second_step.title)/>
+        <section class="form-page">
+            <h1>{tr!(i18n, second_step.title)}</h1>
+            <Transition fallback=|| ()>
+                {move || pending.get().map(|pending| match pending {
+                    Ok(true) => view! {
+                        <p class="lead">{tr!(i18n, second_step.lead)}</p>
+                        <FormMessage state/>
+                        <ActionForm action attr:class="stack" attr:novalidate=true>
+                            <Field label=tr!(i18n, fields.code) name="code" autocomplete="one-time-code" error=state.field_error("code")/>
+                            <input type="hidden" name="next" value=next/>
+                            <button type="submit" class="button">{tr!(i18n, second_step.submit)}</button>
+                        </ActionForm>
+                    }
+                    .into_any(),
+                    Ok(false) => view! {
+                        <p class="message error" role="alert" data-testid="second-step-expired">{tr!(i18n, second_step.expired)}</p>
+                        <p><a class="button" href=move || with_next("/login", Some(&next()))>{tr!(i18n, second_step.again)}</a></p>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                })}
+            </Transition>
+        </section>
     }
 }

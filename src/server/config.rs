@@ -99,6 +99,11 @@ pub struct RateLimits {
     pub sign_in: Limit,
     /// Failed sign-ins per client address, whatever the email.
     pub sign_in_ip: Limit,
+    /// Failed password sign-ins of one account from anywhere; past it, the account's password
+    /// sign-in pauses (see [`SecurityConfig::sign_in_pause`]).
+    pub sign_in_account: Limit,
+    /// Second-factor codes tried per account (signing in, confirming, turning it off).
+    pub second_factor: Limit,
     /// Registrations per client address.
     pub register: Limit,
     /// New sessions per client address.
@@ -117,6 +122,8 @@ impl Default for RateLimits {
         Self {
             sign_in: Limit::new(5, 15 * 60),
             sign_in_ip: Limit::new(50, 15 * 60),
+            sign_in_account: Limit::new(20, 3600),
+            second_factor: Limit::new(10, 15 * 60),
             register: Limit::new(10, 3600),
             sessions: Limit::new(300, 10 * 60),
             role_change: Limit::new(30, 3600),
@@ -171,6 +178,28 @@ pub struct Config {
     /// health check, every 5 minutes by default).
     pub health_check_interval: Duration,
     pub mail: MailConfig,
+    pub security: SecurityConfig,
+}
+
+/// Account security settings (issue 20).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityConfig {
+    /// `REAUTH_WINDOW` (15 min): how long an authentication (password, passkey or code) lets
+    /// the user make sensitive changes without confirming again.
+    pub reauth_window: Duration,
+    /// `SIGN_IN_PAUSE` (15 min): the first pause of an account's password sign-in after
+    /// `RATE_LIMIT_SIGN_IN_ACCOUNT` failures; each further pause within a day is twice the last,
+    /// up to a day.
+    pub sign_in_pause: Duration,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            reauth_window: Duration::from_secs(15 * 60),
+            sign_in_pause: Duration::from_secs(15 * 60),
+        }
+    }
 }
 
 /// Mail settings (`server::mail`).
@@ -359,6 +388,16 @@ impl Config {
                 get("RATE_LIMIT_SIGN_IN_IP"),
                 defaults.sign_in_ip,
             )?,
+            sign_in_account: parse_limit(
+                "RATE_LIMIT_SIGN_IN_ACCOUNT",
+                get("RATE_LIMIT_SIGN_IN_ACCOUNT"),
+                defaults.sign_in_account,
+            )?,
+            second_factor: parse_limit(
+                "RATE_LIMIT_SECOND_FACTOR",
+                get("RATE_LIMIT_SECOND_FACTOR"),
+                defaults.second_factor,
+            )?,
             register: parse_limit("RATE_LIMIT_REGISTER", get("RATE_LIMIT_REGISTER"), defaults.register)?,
             sessions: parse_limit("RATE_LIMIT_SESSIONS", get("RATE_LIMIT_SESSIONS"), defaults.sessions)?,
             role_change: parse_limit(
@@ -395,6 +434,24 @@ impl Config {
             secret,
             trusted_proxies,
             rate_limits,
+            security: SecurityConfig {
+                reauth_window: match parse_duration_var(
+                    "REAUTH_WINDOW",
+                    get("REAUTH_WINDOW"),
+                    SecurityConfig::default().reauth_window,
+                )? {
+                    d if d.is_zero() => return Err(err("REAUTH_WINDOW", "must be more than zero")),
+                    d => d,
+                },
+                sign_in_pause: match parse_duration_var(
+                    "SIGN_IN_PAUSE",
+                    get("SIGN_IN_PAUSE"),
+                    SecurityConfig::default().sign_in_pause,
+                )? {
+                    d if d < Duration::from_secs(1) => return Err(err("SIGN_IN_PAUSE", "must be at least 1s")),
+                    d => d,
+                },
+            },
             request_timeout: parse_duration_var("REQUEST_TIMEOUT", get("REQUEST_TIMEOUT"), Duration::from_secs(15))?,
             health_check_interval: match parse_duration_var(
                 "HEALTH_CHECK_INTERVAL",

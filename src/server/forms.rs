@@ -85,7 +85,10 @@ pub async fn finish<T>(
                 error.code,
                 crate::error::ErrorCode::RateLimited | crate::error::ErrorCode::Unavailable
             );
-            if plain && !answered_here {
+            if plain && error.code == crate::error::ErrorCode::ReauthRequired {
+                // The action waits in the session (`auth::reauth`); the confirm page completes it.
+                redirect_browser(crate::components::form::CONFIRM_PATH);
+            } else if plain && !answered_here {
                 if let Some(session) = session {
                     let feedback = FormFeedback {
                         form: outcome.form.into(),

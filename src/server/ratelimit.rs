@@ -34,6 +34,10 @@ pub enum Rule {
     SignIn,
     /// Failed sign-ins from one address.
     SignInIp,
+    /// Failed password sign-ins of one account, from anywhere.
+    SignInAccount,
+    /// Second-factor codes tried for one account.
+    SecondFactor,
     Register,
     /// New sessions from one address.
     Sessions,
@@ -50,6 +54,8 @@ impl Rule {
         match self {
             Rule::SignIn => "sign_in",
             Rule::SignInIp => "sign_in_ip",
+            Rule::SignInAccount => "sign_in_account",
+            Rule::SecondFactor => "second_factor",
             Rule::Register => "register",
             Rule::Sessions => "sessions",
             Rule::RoleChange => "role_change",
@@ -62,6 +68,8 @@ impl Rule {
         match self {
             Rule::SignIn => limits.sign_in,
             Rule::SignInIp => limits.sign_in_ip,
+            Rule::SignInAccount => limits.sign_in_account,
+            Rule::SecondFactor => limits.second_factor,
             Rule::Register => limits.register,
             Rule::Sessions => limits.sessions,
             Rule::RoleChange => limits.role_change,
@@ -149,7 +157,7 @@ impl RateLimiter {
         format!("{}:{hex}", rule.name())
     }
 
-    async fn count(&self, note: &RateNote, rule: Rule, subject: &str, cost: i64) -> Result<Decision, AppError> {
+    async fn count(&self, note: Option<&RateNote>, rule: Rule, subject: &str, cost: i64) -> Result<Decision, AppError> {
         let limit = rule.limit(&self.limits);
         let now = now_ms();
         let counted = self
@@ -169,7 +177,9 @@ impl RateLimiter {
             reset_secs: ((counted.resets_at - now).max(0) as u64).div_ceil(1000),
             allowed,
         };
-        note.record(decision);
+        if let Some(note) = note {
+            note.record(decision);
+        }
         if !allowed {
             tracing::info!(rule = rule.name(), "rate limited");
             self.metrics.count_rate_limited(rule.name());
@@ -197,10 +207,17 @@ impl RateLimiter {
     /// the work it guards (a password hash), so concurrent attempts cannot all pass one check
     /// and outrun the limit; an attempt that should not count is [given back](Self::give_back).
     pub async fn hit(&self, note: &RateNote, rule: Rule, subject: &str) -> Result<(), AppError> {
-        match self.count(note, rule, subject, 1).await? {
+        match self.count(Some(note), rule, subject, 1).await? {
             d if d.allowed => Ok(()),
             _ => Err(rate_limited()),
         }
+    }
+
+    /// Counts one attempt like [`Self::hit`] but says nothing in the response's headers and
+    /// refuses nothing: the caller decides (a limit whose state must not be visible to the
+    /// client, such as an account's failures counted from every address).
+    pub async fn count_quietly(&self, rule: Rule, subject: &str) -> Result<Decision, AppError> {
+        self.count(None, rule, subject, 1).await
     }
 
     /// Gives back one attempt counted by [`Self::hit`] that turned out not to count (a sign-in

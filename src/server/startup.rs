@@ -112,7 +112,9 @@ impl Application {
             &config.mail,
             config.secret.expose(),
         ));
+        let webauthn = crate::server::auth::passkeys::relying_party(&config.mail.public_url).map(Arc::new);
         let state = AppState::new(SharedState {
+            webauthn,
             leptos_options: leptos_options.clone(),
             config: Arc::new(config),
             db,

@@ -35,6 +35,8 @@ pub struct SharedState {
     /// Turns `true` when the server starts shutting down: long-lived responses (the notice
     /// streams) end then, instead of holding the drain up.
     pub stopping: tokio::sync::watch::Sender<bool>,
+    /// The passkeys' relying party (`PUBLIC_URL`); `None` when its host is not a domain.
+    pub webauthn: Option<Arc<webauthn_rs::prelude::Webauthn>>,
 }
 
 impl AppState {

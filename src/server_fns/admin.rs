@@ -43,6 +43,25 @@ pub async fn admin_users(cursor: Option<String>) -> Result<UserPage, AppError> {
     with_status(result.await)
 }
 
+/// Resumes the password sign-in of the account `user` (its id), paused after too many failures.
+#[server(prefix = "/api/fn", endpoint = "unlock_user")]
+pub async fn unlock_user(user: String) -> Result<(), AppError> {
+    let (state, session, client) = request_context()?;
+    let acting = with_status(roles::require_admin(&state, &session).await)?;
+    let result = match user.parse::<i64>() {
+        Ok(id) => roles::unlock_user(&state, &acting, &client, id).await,
+        Err(_) => Err(AppError::not_found()),
+    };
+    let outcome = Outcome {
+        form: "unlock",
+        success_to: None,
+        notice: Some(crate::model::Msg::SignInResumed),
+        back: "/admin",
+        values: vec![],
+    };
+    finish(Some(&session), result, outcome).await
+}
+
 /// Gives the account `user` (its id) the role `role` (`admin` or `user`).
 #[server(prefix = "/api/fn", endpoint = "set_user_role")]
 pub async fn set_user_role(user: String, role: String) -> Result<User, AppError> {
@@ -50,7 +69,7 @@ pub async fn set_user_role(user: String, role: String) -> Result<User, AppError>
     // Anyone but an admin gets the 404 itself, not a form round trip that would tell more.
     let acting = with_status(roles::require_admin(&state, &session).await)?;
     let result = match user.parse::<i64>() {
-        Ok(id) => roles::set_role(&state, &acting, &client, id, &role).await,
+        Ok(id) => roles::set_role(&state, &session, &acting, &client, id, &role).await,
         Err(_) => Err(AppError::not_found()),
     }
     // The role is a button's hidden value, not a field the page could highlight: say what
@@ -61,6 +80,8 @@ pub async fn set_user_role(user: String, role: String) -> Result<User, AppError>
         }
         e
     });
+    let action = crate::model::SensitiveAction::SetRole { user, role };
+    crate::server::auth::reauth::remember_if_refused(&session, &result, action).await;
     let outcome = Outcome {
         form: "roles",
         success_to: None,

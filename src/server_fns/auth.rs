@@ -7,7 +7,7 @@ use crate::server::{
     auth::{
         account_data,
         accounts::{self, Registration},
-        devices, profile,
+        devices, profile, second_step,
     },
     fn_context::{append_cookies, request_context, with_status},
     forms::{finish, take_feedback, Outcome},
@@ -80,20 +80,86 @@ pub async fn register(name: String, email: String, password: String, next: Optio
 pub const VERIFY_FIRST: &str = "/login?verify=sent";
 
 /// Signs in; a plain form post then goes to `next`, else `/account`, and back to the form
-/// (with its `next`, so the corrected attempt still leads there) on a refusal.
+/// (with its `next`, so the corrected attempt still leads there) on a refusal. `true` when
+/// signed in; `false` when the account has a second factor: the browser keeps the half-done
+/// sign-in in its session and goes to [`SECOND_STEP_PATH`] for the code.
 #[server(prefix = "/api/fn", endpoint = "login")]
-pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<bool, AppError> {
     let (state, session, client) = request_context()?;
-    let result = accounts::sign_in(&state, &session, &client, &email, &password)
-        .await
-        .map(set_preferences_cookie);
+    let result = match accounts::sign_in(&state, &session, &client, &email, &password).await {
+        Ok(accounts::SignInStep::Done(outcome)) => {
+            set_preferences_cookie(outcome);
+            Ok(true)
+        }
+        Ok(accounts::SignInStep::SecondFactor { challenge }) => {
+            second_step::keep(&session, &challenge).await.map(|()| false)
+        }
+        Err(e) => Err(e),
+    };
     let back = crate::model::with_next("/login", next.as_deref());
+    let second = crate::model::with_next(SECOND_STEP_PATH, next.as_deref());
+    let success_to = match result {
+        Ok(false) => second.as_str(),
+        _ => crate::model::safe_next(next.as_deref()),
+    };
     let outcome = Outcome {
         form: "login",
-        success_to: Some(crate::model::safe_next(next.as_deref())),
+        success_to: Some(success_to),
         notice: None,
         back: &back,
         values: vec![("email", email)],
+    };
+    finish(Some(&session), result, outcome).await
+}
+
+/// The page of a sign-in's second step.
+pub const SECOND_STEP_PATH: &str = "/login/second-factor";
+
+/// Whether this browser has a half-done sign-in waiting for its code.
+#[server(prefix = "/api/fn", endpoint = "second_step_pending")]
+pub async fn second_step_pending() -> Result<bool, AppError> {
+    let (state, session, _) = request_context()?;
+    with_status(second_step::is_pending(&state, &session).await)
+}
+
+/// Completes the browser's half-done sign-in with a code; a plain form post then goes to
+/// `next` (to the security page, saying how many are left, after a recovery code).
+#[server(prefix = "/api/fn", endpoint = "second_step")]
+pub async fn complete_sign_in(code: String, next: Option<String>) -> Result<String, AppError> {
+    let (state, session, client) = request_context()?;
+    let result = async {
+        let Some(challenge) = second_step::kept(&session).await else {
+            return Err(AppError::new(
+                crate::error::ErrorCode::Unauthorized,
+                crate::model::Msg::SecondStepExpired,
+            ));
+        };
+        let (outcome, used) = second_step::complete(&state, &session, &client, &challenge, &code).await?;
+        set_preferences_cookie(outcome);
+        Ok(match used {
+            // Told how many are left, where new ones are made.
+            crate::server::auth::second_factor::CodeUsed::Recovery { .. } => "/account/security".to_owned(),
+            crate::server::auth::second_factor::CodeUsed::Totp => crate::model::safe_next(next.as_deref()).to_owned(),
+        })
+    }
+    .await;
+    let back = crate::model::with_next(SECOND_STEP_PATH, next.as_deref());
+    let to = result.as_ref().map(String::clone).unwrap_or_default();
+    if to == "/account/security" {
+        // Shown by the security page, with JavaScript or without.
+        let feedback = FormFeedback {
+            form: "security".into(),
+            notice: Some(crate::model::Msg::RecoveryCodeUsed),
+            ..Default::default()
+        };
+        crate::server::forms::keep_feedback(&session, feedback).await;
+    }
+    let outcome = Outcome {
+        form: "second_step",
+        success_to: Some(&to),
+        notice: None,
+        back: &back,
+        values: vec![],
     };
     finish(Some(&session), result, outcome).await
 }
@@ -116,6 +182,12 @@ pub async fn logout() -> Result<(), AppError> {
 pub async fn logout_everywhere() -> Result<(), AppError> {
     let (state, session, client) = request_context()?;
     let result = devices::sign_out_everywhere(&state, &session, &client).await;
+    crate::server::auth::reauth::remember_if_refused(
+        &session,
+        &result,
+        crate::model::SensitiveAction::SignOutEverywhere,
+    )
+    .await;
     let outcome = Outcome {
         form: "sessions",
         success_to: Some("/"),
@@ -170,6 +242,12 @@ pub async fn sessions_summary() -> Result<SessionSummary, AppError> {
 pub async fn revoke_session(id: String) -> Result<(), AppError> {
     let (state, session, client) = request_context()?;
     let result = devices::revoke(&state, &session, &client, &id).await;
+    crate::server::auth::reauth::remember_if_refused(
+        &session,
+        &result,
+        crate::model::SensitiveAction::RevokeSession { id: id.clone() },
+    )
+    .await;
     let outcome = Outcome {
         form: "sessions",
         success_to: None,
@@ -184,6 +262,8 @@ pub async fn revoke_session(id: String) -> Result<(), AppError> {
 pub async fn sign_out_others() -> Result<usize, AppError> {
     let (state, session, client) = request_context()?;
     let result = devices::sign_out_others(&state, &session, &client).await;
+    crate::server::auth::reauth::remember_if_refused(&session, &result, crate::model::SensitiveAction::SignOutOthers)
+        .await;
     let outcome = Outcome {
         form: "sessions",
         success_to: None,

@@ -59,20 +59,15 @@ pub async fn reset_password(token: String, new_password: String) -> Result<(), A
 /// Where a finished reset leads: the sign-in page, saying the password changed.
 pub const RESET_DONE: &str = "/login?reset=done";
 
-/// Uses a verification, address-change or revert link's token: what it did.
+/// Uses a verification, address-change, revert or unlock link's token: what it did.
 #[server(prefix = "/api/fn", endpoint = "confirm_email")]
 pub async fn confirm_email(token: String) -> Result<LinkKind, AppError> {
     let (state, session, client) = request_context()?;
-    let result = mail_flows::confirm_email(&state, &client, &token)
-        .await
-        .map(|c| match c {
-            mail_flows::Confirmed::Verified => LinkKind::EmailVerification,
-            mail_flows::Confirmed::Changed => LinkKind::EmailChange,
-            mail_flows::Confirmed::Reverted => LinkKind::EmailRevert,
-        });
+    let result = mail_flows::follow_link(&state, &client, &token).await;
     let done = match &result {
         Ok(LinkKind::EmailChange) => "/email/verify?done=changed",
         Ok(LinkKind::EmailRevert) => "/email/verify?done=reverted",
+        Ok(LinkKind::SignInUnlock) => "/email/verify?done=unlocked",
         _ => "/email/verify?done=verified",
     };
     let back = format!("/email/verify?token={}", crate::model::query_value(&token));

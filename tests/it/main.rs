@@ -21,6 +21,7 @@ mod protection;
 mod ratelimit;
 mod real_clients;
 mod scale_out;
+mod second_factor;
 mod security;
 mod seeds;
 mod sessions;

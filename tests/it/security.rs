@@ -220,3 +220,157 @@ async fn the_log_is_exported_kept_ninety_days_and_deleted_with_the_account() {
         .0;
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// A password sign-in of `email` from `address` (the app trusts 127.0.0.1 as a proxy).
+async fn sign_in_from(app: &TestApp, email: &str, password: &str, address: &str) -> reqwest::Response {
+    client()
+        .post(app.url("/api/auth/login"))
+        .header("x-forwarded-for", address)
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// What a response shows a guesser: status, body, and the rate-limit headers.
+async fn seen_by_guesser(res: reqwest::Response) -> (u16, Option<String>, String) {
+    let status = res.status().as_u16();
+    let remaining = res
+        .headers()
+        .get("x-ratelimit-remaining")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, remaining, res.text().await.unwrap())
+}
+
+const PAUSED_SUBJECT: &str = "Sign-in to your Porch account is paused";
+
+fn guessing_options() -> TestOptions {
+    smtp_options()
+        .var("TRUSTED_PROXIES", "127.0.0.1")
+        .var("SIGN_IN_PAUSE", "60s")
+}
+
+#[tokio::test]
+async fn guesses_from_25_addresses_pause_password_sign_in_and_the_owner_gets_one_mail() {
+    let app = spawn_app_with(guessing_options()).await;
+    let (email, id) = sign_up(&app, &client()).await;
+    let nobody = format!("{}@example.com", unique("nobody"));
+    // 25 addresses, one wrong guess each, all at once.
+    let guesses = (1..=25).map(|n| {
+        let app = &app;
+        let email = &email;
+        async move { seen_by_guesser(sign_in_from(app, email, "wrong guess 1234", &format!("10.1.0.{n}")).await).await }
+    });
+    let answers = futures::future::join_all(guesses).await;
+    // Every answer is the generic one, and says what an unknown address's answer says.
+    let unknown = seen_by_guesser(sign_in_from(&app, &nobody, "wrong guess 1234", "10.1.1.1").await).await;
+    assert_eq!(unknown.0, 401);
+    for answer in &answers {
+        assert_eq!(answer, &unknown, "a guess's answer differs from an unknown account's");
+    }
+    // Paused: the right password fails too, exactly as a wrong one does, from a new address.
+    let right = seen_by_guesser(sign_in_from(&app, &email, PASSWORD, "10.2.0.1").await).await;
+    let wrong = seen_by_guesser(sign_in_from(&app, &nobody, PASSWORD, "10.2.0.2").await).await;
+    assert_eq!(right, wrong);
+    // Ten more guesses: still one mail for this pause.
+    for n in 1..=10 {
+        sign_in_from(&app, &email, "wrong guess 1234", &format!("10.3.0.{n}")).await;
+    }
+    outbox_drained(&app).await;
+    let mails: Vec<_> = mails_to(&email)
+        .await
+        .into_iter()
+        .filter(|m| m.subject == PAUSED_SUBJECT)
+        .collect();
+    assert_eq!(mails.len(), 1, "one mail per pause");
+    assert!(mails[0].text.contains("failed attempts"), "{}", mails[0].text);
+    // The log has every failure and one lockout.
+    let rows = porch::server::repo::security_log::page_for_user(&app.state.db, id, None, 100)
+        .await
+        .unwrap()
+        .0;
+    let count = |kind: &str| rows.iter().filter(|r| r.kind == kind).count();
+    assert_eq!(count("account_locked"), 1);
+    assert!(count("sign_in_failed") >= 36, "{}", count("sign_in_failed"));
+    // The link resumes it at once; it works once.
+    let token = link_token(&mails[0], "/account/unlock");
+    let page = app.page(&client(), &format!("/account/unlock?token={token}")).await;
+    assert!(
+        page.contains("Press the button to resume it now"),
+        "the link page offers its button: {page}"
+    );
+    let used = post_json(&app, &client(), "/api/auth/unlock", json!({ "token": token })).await;
+    assert_eq!(used.status(), 204);
+    assert_eq!(sign_in_from(&app, &email, PASSWORD, "10.2.0.1").await.status(), 200);
+    let again = post_json(&app, &client(), "/api/auth/unlock", json!({ "token": token })).await;
+    assert_eq!(again.status(), 400);
+    let rows = porch::server::repo::security_log::page_for_user(&app.state.db, id, None, 100)
+        .await
+        .unwrap()
+        .0;
+    assert_eq!(rows.iter().filter(|r| r.kind == "account_unlocked").count(), 1);
+}
+
+#[tokio::test]
+async fn each_pause_in_a_day_is_twice_as_long_and_admins_and_resets_end_it() {
+    use porch::server::{auth::guessing::paused_until, time::now_ms};
+    let app = spawn_app_with(guessing_options()).await;
+    let (email, id) = sign_up(&app, &client()).await;
+    let guess_21 = |round: u32| {
+        let app = &app;
+        let email = &email;
+        async move {
+            for n in 1..=21 {
+                let res = sign_in_from(app, email, "wrong guess 1234", &format!("10.{round}.0.{n}")).await;
+                assert_eq!(res.status(), 401);
+            }
+        }
+    };
+    guess_21(4).await;
+    let first = paused_until(&app.state, id).await.unwrap().expect("paused") - now_ms();
+    assert!((55_000..=60_000).contains(&first), "{first}");
+    // An admin sees it on the users list and ends it; anyone else gets the 404.
+    let admin = client();
+    let (admin_email, _) = sign_up(&app, &admin).await;
+    porch::server::auth::roles::make_admin_by_email(&app.state, &admin_email)
+        .await
+        .unwrap();
+    let users = get_json(&app, &admin, "/api/admin/users").await;
+    assert!(users["signInPaused"][id.to_string()].is_string(), "{users}");
+    let page = app.page(&admin, "/admin").await;
+    assert!(page.contains(r#"data-testid="sign-in-paused""#), "{page}");
+    let stranger = client();
+    sign_up(&app, &stranger).await;
+    let path = format!("/api/admin/users/{id}/unlock");
+    assert_eq!(stranger.post(app.url(&path)).send().await.unwrap().status(), 404);
+    assert!(paused_until(&app.state, id).await.unwrap().is_some());
+    assert_eq!(admin.post(app.url(&path)).send().await.unwrap().status(), 204);
+    assert!(paused_until(&app.state, id).await.unwrap().is_none());
+    assert_eq!(sign_in_from(&app, &email, PASSWORD, "10.9.0.1").await.status(), 200);
+    // The second pause of the day is twice as long.
+    guess_21(5).await;
+    let second = paused_until(&app.state, id).await.unwrap().expect("paused") - now_ms();
+    assert!((115_000..=120_000).contains(&second), "{second}");
+    // A password reset works while paused, and ends the pause.
+    assert_eq!(
+        post_json(&app, &client(), "/api/auth/password/forgot", json!({ "email": email }))
+            .await
+            .status(),
+        202
+    );
+    let token = mailed_token(&email, "Reset your Porch password", 1, "/password/reset").await;
+    let body = json!({ "token": token, "newPassword": "a brand new passphrase" });
+    assert_eq!(
+        post_json(&app, &client(), "/api/auth/password/reset", body)
+            .await
+            .status(),
+        204
+    );
+    assert!(paused_until(&app.state, id).await.unwrap().is_none());
+    assert_eq!(
+        sign_in_from(&app, &email, "a brand new passphrase", "10.9.0.2")
+            .await
+            .status(),
+        200
+    );
+}

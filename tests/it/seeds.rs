@@ -159,7 +159,7 @@ async fn seed_002_flow_with_a_cookie_keeping_client() {
     // User Registration, body as the document writes it.
     let res = browser
         .post(app.url("/user"))
-        .json(&json!({"name": "John Doe", "email": email, "password": "securepassword"}))
+        .json(&json!({"name": "John Doe", "email": email, "password": "secure battery staple"}))
         .send()
         .await
         .unwrap();
@@ -226,7 +226,7 @@ async fn seed_002_flow_with_a_cookie_keeping_client() {
     // User Sign In: 200 with the user object itself.
     let res = browser
         .post(app.url("/user/signin"))
-        .json(&json!({"email": email, "password": "securepassword"}))
+        .json(&json!({"email": email, "password": "secure battery staple"}))
         .send()
         .await
         .unwrap();
@@ -252,10 +252,10 @@ async fn seed_002_routes_validate_like_porchs_own() {
     let (email, _) = sign_up(&app, &client()).await;
     let bad_registrations = [
         json!({}),
-        json!({"name": "John", "email": "not-an-email", "password": "securepassword"}),
+        json!({"name": "John", "email": "not-an-email", "password": "secure battery staple"}),
         json!({"name": "John", "email": "new@example.com", "password": "short"}),
-        json!({"name": "", "email": "new@example.com", "password": "securepassword"}),
-        json!({"name": "John", "email": email, "password": "securepassword"}),
+        json!({"name": "", "email": "new@example.com", "password": "secure battery staple"}),
+        json!({"name": "John", "email": email, "password": "secure battery staple"}),
         json!({"name": 5, "email": [], "password": null}),
     ];
     for body in bad_registrations {
@@ -331,8 +331,7 @@ async fn seed_002_routes_validate_like_porchs_own() {
 #[tokio::test]
 async fn seed_002_routes_share_porchs_rate_limits() {
     let app = spawn_app_with(TestOptions::default().var("RATE_LIMIT_REGISTER", "2/1h")).await;
-    let body =
-        || json!({"name": "John", "email": format!("{}@example.com", unique("r")), "password": "securepassword"});
+    let body = || json!({"name": "John", "email": format!("{}@example.com", unique("r")), "password": "secure battery staple"});
     let seed = |body: Value| {
         let app = &app;
         async move {

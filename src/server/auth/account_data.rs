@@ -28,7 +28,7 @@ const EXPORT_HISTORY_BATCH: u64 = 100;
 
 /// The signed-in user's profile, preferences, live sessions and whole history.
 pub async fn export(state: &AppState, session: &AppSession, client: &ClientInfo) -> Result<AccountExport, AppError> {
-    let me = session.require_signed_in().await?;
+    let me = super::reauth::require_recent(state, session).await?;
     // Written first, so the export shows itself; an export that then fails is still logged.
     let kind = SecurityEventKind::DataExported;
     security_log::record(&state.db, me.user_id, kind, Some(client), None)
@@ -93,7 +93,7 @@ pub async fn delete_account(
         .await
         .map_err(db_error)?
         .ok_or_else(AppError::not_found)?;
-    super::confirm::confirm_password(state, client, &row, &password, "password").await?;
+    super::confirm::confirm_password(state, Some(session), client, &row, &password, "password").await?;
     let prefs = preferences::of_user(state, me.user_id).await?.unwrap_or_default();
 
     // This session first: its cookie is cleared with the response, the browser a guest again.

@@ -8,7 +8,7 @@ use http::HeaderValue;
 use sea_orm::TransactionTrait;
 use tower_sessions::session::Id;
 
-use super::{devices::end_sessions, password::Verification, profile::to_user, security_log, tokens};
+use super::{devices::end_sessions, guessing, password::Verification, profile::to_user, security_log, tokens};
 use crate::{
     error::{AppError, ErrorCode},
     model::{Email, EndReason, Msg, Name, Password, SecurityEventKind, User},
@@ -68,7 +68,7 @@ pub async fn register(
     let email = Email::parse(&input.email)
         .map_err(|m| fields.insert("email".into(), m))
         .ok();
-    let password = Password::parse_new(&input.password)
+    let password = Password::parse_new_for(&input.password, &[&input.name, &input.email])
         .map_err(|m| fields.insert("password".into(), m))
         .ok();
     let (Some(name), Some(email), Some(password)) = (name, email, password) else {
@@ -116,6 +116,16 @@ pub async fn register(
     }))
 }
 
+/// Where a sign-in with the right password stands.
+#[derive(Debug, Clone)]
+pub enum SignInStep {
+    /// Signed in.
+    Done(SignedInOutcome),
+    /// The account has a second factor: nothing is signed in yet; `challenge` (5 minutes, see
+    /// `second_step`) and a code complete it.
+    SecondFactor { challenge: String },
+}
+
 /// Signs in with email and password. Unknown email and wrong password fail identically and
 /// take the same time (a dummy hash is verified when there is no account).
 pub async fn sign_in(
@@ -124,7 +134,7 @@ pub async fn sign_in(
     client: &ClientInfo,
     email: &str,
     password: &str,
-) -> Result<SignedInOutcome, AppError> {
+) -> Result<SignInStep, AppError> {
     // Failures are limited per email and address, and per address. Each attempt is counted
     // before its password hash, atomically, so concurrent guesses cannot all pass one check; a
     // successful one is given back.
@@ -149,11 +159,17 @@ pub async fn sign_in(
         Ok(email) => users::by_email(&state.db, email.as_str()).await.map_err(db_error)?,
         Err(_) => None,
     };
-    match state
-        .hasher
-        .verify(&password, row.as_ref().map(|r| r.password_hash.as_str()))
-        .await?
-    {
+    // Counted per account too, from every address; a paused account's attempt does the same
+    // work (a hash against the dummy) and fails the same way.
+    let attempt = match &row {
+        Some(row) => guessing::attempt(state, row, client).await?,
+        None => guessing::Attempt::Counted,
+    };
+    let stored_hash = match attempt {
+        guessing::Attempt::Counted => row.as_ref().map(|r| r.password_hash.as_str()),
+        guessing::Attempt::Paused => None,
+    };
+    match state.hasher.verify(&password, stored_hash).await? {
         Verification::Mismatch => {
             if let Some(row) = &row {
                 security_log::record_best_effort(state, row.id, SecurityEventKind::SignInFailed, Some(client), None)
@@ -162,10 +178,11 @@ pub async fn sign_in(
             Err(invalid().await)
         }
         Verification::Match { rehash } => {
-            let Some(row) = row else {
+            let (Some(row), guessing::Attempt::Counted) = (row, attempt) else {
                 return Err(invalid().await);
             };
             limiter.clear(Rule::SignIn, &pair).await;
+            guessing::give_back(state, row.id).await;
             limiter.give_back(Rule::SignInIp, &address).await;
             if state.config.mail.require_verified_email && row.email_verified_at.is_none() {
                 // The password was right, so saying why is safe; a fresh link goes out (the
@@ -190,43 +207,66 @@ pub async fn sign_in(
                     Err(e) => tracing::warn!(error = %e, "password hash upgrade failed"),
                 }
             }
-            // The account's preferences win; an account that never saved any adopts this
-            // browser's.
-            let prefs = match preferences::of_user(state, row.id).await? {
-                Some(prefs) => prefs,
-                None => {
-                    let prefs = preferences::guest(state, &client.headers).prefs;
-                    preferences::adopt_for_user(state, row.id, &prefs).await?
-                }
-            };
-            let token = start_user_session(state, session, client, &row).await?;
-            // A password reset or change that committed while this sign-in was verifying the
-            // old password ended every session it could see, before this one was indexed: this
-            // one ends too, as a wrong password.
-            let current = users::by_id(&state.db, row.id).await;
-            if !matches!(&current, Ok(Some(now)) if now.password_hash == verified_hash) {
-                super::devices::end_this_session(state, session, EndReason::PasswordChange).await?;
-                return match current {
-                    Err(e) => Err(db_error(e)),
-                    Ok(_) => Err(invalid().await),
-                };
+            if row.totp_secret.is_some() {
+                // Not signed in until the second step: the session stays a guest's.
+                let challenge = super::second_step::begin(state, &row).await?;
+                return Ok(SignInStep::SecondFactor { challenge });
             }
-            state.metrics.tally.add(Figure::SignIns);
-            super::mail_flows::note_sign_in_device(state, row.id, client).await;
-            let how = Some("password".to_owned());
-            security_log::record_best_effort(state, row.id, SecurityEventKind::SignIn, Some(client), how).await;
-            if let Some(id) = session.id() {
-                // Before answering, so the other devices have the notice by the time this
-                // browser's next page loads (a cached read and one pipeline; never an error).
-                crate::server::notices::announce_sign_in(state, row.id, &id.to_string(), client).await;
-            }
-            Ok(SignedInOutcome {
-                user: to_user(&row),
-                token,
-                preferences_cookies: state.preferences_cookie.set_all(&prefs),
-            })
+            finish_sign_in(state, session, client, &row, &verified_hash, "password")
+                .await
+                .map(SignInStep::Done)
         }
     }
+}
+
+/// Signs `row` in on this request once every factor is checked: `verified_hash` is the
+/// password hash the sign-in stood on; `how` names the factors for the security log.
+pub(super) async fn finish_sign_in(
+    state: &AppState,
+    session: &AppSession,
+    client: &ClientInfo,
+    row: &UserRow,
+    verified_hash: &str,
+    how: &str,
+) -> Result<SignedInOutcome, AppError> {
+    let invalid = || {
+        state.metrics.tally.add(Figure::SignInFailures);
+        AppError::new(ErrorCode::Unauthorized, Msg::InvalidCredentials)
+    };
+    // The account's preferences win; an account that never saved any adopts this browser's.
+    let prefs = match preferences::of_user(state, row.id).await? {
+        Some(prefs) => prefs,
+        None => {
+            let prefs = preferences::guest(state, &client.headers).prefs;
+            preferences::adopt_for_user(state, row.id, &prefs).await?
+        }
+    };
+    let token = start_user_session(state, session, client, row).await?;
+    // A password reset or change that committed while this sign-in was verifying the old
+    // password ended every session it could see, before this one was indexed: this one ends
+    // too, as a wrong password.
+    let current = users::by_id(&state.db, row.id).await;
+    if !matches!(&current, Ok(Some(now)) if now.password_hash == verified_hash) {
+        super::devices::end_this_session(state, session, EndReason::PasswordChange).await?;
+        return match current {
+            Err(e) => Err(db_error(e)),
+            Ok(_) => Err(invalid()),
+        };
+    }
+    state.metrics.tally.add(Figure::SignIns);
+    super::mail_flows::note_sign_in_device(state, row.id, client).await;
+    let how = Some(how.to_owned());
+    security_log::record_best_effort(state, row.id, SecurityEventKind::SignIn, Some(client), how).await;
+    if let Some(id) = session.id() {
+        // Before answering, so the other devices have the notice by the time this browser's
+        // next page loads (a cached read and one pipeline; never an error).
+        crate::server::notices::announce_sign_in(state, row.id, &id.to_string(), client).await;
+    }
+    Ok(SignedInOutcome {
+        user: to_user(row),
+        token,
+        preferences_cookies: state.preferences_cookie.set_all(&prefs),
+    })
 }
 
 /// Gives the request a fresh session for `user`: a new id (the old session is deleted), only
@@ -261,6 +301,7 @@ async fn start_user_session(
         signed_in_at: now,
         ip: client.ip.map(|ip| ip.to_string()),
         user_agent: client.user_agent.clone(),
+        authenticated_at: now,
     };
     inner
         .insert(keys::SIGNED_IN, &signed_in)
@@ -309,21 +350,21 @@ pub async fn change_password(
     new: &str,
 ) -> Result<(), AppError> {
     let me = session.require_signed_in().await?;
+    let row = users::by_id(&state.db, me.user_id)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(AppError::not_found)?;
     let mut fields = BTreeMap::new();
     let current = Password::parse_existing(current)
         .map_err(|m| fields.insert("currentPassword".into(), m))
         .ok();
-    let new = Password::parse_new(new)
+    let new = Password::parse_new_for(new, &[&row.name, &row.email])
         .map_err(|m| fields.insert("newPassword".into(), m))
         .ok();
     let (Some(current), Some(new)) = (current, new) else {
         return Err(AppError::fields(fields));
     };
-    let row = users::by_id(&state.db, me.user_id)
-        .await
-        .map_err(db_error)?
-        .ok_or_else(AppError::not_found)?;
-    super::confirm::confirm_password(state, client, &row, &current, "currentPassword").await?;
+    super::confirm::confirm_password(state, Some(session), client, &row, &current, "currentPassword").await?;
     let hash = state.hasher.hash(&new).await?;
     let changed = async {
         let txn = state.db.begin().await?;

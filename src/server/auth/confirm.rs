@@ -5,7 +5,9 @@ use super::password::Verification;
 use crate::{
     error::AppError,
     model::{Msg, Password},
-    server::{client::ClientInfo, entity::user::Model as UserRow, ratelimit::Rule, state::AppState},
+    server::{
+        client::ClientInfo, entity::user::Model as UserRow, ratelimit::Rule, session::AppSession, state::AppState,
+    },
 };
 
 /// Confirms a signed-in user's own password before a sensitive change (`field` names the form
@@ -15,6 +17,7 @@ use crate::{
 /// Errors: 400 with `fields[field]` on a mismatch, 429 once the limit is reached.
 pub async fn confirm_password(
     state: &AppState,
+    session: Option<&AppSession>,
     client: &ClientInfo,
     row: &UserRow,
     password: &Password,
@@ -26,6 +29,10 @@ pub async fn confirm_password(
         Verification::Mismatch => Err(AppError::fields([(field.to_owned(), Msg::CurrentPasswordWrong)].into())),
         Verification::Match { .. } => {
             state.limiter.clear(Rule::SignIn, &pair).await;
+            // The password proves who is there: it counts as a fresh authentication.
+            if let Some(session) = session {
+                session.mark_authenticated(crate::server::time::now_ms()).await?;
+            }
             Ok(())
         }
     }

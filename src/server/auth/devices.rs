@@ -37,7 +37,7 @@ pub async fn end_this_session(state: &AppState, session: &AppSession, reason: En
 
 /// Ends every session of the signed-in user, this one included.
 pub async fn sign_out_everywhere(state: &AppState, session: &AppSession, client: &ClientInfo) -> Result<(), AppError> {
-    let me = session.require_signed_in().await?;
+    let me = super::reauth::require_recent(state, session).await?;
     end_sessions(state, me.user_id, None, EndReason::SignOutEverywhere).await?;
     let kind = SecurityEventKind::SignedOutEverywhere;
     security_log::record_best_effort(state, me.user_id, kind, Some(client), None).await;
@@ -156,6 +156,8 @@ pub async fn revoke(state: &AppState, session: &AppSession, client: &ClientInfo,
     if handle == me.handle {
         return sign_out(state, session).await;
     }
+    // Ending another device's session needs a recent authentication.
+    super::reauth::require_recent(state, session).await?;
     // The revoked device, as the devices page named it.
     let peeked = state.backend.peek_sessions(std::slice::from_ref(&id)).await;
     let revoked = peeked
@@ -178,7 +180,7 @@ pub async fn revoke(state: &AppState, session: &AppSession, client: &ClientInfo,
 
 /// Ends every session of the user other than this one.
 pub async fn sign_out_others(state: &AppState, session: &AppSession, client: &ClientInfo) -> Result<usize, AppError> {
-    let me = session.require_signed_in().await?;
+    let me = super::reauth::require_recent(state, session).await?;
     let ended = end_sessions(state, me.user_id, Some(&me.handle), EndReason::Revoked).await?;
     let kind = SecurityEventKind::SignedOutEverywhere;
     let detail = Some("others".to_owned());

@@ -22,6 +22,12 @@ pub enum Purpose {
     /// 7 days, sent to the old address when the address changes; carries the old address, to
     /// give it back (a stolen password used to take the account's mail with it).
     EmailRevert,
+    /// 24 hours, mailed when the account's password sign-in pauses after too many failures:
+    /// resumes it.
+    SignInUnlock,
+    /// 5 minutes: a sign-in whose password was right, waiting for its second factor. Not
+    /// mailed: the challenge a browser keeps in its session, or an API client gets.
+    SecondStep,
 }
 
 impl Purpose {
@@ -31,6 +37,8 @@ impl Purpose {
             Purpose::EmailVerification => "email_verification",
             Purpose::EmailChange => "email_change",
             Purpose::EmailRevert => "email_revert",
+            Purpose::SignInUnlock => "sign_in_unlock",
+            Purpose::SecondStep => "second_step",
         }
     }
 
@@ -38,8 +46,9 @@ impl Purpose {
     pub fn lifetime_ms(self) -> i64 {
         match self {
             Purpose::PasswordReset => 30 * 60 * 1000,
-            Purpose::EmailVerification | Purpose::EmailChange => 24 * 60 * 60 * 1000,
+            Purpose::EmailVerification | Purpose::EmailChange | Purpose::SignInUnlock => 24 * 60 * 60 * 1000,
             Purpose::EmailRevert => 7 * 24 * 60 * 60 * 1000,
+            Purpose::SecondStep => 5 * 60 * 1000,
         }
     }
 
@@ -49,6 +58,8 @@ impl Purpose {
             Purpose::EmailVerification,
             Purpose::EmailChange,
             Purpose::EmailRevert,
+            Purpose::SignInUnlock,
+            Purpose::SecondStep,
         ]
         .into_iter()
         .find(|p| p.as_str() == value)
@@ -85,7 +96,9 @@ pub async fn store(
         created_at: now,
         expires_at: now + purpose.lifetime_ms(),
     };
-    if purpose == Purpose::EmailRevert {
+    // Sign-ins waiting for their second step do not replace each other either: someone who
+    // knows the password must not be able to cancel the owner's sign-in.
+    if matches!(purpose, Purpose::EmailRevert | Purpose::SecondStep) {
         return account_tokens::put(db, row).await;
     }
     account_tokens::replace(db, row).await

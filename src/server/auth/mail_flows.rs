@@ -83,20 +83,64 @@ pub async fn link_kind(state: &AppState, token: &str) -> Result<Option<LinkKind>
         Purpose::EmailVerification,
         Purpose::EmailChange,
         Purpose::EmailRevert,
+        Purpose::SignInUnlock,
     ];
     let link = links::peek(&state.db, token, &purposes, now_ms())
         .await
         .map_err(db_error)?;
-    Ok(link.map(|l| kind_of(l.purpose)))
+    Ok(link.and_then(|l| kind_of(l.purpose)))
 }
 
-fn kind_of(purpose: Purpose) -> LinkKind {
-    match purpose {
+fn kind_of(purpose: Purpose) -> Option<LinkKind> {
+    Some(match purpose {
         Purpose::PasswordReset => LinkKind::PasswordReset,
         Purpose::EmailVerification => LinkKind::EmailVerification,
         Purpose::EmailChange => LinkKind::EmailChange,
         Purpose::EmailRevert => LinkKind::EmailRevert,
+        Purpose::SignInUnlock => LinkKind::SignInUnlock,
+        // Not a mailed link.
+        Purpose::SecondStep => return None,
+    })
+}
+
+/// Follows any of the links whose page has one button (verification, address change, revert,
+/// unlock): what it did.
+///
+/// Errors: those of [`confirm_email`] and [`unlock_with_link`].
+pub async fn follow_link(state: &AppState, client: &ClientInfo, token: &str) -> Result<LinkKind, AppError> {
+    if link_kind(state, token).await? == Some(LinkKind::SignInUnlock) {
+        unlock_with_link(state, client, token).await?;
+        return Ok(LinkKind::SignInUnlock);
     }
+    Ok(match confirm_email(state, client, token).await? {
+        Confirmed::Verified => LinkKind::EmailVerification,
+        Confirmed::Changed => LinkKind::EmailChange,
+        Confirmed::Reverted => LinkKind::EmailRevert,
+    })
+}
+
+/// Uses the unlock link of a "sign-in paused" mail (`POST /api/auth/unlock`): the account's
+/// password sign-in resumes at once. The pause ends before the link is used up, so a store that
+/// cannot be reached leaves the link working.
+///
+/// Errors: 400 `link_invalid`; 503 when the session store is unreachable.
+pub async fn unlock_with_link(state: &AppState, client: &ClientInfo, token: &str) -> Result<(), AppError> {
+    let purpose = [Purpose::SignInUnlock];
+    let Some(link) = links::peek(&state.db, token, &purpose, now_ms())
+        .await
+        .map_err(db_error)?
+    else {
+        return Err(link_invalid());
+    };
+    super::guessing::unlock(state, link.user.id, Some(client), super::guessing::UnlockedBy::Link).await?;
+    let txn = state.db.begin().await.map_err(db_error)?;
+    let taken = links::take(&txn, token, &purpose, now_ms()).await.map_err(db_error)?;
+    if taken.is_none() {
+        let _ = txn.rollback().await;
+        return Err(link_invalid());
+    }
+    txn.commit().await.map_err(db_error)?;
+    Ok(())
 }
 
 /// Sets a new password with a reset link's token (`POST /api/auth/password/reset`). Every
@@ -113,8 +157,6 @@ pub async fn reset_password(
     token: &str,
     new_password: &str,
 ) -> Result<(), AppError> {
-    let password =
-        Password::parse_new(new_password).map_err(|m| AppError::fields([("newPassword".to_owned(), m)].into()))?;
     // A dead link is said before the hash is paid for.
     let Some(link) = links::peek(&state.db, token, &[Purpose::PasswordReset], now_ms())
         .await
@@ -122,6 +164,8 @@ pub async fn reset_password(
     else {
         return Err(link_invalid());
     };
+    let password = Password::parse_new_for(new_password, &[&link.user.name, &link.user.email])
+        .map_err(|m| AppError::fields([("newPassword".to_owned(), m)].into()))?;
     let hash = state.hasher.hash(&password).await?;
     // Every session ends before the new password counts: if the session store cannot end them,
     // nothing changes (the link still works), rather than a reset that leaves a thief signed in.
@@ -153,6 +197,10 @@ pub async fn reset_password(
     // The failed guesses that may have led here do not lock out the new password.
     let pair = format!("{}|{}", link.user.email, client.ip_subject());
     state.limiter.clear(Rule::SignIn, &pair).await;
+    let by = super::guessing::UnlockedBy::Reset;
+    if let Err(e) = super::guessing::unlock(state, user_id, Some(client), by).await {
+        tracing::warn!(error = %e.message, user = user_id, "sign-in pause not ended by a reset");
+    }
     state.outbox.wake();
     // A sign-in with the old password between the first pass and the commit ends too.
     if let Err(e) = end_sessions(state, user_id, None, EndReason::PasswordReset).await {
@@ -172,10 +220,15 @@ pub(crate) async fn password_changed_in(
 ) -> Result<(), DbErr> {
     // The unsent mail first: a sender making its token waits for this, or finds it gone.
     outbox::cancel_unsent(txn, user.id, MailKind::EmailChangeConfirm.as_str()).await?;
+    // So do sign-ins waiting for their second step: they stood on the old password.
     account_tokens::delete_for(
         txn,
         user.id,
-        &[Purpose::PasswordReset.as_str(), Purpose::EmailChange.as_str()],
+        &[
+            Purpose::PasswordReset.as_str(),
+            Purpose::EmailChange.as_str(),
+            Purpose::SecondStep.as_str(),
+        ],
     )
     .await?;
     state
@@ -435,7 +488,7 @@ pub async fn request_email_change(
         .await
         .map_err(db_error)?
         .ok_or_else(AppError::not_found)?;
-    confirm_password(state, client, &user, &password, "password").await?;
+    confirm_password(state, Some(session), client, &user, &password, "password").await?;
     if email.as_str() == user.email {
         return Err(AppError::fields([("email".to_owned(), Msg::EmailSame)].into()));
     }
@@ -530,7 +583,7 @@ pub async fn note_sign_in_device(state: &AppState, user_id: i64, client: &Client
 }
 
 /// `2026-11-30 20:15 UTC`: a time every language in a mail reads alike.
-fn mail_time(ms: i64) -> String {
+pub(crate) fn mail_time(ms: i64) -> String {
     let at = to_datetime(ms);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02} UTC",

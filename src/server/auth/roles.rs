@@ -7,6 +7,7 @@ use crate::{
     model::{admin::UserPage, Email, Msg, Role, SecurityEventKind, User},
     server::{
         auth::{
+            guessing,
             profile::{self, profile_changed, to_user},
             security_log,
         },
@@ -18,7 +19,7 @@ use crate::{
         },
         session::AppSession,
         state::AppState,
-        time::now_ms,
+        time::{now_ms, rfc3339},
     },
 };
 
@@ -36,12 +37,14 @@ pub async fn require_admin(state: &AppState, session: &AppSession) -> Result<Use
 /// is refused (409).
 pub async fn set_role(
     state: &AppState,
+    session: &AppSession,
     admin: &User,
     client: &ClientInfo,
     user_id: i64,
     role: &str,
 ) -> Result<User, AppError> {
     let role = Role::parse(role).ok_or_else(|| AppError::fields([("role".to_owned(), Msg::RoleChoice)].into()))?;
+    super::reauth::require_recent(state, session).await?;
     state
         .limiter
         .hit(&client.rate, Rule::RoleChange, &admin.id.to_string())
@@ -62,6 +65,20 @@ pub async fn set_role(
     profile_changed(state, user_id).await;
     tracing::info!(admin = admin.id, user = user_id, role = role.as_str(), "role changed");
     Ok(to_user(&row))
+}
+
+/// Resumes the password sign-in of account `user_id`, paused after too many failures, on behalf
+/// of `admin` (from [`require_admin`]). Logged on the account.
+///
+/// Errors: 404 for an unknown account.
+pub async fn unlock_user(state: &AppState, admin: &User, client: &ClientInfo, user_id: i64) -> Result<(), AppError> {
+    users::by_id(&state.db, user_id)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(AppError::not_found)?;
+    guessing::unlock(state, user_id, Some(client), guessing::UnlockedBy::Admin).await?;
+    tracing::info!(admin = admin.id, user = user_id, "password sign-in resumed by an admin");
+    Ok(())
 }
 
 /// What `porch make-admin` did.
@@ -105,7 +122,15 @@ pub async fn users(state: &AppState, cursor: Option<&str>, limit: u64) -> Result
         None => None,
     };
     let (rows, next) = users::page(&state.db, before, limit).await.map_err(db_error)?;
+    let pauses = futures_util::future::join_all(rows.iter().map(|r| guessing::paused_until(state, r.id))).await;
+    let mut sign_in_paused = std::collections::BTreeMap::new();
+    for (row, pause) in rows.iter().zip(pauses) {
+        if let Some(until) = pause? {
+            sign_in_paused.insert(row.id, rfc3339(until));
+        }
+    }
     Ok(UserPage {
+        sign_in_paused,
         items: rows.iter().map(to_user).collect(),
         next_cursor: next.map(|id| id.to_string()),
     })

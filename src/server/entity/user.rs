@@ -28,6 +28,13 @@ pub struct Model {
     /// Unix milliseconds when the address in `email` was last proven by a link mailed to it;
     /// `None`: not verified.
     pub email_verified_at: Option<i64>,
+    /// The authenticator app's TOTP secret (base32) while the second factor is on.
+    pub totp_secret: Option<String>,
+    /// Unix milliseconds when the second factor was turned on.
+    pub totp_enabled_at: Option<i64>,
+    /// The latest TOTP time step a code was accepted for: codes of it and earlier steps are
+    /// refused (RFC 6238 §5.2).
+    pub totp_last_step: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

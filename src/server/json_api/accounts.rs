@@ -17,7 +17,7 @@ use crate::{
         auth::{
             account_data,
             accounts::{self, Registered, Registration},
-            devices,
+            devices, second_factor, second_step,
         },
         session::AppSession,
         state::AppState,
@@ -95,14 +95,64 @@ pub(super) struct LoginBody {
     pub(super) password: String,
 }
 
-/// `POST /api/auth/login` → [`SignedInAnswer`], signed in under a new session id.
+/// The right password for an account with a second factor: nothing is signed in yet (no
+/// session, no token). `POST /api/auth/login/second-factor` with `challenge` and a code
+/// completes it within 5 minutes.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SecondFactorAnswer {
+    /// Always `totp` (a code from an authenticator app; a recovery code works too).
+    second_factor: &'static str,
+    /// 44 characters, single use.
+    challenge: String,
+}
+
+/// What `POST /api/auth/login` answers with 200: signed in, or a second factor to give. The
+/// document's shape only: [`login_answer`] builds the answers.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub(super) enum LoginAnswer {
+    SignedIn(SignedInAnswer),
+    SecondFactor(SecondFactorAnswer),
+}
+
+/// Turns a sign-in's first step into its answer: the signed-in body `done` makes, or the
+/// second-factor challenge.
+pub(super) fn login_answer<T: Serialize>(
+    step: accounts::SignInStep,
+    done: impl FnOnce(accounts::SignedInOutcome) -> (T, Vec<header::HeaderValue>),
+) -> Response {
+    match step {
+        accounts::SignInStep::Done(outcome) => {
+            let (body, cookies) = done(outcome);
+            with_cookies(Json(body).into_response(), cookies)
+        }
+        accounts::SignInStep::SecondFactor { challenge } => Json(SecondFactorAnswer {
+            second_factor: "totp",
+            challenge,
+        })
+        .into_response(),
+    }
+}
+
+fn signed_in_answer(outcome: accounts::SignedInOutcome) -> (SignedInAnswer, Vec<header::HeaderValue>) {
+    let body = SignedInAnswer {
+        user: outcome.user,
+        token: outcome.token,
+    };
+    (body, outcome.preferences_cookies)
+}
+
+/// `POST /api/auth/login` → [`SignedInAnswer`], signed in under a new session id; or, for an
+/// account with a second factor, [`SecondFactorAnswer`].
 #[utoipa::path(
     post,
     path = "/api/auth/login",
     tag = "accounts",
     request_body = LoginBody,
     responses(
-        (status = 200, description = "Signed in; the session and preferences cookies are set.", body = SignedInAnswer),
+        (status = 200, description = "Signed in (the session and preferences cookies are set); or, for an account with a second factor, `{secondFactor, challenge}` and nothing signed in.", body = LoginAnswer),
         SignInRefusals,
     ),
 )]
@@ -112,10 +162,60 @@ pub(super) async fn login(
     Client(client): Client,
     JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<Response, AppError> {
-    let outcome = accounts::sign_in(&state, &session, &client, &body.email, &body.password).await?;
-    let body = Json(SignedInAnswer {
+    let step = accounts::sign_in(&state, &session, &client, &body.email, &body.password).await?;
+    Ok(login_answer(step, signed_in_answer))
+}
+
+/// The second step of a sign-in: the challenge and a code.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(super) struct SecondFactorBody {
+    #[serde(default)]
+    challenge: String,
+    /// A 6-digit code from the authenticator app, or a recovery code.
+    #[serde(default)]
+    code: String,
+}
+
+/// Signed in with a recovery code: also how many are left.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SecondStepAnswer {
+    user: User,
+    token: String,
+    /// Present when a recovery code was used: how many unused ones are left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recovery_codes_left: Option<u64>,
+}
+
+/// `POST /api/auth/login/second-factor` `{challenge, code}` → `{user, token}`: signed in.
+#[utoipa::path(
+    post,
+    path = "/api/auth/login/second-factor",
+    tag = "accounts",
+    request_body = SecondFactorBody,
+    responses(
+        (status = 200, description = "Signed in; the session and preferences cookies are set. `recoveryCodesLeft` when a recovery code was used.", body = SecondStepAnswer),
+        (status = 400, description = "A wrong code (`fields.code`); the challenge keeps working.", body = ErrorResponse),
+        (status = 401, description = "The challenge is unknown, used or older than 5 minutes: sign in again.", body = ErrorResponse),
+        (status = 429, description = "Too many codes tried for this account.", body = ErrorResponse),
+        (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
+    ),
+)]
+pub(super) async fn login_second_factor(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+    Client(client): Client,
+    JsonBody(body): JsonBody<SecondFactorBody>,
+) -> Result<Response, AppError> {
+    let (outcome, used) = second_step::complete(&state, &session, &client, &body.challenge, &body.code).await?;
+    let recovery_codes_left = match used {
+        second_factor::CodeUsed::Recovery { left } => Some(left),
+        second_factor::CodeUsed::Totp => None,
+    };
+    let body = Json(SecondStepAnswer {
         user: outcome.user,
         token: outcome.token,
+        recovery_codes_left,
     });
     Ok(with_cookies(body.into_response(), outcome.preferences_cookies))
 }
@@ -250,7 +350,8 @@ pub(super) async fn delete_profile(
         (status = 200, description = "Everything kept about the account, as an attachment `porch-data-<YYYY-MM-DD>.json`.",
             body = crate::model::AccountExport,
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"porch-data-<YYYY-MM-DD>.json\"`"))),
-        (status = 401, description = "Not signed in.", body = ErrorResponse),
+        (status = 303, description = "A browser (asking for HTML) without a recent authentication: to `/account/confirm`, which then downloads."),
+        (status = 401, description = "Not signed in, or `reauth_required`.", body = ErrorResponse),
         (status = 404, description = "The account no longer exists.", body = ErrorResponse),
         (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
     ),
@@ -260,7 +361,20 @@ pub(super) async fn get_export(
     Extension(session): Extension<AppSession>,
     Client(client): Client,
 ) -> Result<Response, AppError> {
-    let export = account_data::export(&state, &session, &client).await?;
+    let export = account_data::export(&state, &session, &client).await;
+    let action = crate::model::SensitiveAction::Export;
+    crate::server::auth::reauth::remember_if_refused(&session, &export, action).await;
+    let export = match export {
+        // A browser following the page's link confirms on a page, then downloads.
+        Err(e)
+            if e.code == crate::error::ErrorCode::ReauthRequired
+                && crate::server::headers::wants_html(&client.headers) =>
+        {
+            let to = crate::components::form::CONFIRM_PATH;
+            return Ok((StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response());
+        }
+        other => other?,
+    };
     let day = export.exported_at.get(..10).unwrap_or("export").to_owned();
     let disposition = format!("attachment; filename=\"porch-data-{day}.json\"");
     Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(export)).into_response())

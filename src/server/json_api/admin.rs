@@ -54,8 +54,35 @@ pub(super) async fn put_user_role(
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
     let body: RoleBody =
         serde_json::from_slice(&body).map_err(|_| AppError::new(ErrorCode::BadRequest, Msg::BodyInvalid))?;
-    let user = roles::set_role(&state, &admin, &client, id, &body.role).await?;
+    let user = roles::set_role(&state, &session, &admin, &client, id, &body.role).await?;
     Ok(Json(UserAnswer { user }).into_response())
+}
+
+/// `POST /api/admin/users/{id}/unlock` → 204: the account's password sign-in, paused after too
+/// many failures, resumes at once (a 404 to anyone but an admin).
+#[utoipa::path(
+    post,
+    path = "/api/admin/users/{id}/unlock",
+    tag = "admin",
+    params(("id" = i64, Path, description = "The account's id.")),
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "Resumed (also when it was not paused)."),
+        (status = 403, description = "A cross-site request.", body = ErrorResponse),
+        (status = 404, description = "The caller is not a signed-in admin, or no such account.", body = ErrorResponse),
+        (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
+    ),
+)]
+pub(super) async fn unlock_user(
+    State(state): State<AppState>,
+    Extension(session): Extension<AppSession>,
+    Client(client): Client,
+    Path(id): Path<String>,
+) -> Result<axum::http::StatusCode, AppError> {
+    let admin = roles::require_admin(&state, &session).await?;
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    roles::unlock_user(&state, &admin, &client, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/admin/stats`: the figures of the admin page (a 404 to anyone but an admin).

@@ -110,6 +110,29 @@ pub(super) async fn verify_email(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `POST /api/auth/unlock` `{"token"}` → 204: the unlock link of a "sign-in paused" mail;
+/// the account's password sign-in resumes at once.
+#[utoipa::path(
+    post,
+    path = "/api/auth/unlock",
+    tag = "mail",
+    request_body = VerifyBody,
+    responses(
+        (status = 204, description = "Password sign-in resumed."),
+        (status = 400, description = "`link_invalid`: used, expired, unknown, or made for an address the account no longer has.", body = ErrorResponse),
+        (status = 413, description = "The body is too large.", body = ErrorResponse),
+        (status = 503, description = "The session store or database is unavailable.", body = ErrorResponse),
+    ),
+)]
+pub(super) async fn unlock(
+    State(state): State<AppState>,
+    Client(client): Client,
+    JsonBody(body): JsonBody<VerifyBody>,
+) -> Result<StatusCode, AppError> {
+    mail_flows::unlock_with_link(&state, &client, &body.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `POST /api/auth/email/verification` → 202: a new verification link to the signed-in user's
 /// address (older links stop working). The same answer when the address is already verified.
 #[utoipa::path(

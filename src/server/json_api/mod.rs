@@ -43,6 +43,11 @@ pub fn endpoints() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
     vec![
         ("/api/auth/register", Method::POST, post(accounts::register)),
         ("/api/auth/login", Method::POST, post(accounts::login)),
+        (
+            "/api/auth/login/second-factor",
+            Method::POST,
+            post(accounts::login_second_factor),
+        ),
         ("/api/auth/logout", Method::POST, post(accounts::logout)),
         ("/api/auth/logout-all", Method::POST, post(accounts::logout_all)),
         ("/api/auth/profile", Method::GET, get(profile::get_profile)),
@@ -53,6 +58,7 @@ pub fn endpoints() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/api/auth/password/forgot", Method::POST, post(mail::forgot_password)),
         ("/api/auth/password/reset", Method::POST, post(mail::reset_password)),
         ("/api/auth/email/verify", Method::POST, post(mail::verify_email)),
+        ("/api/auth/unlock", Method::POST, post(mail::unlock)),
         (
             "/api/auth/email/verification",
             Method::POST,
@@ -90,9 +96,43 @@ pub fn endpoints() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/api/session/page", Method::POST, post(activity::track_page)),
         ("/api/auth/history", Method::GET, get(activity::get_history)),
         ("/api/auth/security-log", Method::GET, get(security::get_security_log)),
+        ("/api/auth/reauth", Method::POST, post(security::reauth)),
+        ("/api/auth/totp", Method::POST, post(security::start_totp)),
+        ("/api/auth/totp", Method::DELETE, delete(security::disable_totp)),
+        ("/api/auth/totp/confirm", Method::POST, post(security::confirm_totp)),
+        (
+            "/api/auth/totp/recovery-codes",
+            Method::POST,
+            post(security::regenerate_recovery_codes),
+        ),
+        ("/api/auth/passkeys", Method::GET, get(security::list_passkeys)),
+        ("/api/auth/passkeys", Method::POST, post(security::add_passkey)),
+        (
+            "/api/auth/passkeys/options",
+            Method::POST,
+            post(security::passkey_registration_options),
+        ),
+        (
+            "/api/auth/passkeys/{id}",
+            Method::DELETE,
+            delete(security::remove_passkey),
+        ),
+        (
+            "/api/auth/passkey/login/options",
+            Method::POST,
+            post(security::passkey_sign_in_options),
+        ),
+        ("/api/auth/passkey/login", Method::POST, post(security::passkey_sign_in)),
+        (
+            "/api/auth/reauth/passkey/options",
+            Method::POST,
+            post(security::passkey_reauth_options),
+        ),
+        ("/api/auth/reauth/passkey", Method::POST, post(security::passkey_reauth)),
         ("/api/notices", Method::GET, get(notices::get_notices)),
         ("/api/notices/stream", Method::GET, get(notices::notice_stream)),
         ("/api/admin/users/{id}/role", Method::PUT, put(admin::put_user_role)),
+        ("/api/admin/users/{id}/unlock", Method::POST, post(admin::unlock_user)),
         ("/api/admin/stats", Method::GET, get(admin::get_admin_stats)),
         ("/api/admin/users", Method::GET, get(admin::get_admin_users)),
         // Seed 002's routes, beside Porch's own.

@@ -121,12 +121,15 @@ pub(super) async fn sign_in(
     Client(client): Client,
     JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<Response, AppError> {
-    let outcome = accounts::sign_in(&state, &session, &client, &body.email, &body.password).await?;
-    let body = SeedSignedIn {
-        user: outcome.user.into(),
-        session_id: outcome.token,
-    };
-    Ok(with_cookies(Json(body).into_response(), outcome.preferences_cookies))
+    let step = accounts::sign_in(&state, &session, &client, &body.email, &body.password).await?;
+    // An account with a second factor gets Porch's challenge: seed 002 has no second step.
+    Ok(super::accounts::login_answer(step, |outcome| {
+        let body = SeedSignedIn {
+            user: outcome.user.into(),
+            session_id: outcome.token,
+        };
+        (body, outcome.preferences_cookies)
+    }))
 }
 
 /// `GET /user` → the user object, or 401.

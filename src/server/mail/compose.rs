@@ -26,6 +26,13 @@ pub enum Content {
     PasswordChanged { link: String },
     /// A sign-in from a browser and system not seen on the account before.
     NewSignIn { device: String, ip: String, time: String },
+    /// The account's password sign-in paused after `attempts` failures, until `until`; the
+    /// link resumes it (24 hours).
+    SignInPaused {
+        attempts: String,
+        until: String,
+        link: String,
+    },
 }
 
 /// A mail ready to send.
@@ -54,6 +61,7 @@ struct Texts {
     email_changed: KindTexts,
     password_changed: KindTexts,
     new_sign_in: KindTexts,
+    sign_in_paused: KindTexts,
 }
 
 #[derive(Debug, Deserialize)]
@@ -133,6 +141,11 @@ pub fn compose(language: Language, name: &str, address: &str, content: &Content)
             (&t.email_changed, Some(link), vec![("new_address", new_address)])
         }
         Content::PasswordChanged { link } => (&t.password_changed, Some(link), vec![]),
+        Content::SignInPaused { attempts, until, link } => (
+            &t.sign_in_paused,
+            Some(link),
+            vec![("attempts", attempts), ("until", until)],
+        ),
         Content::NewSignIn { device, ip, time } => (
             &t.new_sign_in,
             None,

@@ -31,10 +31,12 @@ pub enum MailKind {
     EmailChanged,
     PasswordChanged,
     NewSignIn,
+    /// The account's password sign-in paused after too many failures; carries the unlock link.
+    SignInPaused,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 7] = [
+    pub const ALL: [MailKind; 8] = [
         MailKind::PasswordResetRequest,
         MailKind::EmailVerification,
         MailKind::EmailChangeConfirm,
@@ -42,6 +44,7 @@ impl MailKind {
         MailKind::EmailChanged,
         MailKind::PasswordChanged,
         MailKind::NewSignIn,
+        MailKind::SignInPaused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +56,7 @@ impl MailKind {
             MailKind::EmailChanged => "email_changed",
             MailKind::PasswordChanged => "password_changed",
             MailKind::NewSignIn => "new_sign_in",
+            MailKind::SignInPaused => "sign_in_paused",
         }
     }
 

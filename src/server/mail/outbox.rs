@@ -308,6 +308,19 @@ impl Outbox {
                 };
                 (content, old_address)
             }
+            // Not a notice: the owner needs it to sign in again (greeting no name when the
+            // address is not proven).
+            MailKind::SignInPaused => {
+                let Some(token) = self.issue_link(row, &user, Purpose::SignInUnlock, None).await? else {
+                    return Ok(Delivery::Skipped("cancelled"));
+                };
+                let content = Content::SignInPaused {
+                    attempts: param("attempts"),
+                    until: param("until"),
+                    link: self.link("/account/unlock", &token),
+                };
+                (content, user.email.clone())
+            }
             _ if !notice_wanted => return Ok(Delivery::Skipped("notices off, or the address not verified")),
             MailKind::EmailChangeRequested => (
                 Content::EmailChangeRequested {
@@ -330,7 +343,7 @@ impl Outbox {
         // here only for proven addresses.)
         let proven = match kind {
             MailKind::EmailVerification | MailKind::EmailChangeConfirm => false,
-            MailKind::PasswordResetRequest => user.email_verified_at.is_some(),
+            MailKind::PasswordResetRequest | MailKind::SignInPaused => user.email_verified_at.is_some(),
             _ => true,
         };
         let name = if proven { user.name.as_str() } else { "" };

@@ -13,6 +13,7 @@ mod m20261130_000001_normalize_emails;
 mod m20261130_000002_add_last_sign_in;
 mod m20261201_000001_create_mail;
 mod m20261202_000001_create_security_log;
+mod m20261203_000001_create_second_factors;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_add_last_sign_in::Migration),
             Box::new(m20261201_000001_create_mail::Migration),
             Box::new(m20261202_000001_create_security_log::Migration),
+            Box::new(m20261203_000001_create_second_factors::Migration),
         ]
     }
 }

@@ -37,6 +37,11 @@ pub struct SignedIn {
     pub ip: Option<String>,
     #[serde(default)]
     pub user_agent: String,
+    /// When the user last proved who they are on this session (signing in, or confirming with
+    /// a password, passkey or code), Unix ms: sensitive actions need it recent
+    /// (`server::auth::reauth`). 0 in records written before it existed.
+    #[serde(default)]
+    pub authenticated_at: Millis,
 }
 
 /// Session rules derived from configuration.
@@ -202,6 +207,23 @@ impl AppSession {
             Ok(None) => Err(AppError::new(ErrorCode::Unauthorized, Msg::SignInRequired)),
             Err(_) => Err(AppError::unavailable()),
         }
+    }
+
+    /// Records that the signed-in user proved who they are just now (saved with the request's
+    /// other changes to the record).
+    pub async fn mark_authenticated(&self, now: Millis) -> Result<(), crate::error::AppError> {
+        let Some(mut signed_in) = self
+            .signed_in()
+            .await
+            .map_err(|_| crate::error::AppError::unavailable())?
+        else {
+            return Ok(());
+        };
+        signed_in.authenticated_at = now;
+        self.session
+            .insert(keys::SIGNED_IN, &signed_in)
+            .await
+            .map_err(|_| crate::error::AppError::unavailable())
     }
 
     /// Who is signed in, if anyone. Errors when the store is unreachable, so that a caller can
