@@ -7,6 +7,7 @@ source "$(dirname "$0")/../scripts/lib.sh"
 apt_install_missing wrk:wrk redis-server:redis-server
 
 if [ "${SKIP_BUILD:-}" != 1 ]; then
+  ensure_rust_tools
   step "Building the release (cargo leptos build --release)"
   cargo leptos build --release
 fi

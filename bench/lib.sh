@@ -40,6 +40,7 @@ bench_start() {
   OUT="$(mktemp -d -t "porch-$1.XXXXXX")"
   trap 'stop_app; redis_down; rm -rf "$OUT"' EXIT
   if [ "${SKIP_BUILD:-}" != 1 ]; then
+    ensure_rust_tools
     step "Building the release (cargo leptos build --release)"
     cargo leptos build --release
   fi

@@ -7,6 +7,7 @@ apt_install_missing wrk:wrk
 ensure_redis
 
 if [ "${SKIP_BUILD:-}" != 1 ]; then
+  ensure_rust_tools
   step "Building the release (cargo leptos build --release)"
   cargo leptos build --release
 fi

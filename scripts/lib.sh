@@ -32,7 +32,17 @@ sudo_if_needed() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# webauthn-rs (passkeys) links OpenSSL: openssl-sys needs its headers and pkg-config.
+ensure_build_libraries() {
+  if ! pkg-config --exists openssl 2>/dev/null; then
+    step "Installing libssl-dev and pkg-config with apt-get (OpenSSL for passkeys)"
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libssl-dev pkg-config
+  fi
+}
+
 ensure_rust_tools() {
+  ensure_build_libraries
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     step "Adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown

@@ -35,7 +35,7 @@ cargo clippy --features hydrate --lib --target wasm32-unknown-unknown --target-d
 
 step "Playwright end-to-end tests (projects js and no-js) in /usr/bin/chromium"
 E2E_PREFIX="e2e:$$:$(date +%s):"
-export E2E_SERVER_CMD="env REDIS_URL=redis://127.0.0.1:6379 REDIS_KEY_PREFIX=$E2E_PREFIX RATE_LIMIT_REGISTER=1000/1h RATE_LIMIT_SESSIONS=10000/10m RATE_LIMIT_MAIL_CLIENT=10000/1h SMTP_URL=$SMTP_TEST_URL MAIL_POLL_INTERVAL=200ms DATABASE_URL=sqlite://target/e2e/porch.db LEPTOS_SITE_ROOT=target/site RUST_LOG=warn target/debug/porch"
+export E2E_SERVER_CMD="env REDIS_URL=redis://127.0.0.1:6379 REDIS_KEY_PREFIX=$E2E_PREFIX RATE_LIMIT_REGISTER=1000/1h RATE_LIMIT_SESSIONS=10000/10m RATE_LIMIT_MAIL_CLIENT=10000/1h PUBLIC_URL=http://localhost:3000 REAUTH_WINDOW=30s SMTP_URL=$SMTP_TEST_URL MAIL_POLL_INTERVAL=200ms DATABASE_URL=sqlite://target/e2e/porch.db LEPTOS_SITE_ROOT=target/site RUST_LOG=warn target/debug/porch"
 rm -rf target/e2e && mkdir -p target/e2e
 (cd end2end && npx playwright test) 2>&1 | tee target/e2e/playwright.log
 # A panic on the server (say, in a task spawned by a page) fails the run even if every page

@@ -21,6 +21,7 @@ const SAME_AS_ENGLISH: &[&str] = &[
     "account.avatar",
     "account.avatar_file",
     "admin.page",
+    "fields.code",
     "format.bytes",
     "format.megabytes",
     "format.gigabytes",

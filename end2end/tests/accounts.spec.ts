@@ -47,7 +47,7 @@ test('signed-out visitors are sent to sign in, then back', async ({ page }) => {
   await settled(page);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(/\/account\/sessions$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your sessions');
 });

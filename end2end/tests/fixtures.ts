@@ -70,7 +70,7 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
   await settled(page);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** One account signed in on two independent browsers: A registered it, B signed in. */

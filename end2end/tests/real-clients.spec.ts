@@ -15,13 +15,13 @@ test('a failed sign-in keeps where the visitor was going, through to the correct
   await settled(page);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill('not the password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByRole('main').getByRole('alert')).toHaveText('Invalid email or password');
   await expect(page).toHaveURL(/\/login\?next=\/account\/sessions$/);
   await settled(page);
 
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(/\/account\/sessions$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your sessions');
   expect(problems).toEqual([]);

@@ -743,6 +743,21 @@ async fn a_stolen_address_change_is_undone_from_the_old_address() {
     let (email, _) = verified_sign_up(&app, &owner).await;
     let thief = client();
     assert_eq!(sign_in(&app, &thief, &email, PASSWORD).await.status(), 200);
+    // The thief also turns on an authenticator of their own, to lock the owner out later.
+    let setup: Value = post_json(&app, &thief, "/api/auth/totp", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = totp_rs::Secret::try_from_base32(setup["secret"].as_str().unwrap()).unwrap();
+    let totp = totp_rs::Builder::new().with_secret(secret).build().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let code = totp.generate(now).to_string();
+    let res = post_json(&app, &thief, "/api/auth/totp/confirm", json!({ "code": code })).await;
+    assert_eq!(res.status(), 200);
     let mut stolen = Vec::new();
     for n in 1..=2 {
         let theirs = format!("{}@example.net", unique("thief"));
@@ -772,12 +787,13 @@ async fn a_stolen_address_change_is_undone_from_the_old_address() {
     // A reset link went to the owner's address: a new password, and the account is theirs.
     let link = mailed_token(&email, "Reset your Porch password", 1, "/password/reset").await;
     assert_eq!(reset(&app, &link, "the owner's new passphrase").await.status(), 204);
+    // Signed in with the password alone: the thief's authenticator went with the revert.
     let back = client();
-    assert_eq!(
-        sign_in(&app, &back, &email, "the owner's new passphrase")
-            .await
-            .status(),
-        200
+    let res = sign_in(&app, &back, &email, "the owner's new passphrase").await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.json::<Value>().await.unwrap()["token"].is_string(),
+        "no second step"
     );
     assert_eq!(
         get_json(&app, &back, "/api/auth/profile").await["user"]["email"],

@@ -265,7 +265,7 @@ async fn the_half_done_sign_in_is_a_guest_everywhere_and_expires() {
 
 #[tokio::test]
 async fn a_new_setup_never_replaces_the_working_secret_and_turning_off_needs_both() {
-    let app = spawn_app_with(TestOptions::default().var("RATE_LIMIT_SECOND_FACTOR", "6/1h")).await;
+    let app = spawn_app_with(TestOptions::default().var("RATE_LIMIT_SECOND_FACTOR", "10/1h")).await;
     let browser = client();
     let (email, _) = sign_up(&app, &browser).await;
     let (secret, codes) = enable_totp(&app, &browser).await;
@@ -280,6 +280,20 @@ async fn a_new_setup_never_replaces_the_working_secret_and_turning_off_needs_bot
     let challenge = challenge_for(&app, &other, &email).await;
     let from_new = code_at(fresh["secret"].as_str().unwrap(), now_secs());
     assert_eq!(second_step(&app, &other, &challenge, &from_new).await.status(), 400);
+    // Once a code from it is confirmed, the new app is the one.
+    let confirmed = post_json(&app, &browser, "/api/auth/totp/confirm", json!({ "code": from_new })).await;
+    assert_eq!(confirmed.status(), 200);
+    let codes: Vec<String> = confirmed.json::<Value>().await.unwrap()["recoveryCodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    let challenge = challenge_for(&app, &other, &email).await;
+    let old_app = code_at(&secret, now_secs() + 30);
+    assert_eq!(second_step(&app, &other, &challenge, &old_app).await.status(), 400);
+    let new_app = code_at(fresh["secret"].as_str().unwrap(), now_secs() + 30);
+    assert_eq!(second_step(&app, &other, &challenge, &new_app).await.status(), 200);
     // Turning off: the password and a code, both right.
     let off = |password: &str, code: &str| {
         let body = json!({ "password": password, "code": code });
@@ -422,4 +436,64 @@ async fn a_browser_confirms_on_a_page_and_the_action_then_completes() {
         .plain_post(&browser, "/api/fn/confirm_identity", &[("password", PASSWORD)])
         .await;
     assert_eq!(res.headers()["location"], "/api/auth/export");
+}
+
+#[tokio::test]
+async fn passkey_ceremonies_work_once_for_this_relying_party() {
+    let app = spawn_app().await;
+    let browser = client();
+    sign_up(&app, &browser).await;
+    // Adding one: discoverable, for PUBLIC_URL's host, under a handle that is not the id.
+    let started: Value = post_json(&app, &browser, "/api/auth/passkeys/options", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let options = &started["options"]["publicKey"];
+    assert_eq!(options["rp"]["id"], "porch.test", "{started}");
+    assert_eq!(options["authenticatorSelection"]["residentKey"], "required");
+    assert_eq!(options["authenticatorSelection"]["userVerification"], "required");
+    let again: Value = post_json(&app, &browser, "/api/auth/passkeys/options", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["options"]["publicKey"]["user"]["id"], options["user"]["id"]);
+    assert_ne!(again["options"]["publicKey"]["challenge"], options["challenge"]);
+    // A sign-in ceremony answered with something that is no credential: refused, and gone.
+    let guest = client();
+    let started: Value = post_json(&app, &guest, "/api/auth/passkey/login/options", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ceremony = started["ceremony"].as_str().unwrap().to_owned();
+    let bogus = json!({ "ceremony": ceremony, "credential": { "id": "AAAA", "rawId": "AAAA", "type": "public-key",
+        "response": { "authenticatorData": "AAAA", "clientDataJSON": "AAAA", "signature": "AAAA", "userHandle": "AAAA" },
+        "extensions": {} } });
+    let res = post_json(&app, &guest, "/api/auth/passkey/login", bogus.clone()).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(error_code(res).await, "bad_request");
+    let db = &app.state.db;
+    let left = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM ceremonies WHERE kind = 'sign_in'".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(left.try_get::<i64>("", "n").unwrap(), 0, "a failed ceremony is used up");
+    assert_eq!(
+        post_json(&app, &guest, "/api/auth/passkey/login", bogus).await.status(),
+        400
+    );
+    assert_eq!(app.status_of(&guest, "/api/auth/profile").await, 401);
+}
+
+#[tokio::test]
+async fn without_a_domain_in_public_url_no_passkey_is_offered() {
+    let app = spawn_app_with(TestOptions::default().var("PUBLIC_URL", "http://127.0.0.1:3000")).await;
+    let res = post_json(&app, &client(), "/api/auth/passkey/login/options", json!({})).await;
+    assert_eq!(res.status(), 404);
 }

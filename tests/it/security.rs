@@ -374,3 +374,44 @@ async fn each_pause_in_a_day_is_twice_as_long_and_admins_and_resets_end_it() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_role_change_and_an_address_change_are_logged_on_the_account() {
+    let app = spawn_app_with(smtp_options()).await;
+    let admin = client();
+    let (admin_email, _) = sign_up(&app, &admin).await;
+    porch::server::auth::roles::make_admin_by_email(&app.state, &admin_email)
+        .await
+        .unwrap();
+    let user = client();
+    let (email, id) = sign_up(&app, &user).await;
+    let res = admin
+        .put(app.url(&format!("/api/admin/users/{id}/role")))
+        .json(&json!({ "role": "admin" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // The address: asked with the password, done by the link mailed to the new one.
+    let new_email = format!("{}@example.com", unique("moved"));
+    let res = user
+        .put(app.url("/api/auth/profile/email"))
+        .json(&json!({ "email": new_email, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let token = mailed_token(&new_email, "Confirm your new email address", 1, "/email/verify").await;
+    assert_eq!(
+        post_json(&app, &client(), "/api/auth/email/verify", json!({ "token": token }))
+            .await
+            .status(),
+        204
+    );
+    let log = get_json(&app, &user, "/api/auth/security-log").await;
+    let items = log["items"].as_array().unwrap();
+    let find = |kind: &str| items.iter().find(|e| e["kind"] == kind).cloned();
+    assert_eq!(find("role_changed").unwrap()["detail"], "admin", "{log}");
+    assert_eq!(find("email_changed").unwrap()["detail"], new_email.as_str(), "{log}");
+    assert!(email != new_email);
+}

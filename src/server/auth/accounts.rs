@@ -68,7 +68,10 @@ pub async fn register(
     let email = Email::parse(&input.email)
         .map_err(|m| fields.insert("email".into(), m))
         .ok();
-    let password = Password::parse_new_for(&input.password, &[&input.name, &input.email])
+    let password = state
+        .hasher
+        .check_new(&input.password, &[&input.name, &input.email])
+        .await?
         .map_err(|m| fields.insert("password".into(), m))
         .ok();
     let (Some(name), Some(email), Some(password)) = (name, email, password) else {
@@ -161,10 +164,7 @@ pub async fn sign_in(
     };
     // Counted per account too, from every address; a paused account's attempt does the same
     // work (a hash against the dummy) and fails the same way.
-    let attempt = match &row {
-        Some(row) => guessing::attempt(state, row, client).await?,
-        None => guessing::Attempt::Counted,
-    };
+    let attempt = guessing::attempt(state, row.as_ref(), &typed, client).await?;
     let stored_hash = match attempt {
         guessing::Attempt::Counted => row.as_ref().map(|r| r.password_hash.as_str()),
         guessing::Attempt::Paused => None,
@@ -172,8 +172,9 @@ pub async fn sign_in(
     match state.hasher.verify(&password, stored_hash).await? {
         Verification::Mismatch => {
             if let Some(row) = &row {
-                security_log::record_best_effort(state, row.id, SecurityEventKind::SignInFailed, Some(client), None)
-                    .await;
+                // Off the answer's path: an unknown address writes nothing, and must not be
+                // told apart by the time a write takes.
+                security_log::record_later(state, row.id, SecurityEventKind::SignInFailed, client, None);
             }
             Err(invalid().await)
         }
@@ -358,7 +359,10 @@ pub async fn change_password(
     let current = Password::parse_existing(current)
         .map_err(|m| fields.insert("currentPassword".into(), m))
         .ok();
-    let new = Password::parse_new_for(new, &[&row.name, &row.email])
+    let new = state
+        .hasher
+        .check_new(new, &[&row.name, &row.email])
+        .await?
         .map_err(|m| fields.insert("newPassword".into(), m))
         .ok();
     let (Some(current), Some(new)) = (current, new) else {

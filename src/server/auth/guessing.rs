@@ -32,8 +32,18 @@ use crate::{
 /// The longest pause, and the window in which pauses count as repeated: a day.
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-fn pause_key(user_id: i64) -> String {
-    format!("sign_in_pause:{user_id}")
+/// What the per-account counters are kept under: the account's id, or for an address no
+/// account has, the address (digested with the rest of the key), so that both cost the same.
+fn subject(user: Option<&UserRow>, typed_email: &str) -> String {
+    match user {
+        Some(user) => user.id.to_string(),
+        None => format!("unknown:{typed_email}"),
+    }
+}
+
+fn pause_key(subject: &str) -> String {
+    let digest = super::opaque::digest(subject);
+    format!("sign_in_pause:{}", &digest[..32])
 }
 
 fn pauses_key(user_id: i64) -> String {
@@ -50,22 +60,37 @@ pub enum Attempt {
 }
 
 /// Counts one password attempt on `user` (before its hash, so concurrent guesses cannot outrun
-/// the limit; a success is [given back](give_back)). Pauses the account when this attempt
-/// passes the limit. Nothing of it shows in the response's headers.
+/// the limit; a success is [given back](give_back)), or on the address typed when no account
+/// has it, with the same work, so the time taken says nothing about which. Pauses the account
+/// when this attempt passes the limit. Nothing of it shows in the response's headers.
 ///
 /// Errors: 503 when the backend cannot count.
-pub async fn attempt(state: &AppState, user: &UserRow, client: &ClientInfo) -> Result<Attempt, AppError> {
-    if paused_until(state, user.id).await?.is_some() {
+pub async fn attempt(
+    state: &AppState,
+    user: Option<&UserRow>,
+    typed_email: &str,
+    client: &ClientInfo,
+) -> Result<Attempt, AppError> {
+    let subject = subject(user, typed_email);
+    if paused(state, &subject).await?.is_some() {
         return Ok(Attempt::Paused);
     }
-    let decision = state
-        .limiter
-        .count_quietly(Rule::SignInAccount, &user.id.to_string())
-        .await?;
+    let decision = state.limiter.count_quietly(Rule::SignInAccount, &subject).await?;
     if decision.allowed {
         return Ok(Attempt::Counted);
     }
-    pause(state, user, client, decision.limit).await?;
+    match user {
+        Some(user) => pause(state, user, client, decision.limit).await?,
+        // Nobody to tell; the address answers as a paused account would.
+        None => {
+            let length = state.config.security.sign_in_pause.as_millis().min(DAY_MS as u128) as i64;
+            state
+                .backend
+                .rate_count(&pause_key(&subject), 1, length, now_ms())
+                .await
+                .map_err(unavailable)?;
+        }
+    }
     Ok(Attempt::Paused)
 }
 
@@ -76,10 +101,13 @@ pub async fn give_back(state: &AppState, user_id: i64) {
 
 /// Until when (Unix ms) the account's password sign-in is paused, if it is.
 pub async fn paused_until(state: &AppState, user_id: i64) -> Result<Option<Millis>, AppError> {
-    let now = now_ms();
+    paused(state, &user_id.to_string()).await
+}
+
+async fn paused(state: &AppState, subject: &str) -> Result<Option<Millis>, AppError> {
     let pause = state
         .backend
-        .rate_count(&pause_key(user_id), 0, DAY_MS, now)
+        .rate_count(&pause_key(subject), 0, DAY_MS, now_ms())
         .await
         .map_err(unavailable)?;
     Ok((pause.count > 0).then_some(pause.resets_at))
@@ -97,10 +125,8 @@ async fn pause(state: &AppState, user: &UserRow, client: &ClientInfo, attempts: 
         .count;
     let base = state.config.security.sign_in_pause.as_millis().min(DAY_MS as u128) as i64;
     let length = base.saturating_mul(1 << earlier.clamp(0, 16)).min(DAY_MS);
-    let started = backend
-        .rate_count(&pause_key(user.id), 1, length, now)
-        .await
-        .map_err(unavailable)?;
+    let key = pause_key(&user.id.to_string());
+    let started = backend.rate_count(&key, 1, length, now).await.map_err(unavailable)?;
     if started.count != 1 {
         return Ok(());
     }
@@ -132,7 +158,11 @@ async fn pause(state: &AppState, user: &UserRow, client: &ClientInfo, attempts: 
             .await?;
         txn.commit().await
     };
-    logged.await.map_err(db_error)?;
+    if let Err(e) = logged.await {
+        // Without its mail the owner could not resume early: the next attempt starts it again.
+        let _ = backend.rate_clear(&key).await;
+        return Err(db_error(e));
+    }
     state.outbox.wake();
     Ok(())
 }
@@ -170,7 +200,7 @@ pub async fn unlock(
     let was_paused = paused_until(state, user_id).await?.is_some();
     state
         .backend
-        .rate_clear(&pause_key(user_id))
+        .rate_clear(&pause_key(&user_id.to_string()))
         .await
         .map_err(unavailable)?;
     state.limiter.clear(Rule::SignInAccount, &user_id.to_string()).await;

@@ -22,7 +22,7 @@ use crate::{
         mail::MailKind,
         preferences,
         ratelimit::Rule,
-        repo::{account_tokens, db_error, known_devices, outbox, users},
+        repo::{account_tokens, db_error, known_devices, outbox, passkeys, second_factors, users},
         session::AppSession,
         state::AppState,
         time::{now_ms, to_datetime},
@@ -164,7 +164,10 @@ pub async fn reset_password(
     else {
         return Err(link_invalid());
     };
-    let password = Password::parse_new_for(new_password, &[&link.user.name, &link.user.email])
+    let password = state
+        .hasher
+        .check_new(new_password, &[&link.user.name, &link.user.email])
+        .await?
         .map_err(|m| AppError::fields([("newPassword".to_owned(), m)].into()))?;
     let hash = state.hasher.hash(&password).await?;
     // Every session ends before the new password counts: if the session store cannot end them,
@@ -369,14 +372,27 @@ async fn revert_email(state: &AppState, client: &ClientInfo, token: &str, user_i
             }
         }
         // No password is known to be the owner's alone any more: none works until a new one
-        // is chosen through the link mailed below.
+        // is chosen through the link mailed below. Nor is any second factor or passkey: whoever
+        // changed the address could have added their own, to come back with or to lock the
+        // owner out after the reset.
         users::set_password_hash(&txn, user.id, CLEARED_PASSWORD, now).await?;
+        if user.totp_secret.is_some() {
+            second_factors::disable_totp(&txn, user.id, now).await?;
+            let kind = SecurityEventKind::SecondFactorDisabled;
+            security_log::record(&txn, user.id, kind, Some(client), None).await?;
+        }
+        if passkeys::delete_all(&txn, user.id).await? > 0 {
+            let kind = SecurityEventKind::PasskeyRemoved;
+            security_log::record(&txn, user.id, kind, Some(client), Some("*".to_owned())).await?;
+        }
         outbox::cancel_unsent(&txn, user.id, MailKind::EmailChangeConfirm.as_str()).await?;
         let every = [
             Purpose::PasswordReset.as_str(),
             Purpose::EmailVerification.as_str(),
             Purpose::EmailChange.as_str(),
             Purpose::EmailRevert.as_str(),
+            Purpose::SecondStep.as_str(),
+            Purpose::SignInUnlock.as_str(),
         ];
         account_tokens::delete_for(&txn, user.id, &every).await?;
         let detail = Some(old.to_owned());

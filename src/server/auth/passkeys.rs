@@ -21,6 +21,7 @@ use crate::{
     model::{Msg, Passkey, SecurityEventKind},
     server::{
         client::ClientInfo,
+        ratelimit::Rule,
         repo::{db_error, passkeys as repo, users},
         session::AppSession,
         state::AppState,
@@ -267,9 +268,17 @@ pub async fn remove(state: &AppState, session: &AppSession, client: &ClientInfo,
     }
 }
 
-/// Starts a passkey sign-in: any of the browser's passkeys for this site may answer.
-pub async fn start_sign_in(state: &AppState) -> Result<Started, AppError> {
+/// Starts a passkey sign-in: any of the browser's passkeys for this site may answer. Counted
+/// like a failed sign-in from the client's address (given back when it succeeds), so no one
+/// fills the database with ceremonies.
+///
+/// Errors: 429 past `RATE_LIMIT_SIGN_IN_IP`.
+pub async fn start_sign_in(state: &AppState, client: &ClientInfo) -> Result<Started, AppError> {
     let rp = webauthn(state)?;
+    state
+        .limiter
+        .hit(&client.rate, Rule::SignInIp, &client.ip_subject())
+        .await?;
     let (options, authentication) = rp.start_discoverable_authentication().map_err(AppError::internal)?;
     let options = serde_json::to_value(options).map_err(AppError::internal)?;
     keep(state, None, "sign_in", &authentication, options).await
@@ -314,6 +323,7 @@ pub async fn finish_sign_in(
         .await
         .map_err(db_error)?
         .ok_or_else(failed)?;
+    state.limiter.give_back(Rule::SignInIp, &client.ip_subject()).await;
     super::accounts::finish_sign_in(state, session, client, &user, &user.password_hash, "passkey").await
 }
 

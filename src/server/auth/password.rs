@@ -133,6 +133,23 @@ impl PasswordHasherPool {
         answer.await.map_err(AppError::internal)
     }
 
+    /// A new password checked ([`Password::parse_new_for`]: length, then zxcvbn's estimate, which
+    /// takes milliseconds on long input) on the hashing threads, off the async runtime and below
+    /// the request threads' priority. `Err` carries why it was refused.
+    pub async fn check_new(
+        &self,
+        input: &str,
+        related: &[&str],
+    ) -> Result<Result<Password, crate::model::Msg>, AppError> {
+        let input = input.to_owned();
+        let related: Vec<String> = related.iter().map(|r| (*r).to_owned()).collect();
+        self.run_blocking(move || {
+            let related: Vec<&str> = related.iter().map(String::as_str).collect();
+            Password::parse_new_for(&input, &related)
+        })
+        .await
+    }
+
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
     pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
         let params = self.params.clone();

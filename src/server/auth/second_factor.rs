@@ -8,7 +8,7 @@
 //! shown once, stored only as keyed digests. Codes are counted per account
 //! (`RATE_LIMIT_SECOND_FACTOR`) and no time step is accepted twice (RFC 6238 §5.2).
 
-use sea_orm::TransactionTrait;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use totp_rs::{Builder, Secret, Totp};
 
 use super::{confirm::confirm_password, opaque, security_log};
@@ -98,11 +98,16 @@ pub async fn start_setup(state: &AppState, session: &AppSession) -> Result<Setup
     setup_of(&secret, &row.email)
 }
 
-/// The setup waiting for its first code on this session, if any.
+/// The setup waiting for its first code on this session, if any (and the session authenticated
+/// recently).
 pub async fn current_setup(state: &AppState, session: &AppSession) -> Result<Option<Setup>, AppError> {
+    // The secret is shown only where it could be started: with a recent authentication.
     let Some(me) = session.signed_in().await.map_err(|_| AppError::unavailable())? else {
         return Ok(None);
     };
+    if !super::reauth::is_recent(state, &me) {
+        return Ok(None);
+    }
     let Some(secret) = session.inner().get::<String>(SETUP).await.ok().flatten() else {
         return Ok(None);
     };
@@ -162,12 +167,18 @@ pub async fn confirm_setup(
     let now = now_ms();
     let enabled = async {
         let txn = state.db.begin().await?;
-        second_factors::enable_totp(&txn, row.id, &secret, step as i64, now).await?;
+        // A setup confirmed twice (a double submit) takes effect once: the codes the first
+        // answer shows stay the working ones.
+        if !second_factors::enable_totp(&txn, row.id, &secret, step as i64, now).await? {
+            return Ok(false);
+        }
         second_factors::replace_recovery_codes(&txn, row.id, &digests, now).await?;
         security_log::record(&txn, row.id, SecurityEventKind::SecondFactorEnabled, Some(client), None).await?;
-        txn.commit().await
+        txn.commit().await.map(|()| true)
     };
-    enabled.await.map_err(db_error)?;
+    if !enabled.await.map_err(db_error)? {
+        return Err(AppError::new(ErrorCode::BadRequest, Msg::SetupExpired));
+    }
     let _ = session.inner().remove_value(SETUP).await;
     let _ = session.inner().insert(CODES_TO_SHOW, &codes).await;
     Ok(codes)
@@ -261,7 +272,8 @@ pub async fn regenerate_codes(
 }
 
 /// Checks a second-factor code of `user`: a TOTP code not used before, or an unused recovery
-/// code (used up by this). Counted per account before it is checked; a wrong one is logged.
+/// code (used up by this, and logged in the same transaction). Counted per account before it
+/// is checked; a wrong one is logged.
 ///
 /// Errors: 400 `fields.code` when wrong; 429 past `RATE_LIMIT_SECOND_FACTOR`.
 pub async fn verify_code(
@@ -270,38 +282,33 @@ pub async fn verify_code(
     user: &UserRow,
     code: &str,
 ) -> Result<CodeUsed, AppError> {
-    state
-        .limiter
-        .hit(&client.rate, Rule::SecondFactor, &user.id.to_string())
-        .await?;
-    let used = check_code(state, user, code).await?;
-    match used {
+    count_attempt(state, client, user).await?;
+    let txn = state.db.begin().await.map_err(db_error)?;
+    match use_code(state, &txn, client, user, code).await? {
         Some(used) => {
-            if let CodeUsed::Recovery { left } = used {
-                let detail = Some(left.to_string());
-                security_log::record_best_effort(
-                    state,
-                    user.id,
-                    SecurityEventKind::RecoveryCodeUsed,
-                    Some(client),
-                    detail,
-                )
-                .await;
-            }
+            txn.commit().await.map_err(db_error)?;
             Ok(used)
         }
         None => {
-            security_log::record_best_effort(
-                state,
-                user.id,
-                SecurityEventKind::SecondFactorFailed,
-                Some(client),
-                None,
-            )
-            .await;
-            Err(code_invalid())
+            let _ = txn.rollback().await;
+            Err(code_refused(state, client, user).await)
         }
     }
+}
+
+/// Counts one code tried for `user` (`RATE_LIMIT_SECOND_FACTOR`), before it is checked.
+pub async fn count_attempt(state: &AppState, client: &ClientInfo, user: &UserRow) -> Result<(), AppError> {
+    state
+        .limiter
+        .hit(&client.rate, Rule::SecondFactor, &user.id.to_string())
+        .await
+}
+
+/// Logs a refused code (after its transaction ended) and makes the answer.
+pub async fn code_refused(state: &AppState, client: &ClientInfo, user: &UserRow) -> AppError {
+    let kind = SecurityEventKind::SecondFactorFailed;
+    security_log::record_best_effort(state, user.id, kind, Some(client), None).await;
+    code_invalid()
 }
 
 /// [`verify_code`] for confirming who one is (re-authentication): any accepted code will do.
@@ -312,7 +319,16 @@ pub async fn confirm_code(state: &AppState, client: &ClientInfo, user: &UserRow,
     verify_code(state, client, user, code).await.map(|_| ())
 }
 
-async fn check_code(state: &AppState, user: &UserRow, code: &str) -> Result<Option<CodeUsed>, AppError> {
+/// Uses `code` on `db` (the caller's transaction): a TOTP code's time step is recorded, a
+/// recovery code is spent and its use logged. `None` when the code is not one of the account's,
+/// or was used already.
+pub async fn use_code(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    client: &ClientInfo,
+    user: &UserRow,
+    code: &str,
+) -> Result<Option<CodeUsed>, AppError> {
     let Some(secret) = &user.totp_secret else {
         return Ok(None);
     };
@@ -321,7 +337,7 @@ async fn check_code(state: &AppState, user: &UserRow, code: &str) -> Result<Opti
         let Some(step) = totp(secret, &user.email)?.check(&typed, unix_secs()) else {
             return Ok(None);
         };
-        let fresh = second_factors::use_step(&state.db, user.id, secret, step as i64)
+        let fresh = second_factors::use_step(db, user.id, secret, step as i64)
             .await
             .map_err(db_error)?;
         return Ok(fresh.then_some(CodeUsed::Totp));
@@ -330,7 +346,6 @@ async fn check_code(state: &AppState, user: &UserRow, code: &str) -> Result<Opti
         return Ok(None);
     };
     let digest = recovery_digest(state, user.id, &normal);
-    let db = &state.db;
     if !second_factors::use_recovery_code(db, user.id, &digest, now_ms())
         .await
         .map_err(db_error)?
@@ -338,6 +353,10 @@ async fn check_code(state: &AppState, user: &UserRow, code: &str) -> Result<Opti
         return Ok(None);
     }
     let left = second_factors::recovery_codes_left(db, user.id)
+        .await
+        .map_err(db_error)?;
+    let detail = Some(left.to_string());
+    security_log::record(db, user.id, SecurityEventKind::RecoveryCodeUsed, Some(client), detail)
         .await
         .map_err(db_error)?;
     Ok(Some(CodeUsed::Recovery { left }))

@@ -88,8 +88,9 @@ pub async fn complete(
     if user.totp_secret.is_none() {
         return Err(expired());
     }
-    let used = second_factor::verify_code(state, client, &user, code).await?;
-    // Used up as the first write of its transaction: of two completions, one signs in.
+    second_factor::count_attempt(state, client, &user).await?;
+    // The challenge is taken (the first write: of two completions, one gets it) and the code
+    // used in one transaction: a wrong code leaves both as they were, a right one spends both.
     let txn = state.db.begin().await.map_err(db_error)?;
     if links::take(&txn, challenge, &purpose, now_ms())
         .await
@@ -99,6 +100,10 @@ pub async fn complete(
         let _ = txn.rollback().await;
         return Err(expired());
     }
+    let Some(used) = second_factor::use_code(state, &txn, client, &user, code).await? else {
+        let _ = txn.rollback().await;
+        return Err(second_factor::code_refused(state, client, &user).await);
+    };
     txn.commit().await.map_err(db_error)?;
     let _ = session.inner().remove_value(PENDING).await;
     let outcome = finish_sign_in(

@@ -58,6 +58,20 @@ pub async fn record_best_effort(
     }
 }
 
+/// [`record_best_effort`] in a task of its own, so the request does not wait for it.
+pub fn record_later(
+    state: &AppState,
+    user_id: i64,
+    kind: SecurityEventKind,
+    client: &ClientInfo,
+    detail: Option<String>,
+) {
+    let (state, client) = (state.clone(), client.clone());
+    tokio::spawn(async move {
+        record_best_effort(&state, user_id, kind, Some(&client), detail).await;
+    });
+}
+
 /// The signed-in user's log, newest first, from `cursor` (`limit` 1–100).
 ///
 /// Errors: 401 for a guest; 400 for an unreadable cursor or a limit out of range.

@@ -311,10 +311,14 @@ pub(super) async fn remove_passkey(
     responses(
         (status = 200, description = "`{ceremony, options}`; the ceremony works once, for 5 minutes.", body = Started),
         (status = 404, description = "Passkeys are unavailable.", body = ErrorResponse),
+        (status = 429, description = "Too many sign-in attempts from this address.", body = ErrorResponse),
     ),
 )]
-pub(super) async fn passkey_sign_in_options(State(state): State<AppState>) -> Result<Response, AppError> {
-    Ok(Json(passkeys::start_sign_in(&state).await?).into_response())
+pub(super) async fn passkey_sign_in_options(
+    State(state): State<AppState>,
+    Client(client): Client,
+) -> Result<Response, AppError> {
+    Ok(Json(passkeys::start_sign_in(&state, &client).await?).into_response())
 }
 
 /// `POST /api/auth/passkey/login` `{ceremony, credential}` → `{user, token}`: signed in (a

@@ -93,6 +93,15 @@ pub async fn delete(db: &impl ConnectionTrait, user_id: i64, id: i64) -> Result<
     Ok(gone.pop().map(|p| p.name))
 }
 
+/// Removes every passkey of the user; how many went.
+pub async fn delete_all(db: &impl ConnectionTrait, user_id: i64) -> Result<u64, DbErr> {
+    Ok(Passkeys::delete_many()
+        .filter(Column::UserId.eq(user_id))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// Keeps a ceremony's state under the digest of its token.
 pub async fn put_ceremony(
     db: &impl ConnectionTrait,

@@ -11,9 +11,9 @@ use crate::server::entity::{
     user::{self, Entity as Users},
 };
 
-/// Turns the second factor on with `secret`, `step` being the time step of the code that
-/// confirmed it (so that code cannot be used again). `false` when it is on already: a second
-/// setup never replaces a working secret by accident.
+/// Turns the second factor on with `secret` (or moves it to this new secret, confirmed by a code
+/// from it), `step` being the time step of that code (so it cannot be used again). `false` when
+/// the account has this secret already (the setup was confirmed before).
 pub async fn enable_totp(
     db: &impl ConnectionTrait,
     user_id: i64,
@@ -27,7 +27,11 @@ pub async fn enable_totp(
         .col_expr(user::Column::TotpLastStep, Expr::value(step))
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .filter(user::Column::Id.eq(user_id))
-        .filter(user::Column::TotpSecret.is_null())
+        .filter(
+            user::Column::TotpSecret
+                .is_null()
+                .or(user::Column::TotpSecret.ne(secret)),
+        )
         .exec(db)
         .await?;
     Ok(updated.rows_affected == 1)
