@@ -157,8 +157,13 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
                 // its status: without this it goes out as 500 with a 400's body. A plain form
                 // post keeps the redirect back Leptos gives it.
                 #[cfg(feature = "ssr")]
-                if !crate::server::forms::is_plain_form_post() {
-                    crate::server::fn_context::set_error_status(&error);
+                {
+                    use leptos::prelude::use_context;
+                    let plain = use_context::<http::request::Parts>()
+                        .is_some_and(|p| crate::server::headers::wants_html(&p.headers));
+                    if let (false, Some(options)) = (plain, use_context::<leptos_axum::ResponseOptions>()) {
+                        options.set_status(http::StatusCode::BAD_REQUEST);
+                    }
                 }
                 error
             }

@@ -9,9 +9,6 @@ use crate::{
     model::{FormFeedback, Msg},
 };
 
-/// Where a sensitive action that needs a recent authentication sends the browser.
-pub const CONFIRM_PATH: &str = "/account/confirm";
-
 /// A form's current state, for the views below.
 #[derive(Clone, Copy)]
 pub struct FormState {
@@ -49,7 +46,7 @@ impl FormState {
         Effect::new(move |_| {
             if let Some(Err(e)) = action.value().get() {
                 if e.code == crate::error::ErrorCode::ReauthRequired {
-                    crate::context::full_page_load(CONFIRM_PATH);
+                    crate::context::full_page_load(crate::model::security::CONFIRM_PATH);
                 }
             }
         });

@@ -122,6 +122,9 @@ pub struct SecurityLogPage {
     pub next_cursor: Option<String>,
 }
 
+/// Where a sensitive action that needs a recent authentication sends the browser.
+pub const CONFIRM_PATH: &str = "/account/confirm";
+
 /// A sensitive action asked for without a recent authentication (issue 20's "sudo mode"): kept
 /// in the session while the user confirms who they are on `/account/confirm`, then completed.
 /// Holds no secret: actions that carry a password are their own confirmation.

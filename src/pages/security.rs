@@ -326,7 +326,11 @@ fn SecuritySections(overview: SecurityOverview, forms: SecurityForms) -> impl In
                 None => view! {
                     <ActionForm action=forms.start attr:class="inline-form">
                         <button type="submit" class="button">
-                            {if totp_enabled { tr!(i18n, security.totp_change).into_any() } else { tr!(i18n, security.totp_setup).into_any() }}
+                            {move || if totp_enabled {
+                                td_string!(i18n.get(), security.totp_change)
+                            } else {
+                                td_string!(i18n.get(), security.totp_setup)
+                            }}
                         </button>
                     </ActionForm>
                 }
@@ -371,7 +375,7 @@ fn SecuritySections(overview: SecurityOverview, forms: SecurityForms) -> impl In
                                                     let shown = at.clone();
                                                     view! { <time datetime=at>{move || format::datetime(language(), &shown)}</time> }.into_any()
                                                 }
-                                                None => tr!(i18n, security.passkey_never).into_any(),
+                                                None => view! { {tr!(i18n, security.passkey_never)} }.into_any(),
                                             }}</td>
                                             <td>
                                                 <ActionForm action=forms.remove attr:class="inline-form" attr:aria-label=label>

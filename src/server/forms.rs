@@ -87,7 +87,7 @@ pub async fn finish<T>(
             );
             if plain && error.code == crate::error::ErrorCode::ReauthRequired {
                 // The action waits in the session (`auth::reauth`); the confirm page completes it.
-                redirect_browser(crate::components::form::CONFIRM_PATH);
+                redirect_browser(crate::model::security::CONFIRM_PATH);
             } else if plain && !answered_here {
                 if let Some(session) = session {
                     let feedback = FormFeedback {

@@ -21,6 +21,19 @@ pub fn rfc3339(ms: Millis) -> String {
         .unwrap_or_default()
 }
 
+/// `2026-11-30 20:15 UTC`: a time every language in a mail reads alike.
+pub fn mail_time(ms: i64) -> String {
+    let at = to_datetime(ms);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

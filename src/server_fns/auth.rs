@@ -144,7 +144,7 @@ pub async fn complete_sign_in(code: String, next: Option<String>) -> Result<Stri
     }
     .await;
     let back = crate::model::with_next(SECOND_STEP_PATH, next.as_deref());
-    let to = result.as_ref().map(String::clone).unwrap_or_default();
+    let to = result.clone().unwrap_or_default();
     if to == "/account/security" {
         // Shown by the security page, with JavaScript or without.
         let feedback = FormFeedback {

@@ -11,7 +11,7 @@ use crate::{
 use crate::{
     model::{Msg, SensitiveAction},
     server::{
-        auth::{passkeys, pending_action, reauth, second_factor, security_log},
+        auth::{passkeys, pending_action, reauth, second_factor, security_log, security_page},
         fn_context::{request_context, with_status},
         forms::{finish, Outcome},
     },
@@ -31,7 +31,7 @@ pub async fn read_security_log(cursor: Option<String>) -> Result<SecurityLogPage
 #[server(prefix = "/api/fn", endpoint = "security_overview")]
 pub async fn read_security_overview() -> Result<SecurityOverview, AppError> {
     let (state, session, _) = request_context()?;
-    with_status(second_factor::overview(&state, &session).await)
+    with_status(security_page::overview(&state, &session).await)
 }
 
 /// Starts setting up an authenticator app (the page then shows its QR code).
@@ -117,7 +117,7 @@ pub struct ConfirmOptions {
 pub async fn read_confirm_options() -> Result<ConfirmOptions, AppError> {
     let (state, session, _) = request_context()?;
     let result = async {
-        let overview = second_factor::overview(&state, &session).await?;
+        let overview = security_page::overview(&state, &session).await?;
         Ok(ConfirmOptions {
             totp: overview.totp_enabled,
             passkeys: !overview.passkeys.is_empty() && state.webauthn.is_some(),
@@ -166,7 +166,7 @@ pub async fn confirm_identity(
         form: "confirm",
         success_to: Some(&to),
         notice: None,
-        back: crate::components::form::CONFIRM_PATH,
+        back: crate::model::security::CONFIRM_PATH,
         values: vec![],
     };
     finish(Some(&session), result.map(|c| c.next), outcome).await

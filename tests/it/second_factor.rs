@@ -268,7 +268,7 @@ async fn a_new_setup_never_replaces_the_working_secret_and_turning_off_needs_bot
     let app = spawn_app_with(TestOptions::default().var("RATE_LIMIT_SECOND_FACTOR", "10/1h")).await;
     let browser = client();
     let (email, _) = sign_up(&app, &browser).await;
-    let (secret, codes) = enable_totp(&app, &browser).await;
+    let (secret, _) = enable_totp(&app, &browser).await;
     // Setting up again: a new secret waits; sign-ins still want the working one.
     let fresh: Value = post_json(&app, &browser, "/api/auth/totp", json!({}))
         .await

@@ -8,7 +8,9 @@ use http::HeaderValue;
 use sea_orm::TransactionTrait;
 use tower_sessions::session::Id;
 
-use super::{devices::end_sessions, guessing, password::Verification, profile::to_user, security_log, tokens};
+use super::{
+    devices::end_sessions, guessing, links, opaque, password::Verification, profile::to_user, security_log, tokens,
+};
 use crate::{
     error::{AppError, ErrorCode},
     model::{Email, EndReason, Msg, Name, Password, SecurityEventKind, User},
@@ -210,7 +212,10 @@ pub async fn sign_in(
             }
             if row.totp_secret.is_some() {
                 // Not signed in until the second step: the session stays a guest's.
-                let challenge = super::second_step::begin(state, &row).await?;
+                let challenge = opaque::new_token();
+                links::store(&state.db, &row, links::Purpose::SecondStep, None, &challenge, now_ms())
+                    .await
+                    .map_err(db_error)?;
                 return Ok(SignInStep::SecondFactor { challenge });
             }
             finish_sign_in(state, session, client, &row, &verified_hash, "password")

@@ -144,7 +144,7 @@ async fn pause(state: &AppState, user: &UserRow, client: &ClientInfo, attempts: 
         let detail = Some(until.clone());
         security_log::record(&txn, user.id, SecurityEventKind::AccountLocked, Some(client), detail).await?;
         let params =
-            json!({ "attempts": attempts.to_string(), "until": super::mail_flows::mail_time(started.resets_at) });
+            json!({ "attempts": attempts.to_string(), "until": crate::server::time::mail_time(started.resets_at) });
         state
             .outbox
             .queue(

@@ -25,7 +25,7 @@ use crate::{
         repo::{account_tokens, db_error, known_devices, outbox, passkeys, second_factors, users},
         session::AppSession,
         state::AppState,
-        time::{now_ms, to_datetime},
+        time::now_ms,
     },
 };
 
@@ -581,7 +581,7 @@ pub async fn note_sign_in_device(state: &AppState, user_id: i64, client: &Client
             let details = json!({
                 "device": device,
                 "ip": client.ip.map(|ip| ip.to_string()).unwrap_or_default(),
-                "time": mail_time(now),
+                "time": crate::server::time::mail_time(now),
             });
             let language = request_language(state, client);
             state
@@ -596,17 +596,4 @@ pub async fn note_sign_in_device(state: &AppState, user_id: i64, client: &Client
     if let Err(e) = result.await {
         tracing::warn!(error = %e, user_id, "sign-in device not recorded");
     }
-}
-
-/// `2026-11-30 20:15 UTC`: a time every language in a mail reads alike.
-pub(crate) fn mail_time(ms: i64) -> String {
-    let at = to_datetime(ms);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute()
-    )
 }

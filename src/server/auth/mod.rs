@@ -24,4 +24,5 @@ pub mod roles;
 pub mod second_factor;
 pub mod second_step;
 pub mod security_log;
+pub mod security_page;
 pub mod tokens;

@@ -14,7 +14,7 @@ use totp_rs::{Builder, Secret, Totp};
 use super::{confirm::confirm_password, opaque, security_log};
 use crate::{
     error::{AppError, ErrorCode},
-    model::{Msg, Password, SecurityEventKind, SecurityOverview},
+    model::{Msg, Password, SecurityEventKind},
     server::{
         client::ClientInfo,
         entity::user::Model as UserRow,
@@ -360,32 +360,6 @@ pub async fn use_code(
         .await
         .map_err(db_error)?;
     Ok(Some(CodeUsed::Recovery { left }))
-}
-
-/// What the security page shows the signed-in user: the second factor's state, a setup under
-/// way, recovery codes made just now (once), and their passkeys.
-///
-/// Errors: 401 for a guest.
-pub async fn overview(state: &AppState, session: &AppSession) -> Result<SecurityOverview, AppError> {
-    let me = session.require_signed_in().await?;
-    let row = users::by_id(&state.db, me.user_id)
-        .await
-        .map_err(db_error)?
-        .ok_or_else(AppError::not_found)?;
-    let recovery_codes_left = if row.totp_secret.is_some() {
-        second_factors::recovery_codes_left(&state.db, row.id)
-            .await
-            .map_err(db_error)?
-    } else {
-        0
-    };
-    Ok(SecurityOverview {
-        totp_enabled: row.totp_secret.is_some(),
-        recovery_codes_left,
-        setup: current_setup(state, session).await?,
-        new_recovery_codes: take_codes_to_show(session).await,
-        passkeys: super::passkeys::list(state, row.id).await?,
-    })
 }
 
 fn unix_secs() -> u64 {

@@ -10,16 +10,12 @@ use sea_orm::TransactionTrait;
 use super::{
     accounts::{finish_sign_in, SignedInOutcome},
     links::{self, Purpose},
-    opaque,
     second_factor::{self, CodeUsed},
 };
 use crate::{
     error::{AppError, ErrorCode},
     model::Msg,
-    server::{
-        client::ClientInfo, entity::user::Model as UserRow, repo::db_error, session::AppSession, state::AppState,
-        time::now_ms,
-    },
+    server::{client::ClientInfo, repo::db_error, session::AppSession, state::AppState, time::now_ms},
 };
 
 /// The session key of a browser's half-done sign-in: its challenge.
@@ -27,15 +23,6 @@ const PENDING: &str = "second_step";
 
 fn expired() -> AppError {
     AppError::new(ErrorCode::Unauthorized, Msg::SecondStepExpired)
-}
-
-/// A challenge for `user`'s sign-in, whose password was just verified.
-pub async fn begin(state: &AppState, user: &UserRow) -> Result<String, AppError> {
-    let challenge = opaque::new_token();
-    links::store(&state.db, user, Purpose::SecondStep, None, &challenge, now_ms())
-        .await
-        .map_err(db_error)?;
-    Ok(challenge)
 }
 
 /// Keeps a browser's challenge in its session (which stays a guest's).

@@ -370,7 +370,7 @@ pub(super) async fn get_export(
             if e.code == crate::error::ErrorCode::ReauthRequired
                 && crate::server::headers::wants_html(&client.headers) =>
         {
-            let to = crate::components::form::CONFIRM_PATH;
+            let to = crate::model::security::CONFIRM_PATH;
             return Ok((StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response());
         }
         other => other?,

@@ -39,6 +39,7 @@ enum Ceremonies {
 }
 
 #[derive(DeriveIden)]
+#[allow(clippy::enum_variant_names)] // the columns' own names
 enum NewColumns {
     TotpSecret,
     TotpEnabledAt,
