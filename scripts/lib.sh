@@ -41,6 +41,25 @@ ensure_build_libraries() {
   fi
 }
 
+# The release hydrate WASM's gzip size against the budget recorded in bench/wasm-budget (bytes,
+# gzip -9): more than 5 % over it fails (issue 21); well under it asks for the budget to be
+# lowered, so every saving is kept.
+check_wasm_budget() {
+  local wasm="$ROOT/target/site/pkg/porch.wasm" budget_file="$ROOT/bench/wasm-budget"
+  local size budget limit
+  size=$(gzip -9 -c "$wasm" | wc -c)
+  budget=$(grep -v '^#' "$budget_file" | tr -d '[:space:]')
+  limit=$(( budget * 105 / 100 ))
+  echo "release WASM: $(stat -c %s "$wasm") B, $size B gzip; budget $budget B gzip, fails above $limit B"
+  if [ "$size" -gt "$limit" ]; then
+    echo "The hydrate WASM grew more than 5 % over its budget (bench/wasm-budget): $size B gzip." >&2
+    return 1
+  fi
+  if [ "$size" -lt $(( budget * 95 / 100 )) ]; then
+    echo "The hydrate WASM is more than 5 % under its budget: lower bench/wasm-budget to $size."
+  fi
+}
+
 ensure_rust_tools() {
   ensure_build_libraries
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

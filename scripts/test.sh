@@ -20,6 +20,9 @@ cargo leptos build
 step "Building the release as typed by hand (cargo leptos build --release, no extra flags)"
 (use_release_flags && cargo leptos build --release)
 
+step "The release hydrate WASM against its size budget (bench/wasm-budget)"
+check_wasm_budget
+
 step "Rust tests on SQLite and Redis"
 cargo test --features ssr
 
