@@ -2,9 +2,11 @@
 # A/B of two server binaries on the page views that matter, alternating so that the machine's
 # drift hits both alike.
 #   bench/ab.sh BEFORE_BINARY AFTER_BINARY [PAIRS]      (default 4 pairs)
+#   BEFORE_ENV="PAGE_CACHE=false" bench/ab.sh B B       (one binary, two settings)
 # Each binary gets a Redis and a SQLite database of its own per run; per scenario: wrk -t2 -c50,
 # 3 s warm-up, 10 s measured. Scenarios: a guest's existing session `GET /`, a signed-in
-# `GET /`. Prints req/s and p99 per run and the means.
+# `GET /`, a signed-in `GET /account` (never from the page cache). Prints req/s and p99 per run
+# and the means. BEFORE_ENV / AFTER_ENV: extra settings (VAR=value …) for that side.
 source "$(dirname "$0")/../scripts/lib.sh"
 apt_install_missing wrk:wrk redis-server:redis-server
 
@@ -18,18 +20,21 @@ OUT="$(mktemp -d -t porch-ab.XXXXXX)"
 SUMMARY="$ROOT/bench/wrk/summary.lua"
 trap 'stop_app; redis_down' EXIT
 
-measure() { # $1 = label, $2 = binary
+measure() { # $1 = label, $2 = binary, $3 = extra settings
   redis_up
   rm -f "$OUT/porch.db"
-  start_app "$OUT/porch.db" "$2" RATE_LIMIT_SESSIONS=100000000/1m RATE_LIMIT_REGISTER=100000000/1m
+  # shellcheck disable=SC2086
+  start_app "$OUT/porch.db" "$2" RATE_LIMIT_SESSIONS=100000000/1m RATE_LIMIT_REGISTER=100000000/1m $3
   local guest user
   guest="$(curl -s -D - -o /dev/null "$BASE/" | session_of)"
   user="$(curl -s -D - -o /dev/null -X POST "$BASE/api/auth/register" -H 'content-type: application/json' \
     -d "{\"name\":\"Bench\",\"email\":\"ab-$$-$RANDOM@example.com\",\"password\":\"correct horse battery\"}" | session_of)"
-  for scenario in guest user; do
-    local cookie; [ "$scenario" = guest ] && cookie=$guest || cookie=$user
-    wrk -t2 -c50 -d3s -H "Cookie: $cookie" "$BASE/" >/dev/null 2>&1
-    local line; line="$(wrk -t2 -c50 -d10s --latency -s "$SUMMARY" -H "Cookie: $cookie" "$BASE/" | grep '^SUMMARY')"
+  for scenario in guest user account; do
+    local cookie=$user path=/
+    [ "$scenario" = guest ] && cookie=$guest
+    [ "$scenario" = account ] && path=/account
+    wrk -t2 -c50 -d3s -H "Cookie: $cookie" "$BASE$path" >/dev/null 2>&1
+    local line; line="$(wrk -t2 -c50 -d10s --latency -s "$SUMMARY" -H "Cookie: $cookie" "$BASE$path" | grep '^SUMMARY')"
     local field; field() { sed "s/.*$1=\([^ ]*\).*/\1/" <<<"$line"; }
     printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$scenario" "$(field rps)" "$(field p99_ms)" "$(field non2xx)" >>"$OUT/ab.tsv"
   done
@@ -38,15 +43,16 @@ measure() { # $1 = label, $2 = binary
 
 for pair in $(seq "$PAIRS"); do
   step "Pair $pair of $PAIRS"
-  measure before "$BEFORE"
-  measure after "$AFTER"
+  measure before "$BEFORE" "${BEFORE_ENV:-}"
+  measure after "$AFTER" "${AFTER_ENV:-}"
 done
 
 python3 - "$OUT/ab.tsv" <<'PY'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1]), delimiter="\t"))
-for scenario in ("guest", "user"):
-    print(f"\nGET / ({'existing guest session' if scenario == 'guest' else 'signed in'})")
+titles = {"guest": "GET / (existing guest session)", "user": "GET / (signed in)", "account": "GET /account (signed in)"}
+for scenario in ("guest", "user", "account"):
+    print(f"\n{titles[scenario]}")
     for label in ("before", "after"):
         runs = [r for r in rows if r[0] == label and r[1] == scenario]
         cells = ", ".join(f"{float(r[2]):.0f}/s p99 {float(r[3]):.1f}" + ("!" if int(r[4]) else "") for r in runs)

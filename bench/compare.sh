@@ -40,6 +40,10 @@ ours() { # $1 = round
   local user; user="$(curl -s -D - -o /dev/null -X POST "$BASE/api/auth/register" -H 'content-type: application/json' \
     -d "{\"name\":\"Bench\",\"email\":\"$email\",\"password\":\"$password\"}" | session_of)"
   run "d GET / signed in" "$1" -s "$summary" -H "Cookie: $user" "$BASE/"
+  # Pages that show the user's own data: rendered for each view, never from a template.
+  run "f GET /account signed in" "$1" -s "$summary" -H "Cookie: $user" "$BASE/account"
+  run "g GET /account/sessions signed in" "$1" -s "$summary" -H "Cookie: $user" "$BASE/account/sessions"
+  run "h GET /session signed in" "$1" -s "$summary" -H "Cookie: $user" "$BASE/session"
   BENCH_EMAIL="$email" BENCH_PASSWORD="$password" wrk -t1 -c8 -d14s -s bench/login.lua "$BASE/api/auth/login" >"$OUT/burst-$1.txt" &
   local burst=$!
   sleep 1
@@ -66,7 +70,8 @@ peer = {}
 for row in csv.reader(open(sys.argv[2]), delimiter="\t"):
     peer[row[0][0]] = (float(row[2]), float(row[4]))
 # Signed-in views are compared with the peer's existing-session view (it has no accounts).
-against = {"a": "a", "b": "b", "c": "c", "d": "b", "e": "b"}
+# Rows print in the order they ran; e (during a sign-in burst) is the last of a round.
+against = {"a": "a", "b": "b", "c": "c", "d": "b", "e": "b", "f": "b", "g": "b", "h": "b"}
 print(f"{'scenario':38} {'porch r1':>20} {'porch r2':>20} {'peer':>20} {'ratio':>6}")
 for name, runs in ours.items():
     cells = [f"{rps:8.0f}/s p99 {p99:6.1f}" + ("!" if n else "") for rps, p99, n in runs]

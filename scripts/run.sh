@@ -9,6 +9,8 @@ source "$(dirname "$0")/lib.sh"
 ensure_rust_tools
 ensure_npm_packages
 
-case " $* " in *" --release "*) use_release_flags ;; esac
+# Release builds also write gzip and brotli copies of the static files, served to browsers that
+# accept them.
+case " $* " in *" --release "*) use_release_flags; set -- "$@" --precompress ;; esac
 step "Building and serving (cargo leptos serve $*)"
 exec cargo leptos serve "$@"

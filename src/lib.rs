@@ -25,13 +25,20 @@ pub fn hydrate() {
 }
 
 /// A translated text that follows the page's language: `tr!(locale, nav.home)` with the
-/// locale from [`context::use_locale`]. A closure, so it works as a child and as an attribute.
+/// locale from [`context::use_locale`]. In the browser a closure, so it works as a child and as
+/// an attribute and follows a change of language; on the server, where the language cannot
+/// change during a render, the plain `&'static str` (the same HTML, without a reactive read
+/// per text).
 /// (leptos_i18n's own context is not used: its server-side effect can outlive the request.)
 #[macro_export]
 macro_rules! tr {
-    ($locale:expr, $($key:tt)+) => {
-        move || $crate::i18n::td_string!($locale.get(), $($key)+)
-    };
+    ($locale:expr, $($key:tt)+) => {{
+        #[cfg(feature = "ssr")]
+        let text = $crate::i18n::td_string!($locale.get_untracked(), $($key)+);
+        #[cfg(not(feature = "ssr"))]
+        let text = move || $crate::i18n::td_string!($locale.get(), $($key)+);
+        text
+    }};
 }
 
 /// A translated page title for `<Title text=…/>`. On the server it is a plain string: Leptos

@@ -1,14 +1,14 @@
 //! The site header: the brand, the main links, the theme switch and the account links.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
 use crate::{
     components::avatar::Avatar,
     context::use_locale,
-    context::{full_page_load, use_current_path, Auth, CurrentPreferences},
-    model::{Role, Theme},
-    server_fns::preferences::SetTheme,
+    context::{badge, full_page_load, use_current_path, viewer_attribute, Auth, CurrentPreferences},
+    model::{location::is_current, Role, Theme},
+    server_fns::{auth::Logout, preferences::SetTheme},
     tr,
 };
 
@@ -53,47 +53,62 @@ fn ThemeSwitch() -> impl IntoView {
     }
 }
 
+/// A header link, `aria-current="page"` where it leads to the page shown or to one under it
+/// (as the router's `<A>` marks it). A plain `<a>`: in the browser the router takes clicks on
+/// any link of the site.
+#[component]
+fn NavLink(href: &'static str, #[prop(optional)] class: Option<&'static str>, children: Children) -> impl IntoView {
+    let pathname = use_location().pathname;
+    view! {
+        <a href=href class=class aria-current=move || pathname.with(|path| is_current(href, path)).then_some("page")>
+            {children()}
+        </a>
+    }
+}
+
 #[component]
 pub fn Header() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let i18n = use_locale();
+    let logout = ServerAction::<Logout>::new();
     Effect::new(move |_| {
-        if let Some(Ok(())) = auth.logout.value().get() {
+        if let Some(Ok(())) = logout.value().get() {
             full_page_load("/");
         }
     });
-    let account = move || {
-        auth.user.get().map(|user| match user {
-            Ok(Some(user)) => view! {
-                {(user.role == Role::Admin).then(|| view! { <A href="/admin">{tr!(i18n, nav.admin)}</A> })}
-                <A href="/account" attr:class="user-name">
-                    <Avatar user=user.clone() size=28 decorative=true/>
-                    <span>{user.name}</span>
-                </A>
-                <ActionForm action=auth.logout attr:class="inline-form">
+    let account = move || match auth.user.get() {
+        Ok(Some(user)) => {
+            let badge = badge(&user);
+            view! {
+                {(user.role == Role::Admin).then(|| view! { <NavLink href="/admin">{tr!(i18n, nav.admin)}</NavLink> })}
+                <NavLink href="/account" class="user-name">
+                    <Avatar badge=badge.clone() size=28 decorative=true/>
+                    <span>{badge.name}</span>
+                </NavLink>
+                <ActionForm action=logout attr:class="inline-form">
                     <button type="submit" class="button secondary">{tr!(i18n, nav.sign_out)}</button>
                 </ActionForm>
             }
-            .into_any(),
-            _ => view! {
-                <A href="/login">{tr!(i18n, nav.sign_in)}</A>
-                <A href="/register" attr:class="button">{tr!(i18n, nav.create_account)}</A>
-            }
-            .into_any(),
-        })
+            .into_any()
+        }
+        _ => view! {
+            <NavLink href="/login">{tr!(i18n, nav.sign_in)}</NavLink>
+            <NavLink href="/register" class="button">{tr!(i18n, nav.create_account)}</NavLink>
+        }
+        .into_any(),
     };
     view! {
         <header class="site-header">
             <nav class="container nav" aria-label=tr!(i18n, nav.main)>
-                <A href="/" attr:class="brand">"Porch"</A>
+                <NavLink href="/" class="brand">"Porch"</NavLink>
                 <ul class="nav-links">
-                    <li><A href="/">{tr!(i18n, nav.home)}</A></li>
-                    <li><A href="/settings">{tr!(i18n, nav.settings)}</A></li>
+                    <li><NavLink href="/">{tr!(i18n, nav.home)}</NavLink></li>
+                    <li><NavLink href="/settings">{tr!(i18n, nav.settings)}</NavLink></li>
                 </ul>
                 <ThemeSwitch/>
-                <div class="account-nav">
-                    <Transition fallback=|| ()>{account}</Transition>
-                </div>
+                // The viewer, read back by the browser (`context::provide`) so hydration starts
+                // from exactly what was rendered.
+                <div class="account-nav" data-user=viewer_attribute()>{account}</div>
             </nav>
         </header>
     }

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    context::{use_current_path, Auth, CurrentPreferences},
+    context::{use_current_path, use_request_view, Auth, CurrentPreferences},
     i18n::td_string,
     model::format::device_name,
     model::{format, Language, Notice},
@@ -20,36 +20,14 @@ fn notice_text(language: Language, notice: &Notice) -> (String, String) {
     (text, device)
 }
 
-/// The notices the page is rendered with. On the server, those loaded with the session for this
-/// request (guests never have any); in the browser, read back from the `data-notices` the
-/// server wrote, so hydration starts from exactly what was rendered — no resource, no extra
-/// request, nothing to wait for.
-fn rendered_notices() -> Vec<Notice> {
-    #[cfg(feature = "ssr")]
-    {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<crate::server::session::AppSession>().cloned())
-            .map(|session| crate::server::notices::newest(&session.loaded_notices()))
-            .unwrap_or_default()
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        document()
-            .query_selector("[data-notices]")
-            .ok()
-            .flatten()
-            .and_then(|element| element.get_attribute("data-notices"))
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default()
-    }
-}
-
 #[component]
 pub fn Notices() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let current = expect_context::<CurrentPreferences>();
     let here = use_current_path();
-    let rendered = rendered_notices();
+    // Loaded with the session for this request (guests never have any); in the browser, read
+    // back from the `data-notices` the server wrote.
+    let rendered = use_request_view().notices.clone();
     let rendered_json = serde_json::to_string(&rendered).unwrap_or_else(|_| "[]".into());
     // What the stream last said, which replaces what the page was rendered with.
     let live = RwSignal::new(None::<Vec<Notice>>);
@@ -63,7 +41,7 @@ pub fn Notices() -> impl IntoView {
     });
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        let signed_in = matches!(auth.user.get(), Some(Ok(Some(_))));
+        let signed_in = matches!(auth.user.get(), Ok(Some(_)));
         stream::follow(signed_in && current.0.get().notifications, live);
     });
     #[cfg(not(feature = "hydrate"))]

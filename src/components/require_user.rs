@@ -23,14 +23,14 @@ pub fn RequireUser<V: IntoView + 'static>(
                 let children = children.clone();
                 move || {
                     let children = children.clone();
-                    auth.user.get().map(move |user| match user {
+                    match auth.user.get() {
                         Ok(Some(user)) => children(user).into_any(),
                         Ok(None) => {
                             let here = untrack(here);
                             view! { <Redirect path=with_next("/login", Some(&here))/> }.into_any()
                         }
                         Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    })
+                    }
                 }
             }
         </Transition>

@@ -80,9 +80,29 @@ pub fn with_next(page: &str, next: Option<&str>) -> String {
     }
 }
 
+/// The header's links (`components::header`).
+pub const HEADER_LINKS: [&str; 6] = ["/", "/settings", "/admin", "/account", "/login", "/register"];
+
+/// Whether the link to `href` is the current page's for `path`: the same path, or (but for `/`)
+/// a path under it, as the router's `<A>` marks `aria-current`.
+pub fn is_current(href: &str, path: &str) -> bool {
+    if href == "/" {
+        return path == "/";
+    }
+    path.strip_prefix(href)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_is_current_on_its_page_and_those_under_it() {
+        assert!(is_current("/", "/") && !is_current("/", "/settings"));
+        assert!(is_current("/account", "/account") && is_current("/account", "/account/sessions"));
+        assert!(!is_current("/account", "/accounts") && !is_current("/settings", "/"));
+    }
 
     #[test]
     fn next_is_a_same_site_path_or_the_account_page() {

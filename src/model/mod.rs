@@ -10,6 +10,7 @@ pub mod message;
 pub mod negotiation;
 pub mod notice;
 pub mod preferences;
+pub mod request_view;
 pub mod security;
 
 pub use account::{
@@ -21,6 +22,7 @@ pub use location::{is_same_site_path, location, query_value, safe_next, same_sit
 pub use message::Msg;
 pub use notice::{Notice, NoticeKind};
 pub use preferences::{Language, Preferences, Theme};
+pub use request_view::{Badge, Holes, RequestView, Viewer};
 pub use security::{
     Passkey, SecurityEvent, SecurityEventKind, SecurityLogPage, SecurityOverview, SensitiveAction, TotpSetup,
 };

@@ -11,20 +11,33 @@ use crate::{
         form::{Field, FormMessage, FormState},
         require_user::RequireUser,
     },
-    context::{full_page_load, use_locale, Auth, CurrentPreferences},
+    context::{badge, full_page_load, use_locale, Auth, CurrentPreferences},
     model::{format, DeviceSession, Msg, SessionSummary, User},
     pages::mail::{EmailForms, EmailSection},
-    server_fns::auth::{list_sessions, sessions_summary, take_form_feedback, DeleteAccount, LogoutEverywhere},
+    server_fns::auth::{
+        list_sessions, sessions_summary, take_form_feedback, ChangePassword, DeleteAccount, LogoutEverywhere,
+        RemoveAvatar, RevokeSession, SignOutOthers, UpdateProfile,
+    },
     title, tr,
 };
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
+    let update_profile = ServerAction::<UpdateProfile>::new();
+    let remove_avatar = ServerAction::<RemoveAvatar>::new();
+    // The header and this page show the user as the server now has it.
+    Effect::new(move |_| {
+        for changed in [update_profile.value().get(), remove_avatar.value().get()] {
+            if let Some(Ok(user)) = changed {
+                auth.user.set(Ok(Some(user)));
+            }
+        }
+    });
     let feedback = Resource::new(|| (), |_| take_form_feedback("profile".into()));
-    let state = FormState::new(auth.update_profile, feedback, Some(Msg::ProfileSaved));
+    let state = FormState::new(update_profile, feedback, Some(Msg::ProfileSaved));
     let avatar_feedback = Resource::new(|| (), |_| take_form_feedback("avatar".into()));
-    let avatar_state = FormState::new(auth.remove_avatar, avatar_feedback, Some(Msg::AvatarRemoved));
+    let avatar_state = FormState::new(remove_avatar, avatar_feedback, Some(Msg::AvatarRemoved));
     let email_forms = EmailForms::new();
     let delete = ServerAction::<DeleteAccount>::new();
     let delete_feedback = Resource::new(|| (), |_| take_form_feedback("delete".into()));
@@ -61,7 +74,7 @@ pub fn AccountPage() -> impl IntoView {
                 <EmailSection forms=email_forms/>
                 <h2 id="avatar">{tr!(i18n, account.avatar)}</h2>
                 <div class="avatar-edit">
-                    <Avatar user=user.clone() size=96/>
+                    <Avatar badge=badge(&user) size=96/>
                     <div class="stack">
                         <FormMessage state=avatar_state/>
                         // A plain multipart form, with or without JavaScript: the server answers
@@ -80,7 +93,7 @@ pub fn AccountPage() -> impl IntoView {
                             <button type="submit" class="button">{tr!(i18n, account.avatar_upload)}</button>
                         </form>
                         {user.avatar_url.is_some().then(|| view! {
-                            <ActionForm action=auth.remove_avatar attr:class="inline-form">
+                            <ActionForm action=remove_avatar attr:class="inline-form">
                                 <button type="submit" class="button secondary">{tr!(i18n, account.avatar_remove)}</button>
                             </ActionForm>
                         })}
@@ -88,7 +101,7 @@ pub fn AccountPage() -> impl IntoView {
                 </div>
                 <h2>{tr!(i18n, account.edit_profile)}</h2>
                 <FormMessage state/>
-                <ActionForm action=auth.update_profile attr:class="stack" attr:novalidate=true>
+                <ActionForm action=update_profile attr:class="stack" attr:novalidate=true>
                     <Field label=tr!(i18n, fields.name) name="name" autocomplete="name" maxlength=100 value=name_value error=state.field_error("name")/>
                     <button type="submit" class="button">{tr!(i18n, account.save)}</button>
                 </ActionForm>
@@ -112,9 +125,9 @@ pub fn AccountPage() -> impl IntoView {
 
 #[component]
 pub fn PasswordPage() -> impl IntoView {
-    let auth = expect_context::<Auth>();
+    let change_password = ServerAction::<ChangePassword>::new();
     let feedback = Resource::new(|| (), |_| take_form_feedback("password".into()));
-    let state = FormState::new(auth.change_password, feedback, Some(Msg::PasswordChanged));
+    let state = FormState::new(change_password, feedback, Some(Msg::PasswordChanged));
     let i18n = use_locale();
     view! {
         <Title text=title!(i18n, password.title)/>
@@ -123,7 +136,7 @@ pub fn PasswordPage() -> impl IntoView {
             <AccountNav/>
             <p class="lead">{tr!(i18n, password.lead)}</p>
             <FormMessage state/>
-            <ActionForm action=auth.change_password attr:class="stack" attr:novalidate=true>
+            <ActionForm action=change_password attr:class="stack" attr:novalidate=true>
                 <Field label=tr!(i18n, fields.current_password) name="current_password" kind="password" autocomplete="current-password" error=state.field_error("currentPassword")/>
                 <Field label=tr!(i18n, fields.new_password) name="new_password" kind="password" autocomplete="new-password" minlength=8 maxlength=128 error=state.field_error("newPassword")/>
                 <button type="submit" class="button">{tr!(i18n, password.submit)}</button>
@@ -134,29 +147,18 @@ pub fn PasswordPage() -> impl IntoView {
 
 #[component]
 pub fn SessionsPage() -> impl IntoView {
-    let auth = expect_context::<Auth>();
+    let revoke = ServerAction::<RevokeSession>::new();
+    let sign_out_others = ServerAction::<SignOutOthers>::new();
     let sessions = Resource::new(
-        move || {
-            (
-                auth.revoke.version().get(),
-                auth.sign_out_others.version().get(),
-                auth.change_password.version().get(),
-            )
-        },
+        move || (revoke.version().get(), sign_out_others.version().get()),
         |_| list_sessions(),
     );
     let summary = Resource::new(
-        move || {
-            (
-                auth.revoke.version().get(),
-                auth.sign_out_others.version().get(),
-                auth.change_password.version().get(),
-            )
-        },
+        move || (revoke.version().get(), sign_out_others.version().get()),
         |_| sessions_summary(),
     );
     let feedback = Resource::new(|| (), |_| take_form_feedback("sessions".into()));
-    let revoke_state = FormState::new(auth.revoke, feedback, Some(Msg::SessionRevoked));
+    let revoke_state = FormState::new(revoke, feedback, Some(Msg::SessionRevoked));
     let everywhere = ServerAction::<LogoutEverywhere>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = everywhere.value().get() {
@@ -165,7 +167,7 @@ pub fn SessionsPage() -> impl IntoView {
     });
     // A plain form post of either form leaves one feedback entry; it is shown once, above.
     let no_feedback = Resource::new(|| (), |_| async { Ok(None) });
-    let others_state = FormState::new(auth.sign_out_others, no_feedback, Some(Msg::OthersSignedOut));
+    let others_state = FormState::new(sign_out_others, no_feedback, Some(Msg::OthersSignedOut));
     let i18n = use_locale();
     view! {
         <Title text=title!(i18n, sessions.title)/>
@@ -178,11 +180,11 @@ pub fn SessionsPage() -> impl IntoView {
             <Transition fallback=move || view! { <p>{tr!(i18n, sessions.loading)}</p> }>
                 {move || summary.get().and_then(Result::ok).map(|summary| view! { <SessionSummaryLine summary/> })}
                 {move || sessions.get().map(|list| match list {
-                    Ok(list) => view! { <SessionTable sessions=list/> }.into_any(),
+                    Ok(list) => view! { <SessionTable sessions=list revoke/> }.into_any(),
                     Err(error) => view! { <ErrorNotice error/> }.into_any(),
                 })}
             </Transition>
-            <ActionForm action=auth.sign_out_others attr:class="inline-form">
+            <ActionForm action=sign_out_others attr:class="inline-form">
                 <button type="submit" class="button secondary">{tr!(i18n, sessions.sign_out_others)}</button>
             </ActionForm>
             <ActionForm action=everywhere attr:class="inline-form">
@@ -235,8 +237,7 @@ fn SessionSummaryLine(summary: SessionSummary) -> impl IntoView {
 }
 
 #[component]
-fn SessionTable(sessions: Vec<DeviceSession>) -> impl IntoView {
-    let auth = expect_context::<Auth>();
+fn SessionTable(sessions: Vec<DeviceSession>, revoke: ServerAction<RevokeSession>) -> impl IntoView {
     let i18n = use_locale();
     let current = expect_context::<CurrentPreferences>();
     let language = move || current.0.get().language;
@@ -271,7 +272,7 @@ fn SessionTable(sessions: Vec<DeviceSession>) -> impl IntoView {
                                     <td>{s.page_count}</td>
                                     <td>
                                         {(!s.current).then(|| view! {
-                                            <ActionForm action=auth.revoke attr:class="inline-form">
+                                            <ActionForm action=revoke attr:class="inline-form">
                                                 <input type="hidden" name="id" value=s.id.clone()/>
                                                 <button type="submit" class="button small danger">{tr!(i18n, sessions.revoke)}</button>
                                             </ActionForm>

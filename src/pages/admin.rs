@@ -46,7 +46,7 @@ struct Dashboard {
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
-    let is_admin = Memo::new(move |_| matches!(auth.user.get(), Some(Ok(Some(user))) if user.role == Role::Admin));
+    let is_admin = Memo::new(move |_| matches!(auth.user.get(), Ok(Some(user)) if user.role == Role::Admin));
     let refreshes = RwSignal::new(0_u32);
     // Nothing is asked for anyone but an admin.
     let stats = Resource::new(
@@ -112,11 +112,11 @@ pub fn AdminPage() -> impl IntoView {
     let _ = REFRESH_EVERY;
     view! {
         <Transition fallback=|| ()>
-            {move || auth.user.get().map(|user| match user {
+            {move || match auth.user.get() {
                 Ok(Some(user)) if user.role == Role::Admin => view! { <DashboardView me=user data/> }.into_any(),
                 // Guests, users, and an unreachable store alike: nothing says the page exists.
                 _ => view! { <NotFound/> }.into_any(),
-            })}
+            }}
         </Transition>
     }
 }

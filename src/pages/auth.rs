@@ -7,20 +7,20 @@ use leptos_router::{components::A, hooks::use_query_map};
 use crate::{
     components::form::{Field, FormMessage, FormState},
     context::use_locale,
-    context::{full_page_load, Auth, CurrentPreferences},
+    context::{full_page_load, CurrentPreferences},
     model::{safe_next, with_next, Msg},
-    server_fns::auth::{take_form_feedback, SECOND_STEP_PATH, VERIFY_FIRST},
+    server_fns::auth::{take_form_feedback, Login, Register, SECOND_STEP_PATH, VERIFY_FIRST},
     title, tr,
 };
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let auth = expect_context::<Auth>();
+    let login = ServerAction::<Login>::new();
     let i18n = use_locale();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let feedback = Resource::new(|| (), |_| take_form_feedback("login".into()));
-    let state = FormState::new(auth.login, feedback, None);
+    let state = FormState::new(login, feedback, None);
     let current = expect_context::<CurrentPreferences>();
     // Arrived from a finished password reset (`/login?reset=done`), or from a registration
     // whose address must be verified first (`/login?verify=sent`).
@@ -35,7 +35,7 @@ pub fn LoginPage() -> impl IntoView {
         }
     };
     Effect::new(move |_| {
-        match auth.login.value().get() {
+        match login.value().get() {
             Some(Ok(true)) => full_page_load(safe_next(Some(&next()))),
             // The account has a second factor: its code next.
             Some(Ok(false)) => full_page_load(&with_next(SECOND_STEP_PATH, Some(&next()))),
@@ -51,7 +51,7 @@ pub fn LoginPage() -> impl IntoView {
             })}
             <Transition fallback=|| ()>
                 <FormMessage state/>
-                <ActionForm action=auth.login attr:class="stack" attr:novalidate=true>
+                <ActionForm action=login attr:class="stack" attr:novalidate=true>
                     <Field label=tr!(i18n, fields.email) name="email" kind="email" autocomplete="email" value=state.value("email") error=state.field_error("email")/>
                     <Field label=tr!(i18n, fields.password) name="password" kind="password" autocomplete="current-password" error=state.field_error("password")/>
                     <input type="hidden" name="next" value=next/>
@@ -75,13 +75,13 @@ pub fn LoginPage() -> impl IntoView {
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let auth = expect_context::<Auth>();
+    let register = ServerAction::<Register>::new();
     let i18n = use_locale();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let feedback = Resource::new(|| (), |_| take_form_feedback("register".into()));
-    let state = FormState::new(auth.register, feedback, None);
-    Effect::new(move |_| match auth.register.value().get() {
+    let state = FormState::new(register, feedback, None);
+    Effect::new(move |_| match register.value().get() {
         Some(Ok(true)) => full_page_load(safe_next(Some(&next()))),
         Some(Ok(false)) => full_page_load(VERIFY_FIRST),
         _ => {}
@@ -92,7 +92,7 @@ pub fn RegisterPage() -> impl IntoView {
             <h1>{tr!(i18n, register.title)}</h1>
             <Transition fallback=|| ()>
                 <FormMessage state/>
-                <ActionForm action=auth.register attr:class="stack" attr:novalidate=true>
+                <ActionForm action=register attr:class="stack" attr:novalidate=true>
                     <Field label=tr!(i18n, fields.name) name="name" autocomplete="name" maxlength=100 value=state.value("name") error=state.field_error("name")/>
                     <Field label=tr!(i18n, fields.email) name="email" kind="email" autocomplete="email" value=state.value("email") error=state.field_error("email")/>
                     <Field label=tr!(i18n, fields.password) name="password" kind="password" autocomplete="new-password" minlength=8 maxlength=128 error=state.field_error("password")/>

@@ -174,6 +174,9 @@ pub struct Config {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// Also serve `/metrics` on the public listener.
     pub metrics_public: bool,
+    /// Serve `/`, `/login`, `/register`, `/settings` and the 404 page from rendered templates
+    /// (`server::page::cache`); `PAGE_CACHE=false` renders every view (for comparisons).
+    pub page_cache: bool,
     /// How often each instance probes Redis and the database on its own (seed 001's scheduled
     /// health check, every 5 minutes by default).
     pub health_check_interval: Duration,
@@ -486,6 +489,10 @@ impl Config {
                 })?),
             },
             metrics_public: parse_bool("METRICS_PUBLIC", get("METRICS_PUBLIC"))?,
+            page_cache: match get("PAGE_CACHE") {
+                None => true,
+                value => parse_bool("PAGE_CACHE", value)?,
+            },
             mail,
         })
     }

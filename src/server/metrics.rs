@@ -96,6 +96,7 @@ pub struct Metrics {
     durations: Family<RouteLabels, Histogram, fn() -> Histogram>,
     redis: Histogram,
     profile_cache: Family<ResultLabels, Counter>,
+    page_cache: Family<ResultLabels, Counter>,
     rate_limited: Family<RuleLabels, Counter>,
     dependency_up: Family<DependencyLabels, Gauge>,
     mail_queued: Family<MailLabels, Counter>,
@@ -138,6 +139,12 @@ impl Default for Metrics {
         );
         let profile_cache = Family::<ResultLabels, Counter>::default();
         registry.register("porch_profile_cache", "Profile cache lookups", profile_cache.clone());
+        let page_cache = Family::<ResultLabels, Counter>::default();
+        registry.register(
+            "porch_page_cache",
+            "Page views answered from a template (hit) or rendering one (miss)",
+            page_cache.clone(),
+        );
         let rate_limited = Family::<RuleLabels, Counter>::default();
         registry.register(
             "porch_rate_limited",
@@ -174,6 +181,7 @@ impl Default for Metrics {
             durations,
             redis,
             profile_cache,
+            page_cache,
             rate_limited,
             dependency_up,
             mail_queued,
@@ -223,6 +231,11 @@ impl Metrics {
         };
         count.fetch_add(1, Ordering::Relaxed);
         self.profile_cache.get_or_create(&ResultLabels { result }).inc();
+    }
+
+    pub fn count_page_cache(&self, hit: bool) {
+        let result = if hit { "hit" } else { "miss" };
+        self.page_cache.get_or_create(&ResultLabels { result }).inc();
     }
 
     pub fn count_rate_limited(&self, rule: &'static str) {

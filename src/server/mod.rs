@@ -20,6 +20,7 @@ pub mod mail;
 pub mod metrics;
 pub mod migration;
 pub mod notices;
+pub mod page;
 pub mod page_routes;
 pub mod preferences;
 pub mod protection;

@@ -8,7 +8,6 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use futures_util::StreamExt;
 use http_body_util::Limited;
 
 use super::{
@@ -30,7 +29,8 @@ const PLAIN_CSP: &str =
     "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// The policy of a rendered page: scripts only from this site or with this response's nonce
-/// (the hydration scripts), WebAssembly allowed to compile, nothing framed.
+/// (the hydration scripts; made by `server::page` and handed to Leptos), WebAssembly allowed to
+/// compile, nothing framed.
 pub fn page_csp(nonce: &str, development: bool) -> String {
     // `cargo leptos watch` reloads pages over a WebSocket on its reload port.
     let connect = if development { "'self' ws: wss:" } else { "'self'" };
@@ -39,52 +39,6 @@ pub fn page_csp(nonce: &str, development: bool) -> String {
          img-src 'self' data:; connect-src {connect}; font-src 'self'; object-src 'none'; base-uri 'self'; \
          form-action 'self'; frame-ancestors 'none'"
     )
-}
-
-/// Gives a rendered page the policy for its nonce. Leptos puts a fresh nonce on the page's
-/// scripts; it is read back from the page's first chunk (the whole `<head>`, already rendered
-/// when Leptos hands over the response, so nothing waits longer). Setting it from inside the
-/// render (through Leptos's response options) lost it now and then under concurrent requests,
-/// and a page without its policy cannot hydrate. Any other response is returned as it is.
-async fn with_page_csp(response: Response, development: bool) -> Response {
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    if !is_html || response.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let mut rest = body.into_data_stream();
-    let first = match rest.next().await {
-        Some(Ok(chunk)) => chunk,
-        Some(Err(e)) => {
-            tracing::warn!(error = %e, "page body failed before its first chunk");
-            return Response::from_parts(parts, Body::empty());
-        }
-        None => return Response::from_parts(parts, Body::empty()),
-    };
-    if let Some(nonce) = find_nonce(&first) {
-        if let Ok(value) = HeaderValue::from_str(&page_csp(nonce, development)) {
-            parts.headers.insert(header::CONTENT_SECURITY_POLICY, value);
-        }
-    }
-    let body = futures_util::stream::once(async move { Ok::<_, axum::Error>(first) }).chain(rest);
-    Response::from_parts(parts, Body::from_stream(body))
-}
-
-/// The value of the first `nonce="…"` attribute in `html`, if it is a plausible nonce (Leptos's
-/// are URL-safe base64).
-fn find_nonce(html: &[u8]) -> Option<&str> {
-    const ATTRIBUTE: &[u8] = b" nonce=\"";
-    let start = html.windows(ATTRIBUTE.len()).position(|w| w == ATTRIBUTE)? + ATTRIBUTE.len();
-    let length = html[start..].iter().position(|&b| b == b'"')?;
-    let nonce = std::str::from_utf8(&html[start..start + length]).ok()?;
-    let plausible = (8..=128).contains(&nonce.len())
-        && nonce
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'/' | b'='));
-    plausible.then_some(nonce)
 }
 
 /// Whether a request says it comes from another site: its `Origin` names another origin (or an
@@ -167,7 +121,7 @@ pub async fn limits_and_headers(State(state): State<AppState>, request: Request,
             }
         }
     };
-    let mut response = with_page_csp(response, !state.config.is_production()).await;
+    let mut response = response;
     redirects::settle(&mut response, &path);
     let headers = response.headers_mut();
     let set = |headers: &mut HeaderMap, name: header::HeaderName, value: &'static str| {
@@ -243,14 +197,5 @@ mod tests {
         assert!(this(&[]));
         let local = headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")]);
         assert!(!from_another_site(&local));
-    }
-
-    #[test]
-    fn the_nonce_is_read_from_the_first_script() {
-        let head = br#"<head><link rel="modulepreload" href="/pkg/porch.js" crossorigin="abc"><script type="module" nonce="Kx_jY-SLE0hh">"#;
-        assert_eq!(find_nonce(head), Some("Kx_jY-SLE0hh"));
-        assert_eq!(find_nonce(b"<head><script>"), None);
-        assert_eq!(find_nonce(br#"<script nonce="a b c d e f g h">"#), None, "not base64");
-        assert_eq!(find_nonce(br#"<script nonce="unterminated"#), None);
     }
 }

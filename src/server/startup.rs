@@ -11,7 +11,7 @@ use axum::{
     routing::{any, get},
     Router,
 };
-use leptos::prelude::provide_context;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::net::TcpListener;
 
@@ -23,8 +23,9 @@ use super::{
     db, forms, health, json_api,
     mail::{outbox::Outbox, MailTransport, Mailer},
     metrics::Metrics,
+    page::{cache::PageCache, page_middleware, PageNonce},
     page_routes::PageRoutes,
-    preferences::{cookie::PreferencesCookie, layer::preferences_middleware},
+    preferences::cookie::PreferencesCookie,
     protection::{limits_and_headers, refuse_cross_site},
     ratelimit::{rate_limit_layer, RateLimiter},
     session::{layer::session_middleware, SessionSettings},
@@ -124,6 +125,7 @@ impl Application {
             hasher: PasswordHasherPool::new(default_params()),
             preferences_cookie,
             metrics,
+            page_cache: PageCache::new(),
             limiter,
             archiver,
             outbox,
@@ -132,7 +134,10 @@ impl Application {
 
         let context = {
             let state = state.clone();
-            move || provide_context(state.clone())
+            move || {
+                provide_context(state.clone());
+                provide_page_request();
+            }
         };
         let mut router = Router::new();
         if state.config.metrics_public {
@@ -161,17 +166,26 @@ impl Application {
                 move |uri: http::Uri, state: axum::extract::State<AppState>, request: Request| {
                     let files_and_pages = files_and_pages.clone();
                     async move {
+                        use axum::response::IntoResponse;
                         if super::page_routes::is_api_path(uri.path()) {
-                            use axum::response::IntoResponse;
-                            api_not_found(request).await.into_response()
-                        } else {
-                            files_and_pages(uri, state, request).await
+                            return api_not_found(request).await.into_response();
+                        }
+                        // The 404 page from its template, once no file answers the path.
+                        match request.extensions().get::<super::page::cache::Slot>().cloned() {
+                            Some(slot) if !is_site_file(&state.leptos_options, uri.path()).await => {
+                                let app = state.0.clone();
+                                super::page::cache::serve(&app, slot, request, move |request| {
+                                    files_and_pages(uri, state, request)
+                                })
+                                .await
+                            }
+                            _ => files_and_pages(uri, state, request).await,
                         }
                     }
                 }
             })
-            // Outermost last: the session is there before preferences are resolved.
-            .layer(middleware::from_fn_with_state(state.clone(), preferences_middleware))
+            // Outermost last: the session is there before a page's request view is built.
+            .layer(middleware::from_fn_with_state(state.clone(), page_middleware))
             .layer(middleware::from_fn_with_state(state.clone(), session_middleware))
             .layer(middleware::from_fn(rate_limit_layer))
             .layer(middleware::from_fn_with_state(state.clone(), forms::refusal_pages))
@@ -263,6 +277,39 @@ impl Application {
         }
         served
     }
+}
+
+/// Gives the page its request view and its CSP nonce (a marker while a cached page's template
+/// renders), taken once from the request the page middleware prepared.
+fn provide_page_request() {
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return;
+    };
+    let page = parts.extensions.get::<crate::context::PageRequest>().cloned();
+    let nonce = match page.as_ref().and_then(|page| page.0.holes.as_ref()) {
+        Some(holes) => Some(holes.nonce.as_str().into()),
+        None => parts.extensions.get::<PageNonce>().map(|nonce| nonce.0.clone()),
+    };
+    if let Some(nonce) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
+    if let Some(page) = page {
+        provide_context(page);
+    }
+}
+
+/// Whether a file under the site root answers `path` (the fallback serves those before the 404
+/// page). A path that climbs out counts as one: it is left to the file service to refuse.
+async fn is_site_file(options: &leptos::config::LeptosOptions, path: &str) -> bool {
+    let relative = path.trim_start_matches('/');
+    if relative
+        .split('/')
+        .any(|segment| segment == ".." || segment.contains('\\'))
+    {
+        return true;
+    }
+    let file = std::path::Path::new(&*options.site_root).join(relative);
+    tokio::fs::try_exists(&file).await.unwrap_or(true)
 }
 
 async fn method_not_allowed(request: Request) -> axum::response::Response {

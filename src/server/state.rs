@@ -26,6 +26,8 @@ pub struct SharedState {
     pub hasher: PasswordHasherPool,
     pub preferences_cookie: PreferencesCookie,
     pub metrics: Arc<Metrics>,
+    /// Templates of the pages that depend only on the route and the preferences.
+    pub page_cache: super::page::cache::PageCache,
     /// The rate limits, counted in the backend.
     pub limiter: RateLimiter,
     /// Ends and archives sessions (see [`super::archive`]).

@@ -15,6 +15,7 @@ mod logs;
 mod mail;
 mod notices;
 mod openapi;
+mod page_cache;
 mod pages;
 mod preferences;
 mod protection;

@@ -2,12 +2,12 @@
 //! Redis cache, like the profile). Both the JSON API and the pages go through here.
 
 pub mod cookie;
-pub mod layer;
 
 use cookie::Field;
 
 use std::collections::BTreeMap;
 
+use axum::{body::Body, response::Response};
 use http::{header, HeaderMap, HeaderValue};
 use serde::Serialize;
 
@@ -336,4 +336,19 @@ mod tests {
             }
         );
     }
+}
+
+/// Re-renders an [`AppError`] response's body in `language` (it was rendered in English).
+pub fn localize_error(mut response: Response, language: Language) -> Response {
+    if language == Language::En {
+        return response;
+    }
+    if let Some(error) = response.extensions_mut().remove::<AppError>() {
+        let body = crate::error::ErrorResponse {
+            error: error.body(language),
+        };
+        *response.body_mut() = Body::from(serde_json::to_string(&body).unwrap_or_default());
+        response.headers_mut().remove(header::CONTENT_LENGTH);
+    }
+    response
 }
