@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Where a page view's CPU goes: perf profile of the release server under wrk.
-#   bench/profile.sh [guest|signed-in]     (SKIP_BUILD=1 reuses target/release)
+#   bench/profile.sh [guest|signed-in]     (SKIP_BUILD=1 reuses target/release; PAGE=/account)
 # Prints the hottest functions (self time) and the share of time per crate, from
-# `perf record -g` over 10 s of wrk -t1 -c20 on `GET /` with an existing session.
+# `perf record -g` over 10 s of wrk -t1 -c20 on `GET $PAGE` (default `/`) with an existing
+# session.
 source "$(dirname "$0")/../scripts/lib.sh"
 apt_install_missing wrk:wrk redis-server:redis-server perf:linux-perf curl:curl
 
 KIND=${1:-signed-in}
+PAGE=${PAGE:-/}
 APP_PORT=${APP_PORT:-3106}
 REDIS_PORT=${REDIS_PORT:-6396}
 source "$ROOT/bench/lib.sh"
@@ -20,8 +22,8 @@ else
   COOKIE="$(curl -s -D - -o /dev/null -X POST "$BASE/api/auth/register" -H 'content-type: application/json' \
     -d '{"name":"Bench","email":"profile@example.com","password":"correct horse battery"}' | session_of)"
 fi
-wrk -t1 -c20 -d3s -H "Cookie: $COOKIE" "$BASE/" >/dev/null
-wrk -t1 -c20 -d12s -H "Cookie: $COOKIE" "$BASE/" >"$OUT/wrk.txt" &
+wrk -t1 -c20 -d3s -H "Cookie: $COOKIE" "$BASE$PAGE" >/dev/null
+wrk -t1 -c20 -d12s -H "Cookie: $COOKIE" "$BASE$PAGE" >"$OUT/wrk.txt" &
 WRK=$!
 sleep 1
 perf record -F 999 -g -p "$SERVER" -o "$OUT/perf.data" -- sleep 10 2>/dev/null >/dev/null

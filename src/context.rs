@@ -80,6 +80,12 @@ fn from_document() -> RequestView {
     }
 }
 
+/// The request's locale, read from the request view (shared data, not a signal): what
+/// [`tr!`](crate::tr) writes on the server.
+pub fn page_locale() -> Locale {
+    use_request_view().prefs.language.locale()
+}
+
 /// The request view of this page.
 pub fn use_request_view() -> Arc<RequestView> {
     use_context::<PageRequest>().map(|page| page.0).unwrap_or_default()

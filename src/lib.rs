@@ -28,13 +28,17 @@ pub fn hydrate() {
 /// locale from [`context::use_locale`]. In the browser a closure, so it works as a child and as
 /// an attribute and follows a change of language; on the server, where the language cannot
 /// change during a render, the plain `&'static str` (the same HTML, without a reactive read
-/// per text).
+/// per text), in the language of the request ([`context::page_locale`]: never a signal, whose
+/// arena is not there when a `<Transition>`'s children are made).
 /// (leptos_i18n's own context is not used: its server-side effect can outlive the request.)
 #[macro_export]
 macro_rules! tr {
     ($locale:expr, $($key:tt)+) => {{
         #[cfg(feature = "ssr")]
-        let text = $crate::i18n::td_string!($locale.get_untracked(), $($key)+);
+        let text = {
+            let _ = &$locale;
+            $crate::i18n::td_string!($crate::context::page_locale(), $($key)+)
+        };
         #[cfg(not(feature = "ssr"))]
         let text = move || $crate::i18n::td_string!($locale.get(), $($key)+);
         text
@@ -49,7 +53,10 @@ macro_rules! tr {
 macro_rules! title {
     ($locale:expr, $($key:tt)+) => {{
         #[cfg(feature = "ssr")]
-        let text = $crate::i18n::td_string!($locale.get_untracked(), $($key)+).to_owned();
+        let text = {
+            let _ = &$locale;
+            $crate::i18n::td_string!($crate::context::page_locale(), $($key)+).to_owned()
+        };
         #[cfg(not(feature = "ssr"))]
         let text = move || $crate::i18n::td_string!($locale.get(), $($key)+).to_owned();
         text

@@ -21,6 +21,23 @@ pub fn request_context() -> Result<(AppState, AppSession, ClientInfo), AppError>
     Ok((state, session, client))
 }
 
+/// The app state and the request's session, for server functions that need nothing else of the
+/// request. While a page renders, the session comes from the page's context (one `Arc`), not a
+/// copy of the request's parts (headers and extensions) per call.
+pub fn request_session() -> Result<(AppState, AppSession), AppError> {
+    let state = expect_context::<AppState>();
+    if let Some(session) = use_context::<AppSession>() {
+        return Ok((state, session));
+    }
+    let session = use_context::<Parts>()
+        .ok_or_else(|| AppError::internal("no request parts in context"))?
+        .extensions
+        .get::<AppSession>()
+        .cloned()
+        .ok_or_else(|| AppError::internal("session middleware missing"))?;
+    Ok((state, session))
+}
+
 /// Adds these `Set-Cookie` values to a server function's response.
 pub fn append_cookies(cookies: Vec<http::HeaderValue>) {
     if let Some(response) = use_context::<ResponseOptions>() {

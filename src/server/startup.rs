@@ -296,6 +296,10 @@ fn provide_page_request() {
     if let Some(page) = page {
         provide_context(page);
     }
+    // For the page's server-function reads (`fn_context::request_session`).
+    if let Some(session) = parts.extensions.get::<super::session::AppSession>() {
+        provide_context(session.clone());
+    }
 }
 
 /// Whether a file under the site root answers `path` (the fallback serves those before the 404

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::server::{
     activity,
-    fn_context::{request_context, with_status},
+    fn_context::{request_context, request_session, with_status},
 };
 use crate::{
     error::AppError,
@@ -43,6 +43,6 @@ pub async fn this_session(offset: usize, record: bool) -> Result<SessionActivity
 /// One page of the signed-in user's ended sessions, newest first, from `cursor`.
 #[server(prefix = "/api/fn", endpoint = "session_history")]
 pub async fn session_history(cursor: Option<String>) -> Result<HistoryPage, AppError> {
-    let (state, session, _) = request_context()?;
+    let (state, session) = request_session()?;
     with_status(activity::history(&state, &session, cursor.as_deref(), HISTORY_PER_PAGE).await)
 }

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::server::{
     auth::roles,
     dashboard,
-    fn_context::{request_context, with_status},
+    fn_context::{request_context, request_session, with_status},
     forms::{finish, Outcome},
 };
 use crate::{
@@ -24,7 +24,7 @@ pub const USERS_PER_PAGE: u64 = 20;
 /// The admin page's figures (those of `GET /api/admin/stats`).
 #[server(prefix = "/api/fn", endpoint = "admin_figures")]
 pub async fn admin_figures() -> Result<AdminStats, AppError> {
-    let (state, session, _) = request_context()?;
+    let (state, session) = request_session()?;
     let result = async {
         roles::require_admin(&state, &session).await?;
         dashboard::stats(&state).await
@@ -35,7 +35,7 @@ pub async fn admin_figures() -> Result<AdminStats, AppError> {
 /// A page of accounts, newest first, from `cursor`.
 #[server(prefix = "/api/fn", endpoint = "admin_users")]
 pub async fn admin_users(cursor: Option<String>) -> Result<UserPage, AppError> {
-    let (state, session, _) = request_context()?;
+    let (state, session) = request_session()?;
     let result = async {
         roles::require_admin(&state, &session).await?;
         roles::users(&state, cursor.as_deref(), USERS_PER_PAGE).await

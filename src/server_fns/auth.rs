@@ -9,7 +9,7 @@ use crate::server::{
         accounts::{self, Registration},
         devices, profile, second_step,
     },
-    fn_context::{append_cookies, request_context, with_status},
+    fn_context::{append_cookies, request_context, request_session, with_status},
     forms::{finish, take_feedback, Outcome},
 };
 use crate::{
@@ -27,7 +27,7 @@ fn set_preferences_cookie(outcome: accounts::SignedInOutcome) {
 /// is down.
 #[server(prefix = "/api/fn", endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<User>, AppError> {
-    let (state, session, _) = request_context()?;
+    let (state, session) = request_session()?;
     // No status set here: a public page renders for a guest while the store is down; the
     // pages that need the user answer 503 themselves (`ErrorNotice`).
     profile::current_user(&state, &session).await
@@ -36,7 +36,7 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
 /// The outcome of the last plain (no-JavaScript) submission of `form`, shown once.
 #[server(prefix = "/api/fn", endpoint = "form_feedback")]
 pub async fn take_form_feedback(form: String) -> Result<Option<FormFeedback>, AppError> {
-    let (_, session, _) = request_context()?;
+    let (_, session) = request_session()?;
     Ok(take_feedback(&session, &form).await)
 }
 
@@ -118,7 +118,7 @@ pub const SECOND_STEP_PATH: &str = "/login/second-factor";
 /// Whether this browser has a half-done sign-in waiting for its code.
 #[server(prefix = "/api/fn", endpoint = "second_step_pending")]
 pub async fn second_step_pending() -> Result<bool, AppError> {
-    let (state, session, _) = request_context()?;
+    let (state, session) = request_session()?;
     with_status(second_step::is_pending(&state, &session).await)
 }
 
@@ -166,7 +166,7 @@ pub async fn complete_sign_in(code: String, next: Option<String>) -> Result<Stri
 
 #[server(prefix = "/api/fn", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    let (state, session, _) = request_context()?;
+    let (state, session) = request_session()?;
     let result = devices::sign_out(&state, &session).await;
     let outcome = Outcome {
         form: "logout",
@@ -200,7 +200,7 @@ pub async fn logout_everywhere() -> Result<(), AppError> {
 
 #[server(prefix = "/api/fn", endpoint = "update_profile")]
 pub async fn update_profile(name: String) -> Result<User, AppError> {
-    let (state, session, _) = request_context()?;
+    let (state, session) = request_session()?;
     let result = profile::update_name(&state, &session, &name).await;
     let outcome = Outcome {
         form: "profile",
@@ -228,13 +228,13 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 
 #[server(prefix = "/api/fn", endpoint = "list_sessions")]
 pub async fn list_sessions() -> Result<Vec<DeviceSession>, AppError> {
-    let (state, session, _) = request_context()?;
+    let (state, session) = request_session()?;
     with_status(devices::list_sessions(&state, &session).await)
 }
 
 #[server(prefix = "/api/fn", endpoint = "sessions_summary")]
 pub async fn sessions_summary() -> Result<SessionSummary, AppError> {
-    let (state, session, _) = request_context()?;
+    let (state, session) = request_session()?;
     with_status(devices::summary(&state, &session).await)
 }
 
@@ -298,7 +298,7 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
 /// posted to `POST /api/auth/profile/avatar`.)
 #[server(prefix = "/api/fn", endpoint = "remove_avatar")]
 pub async fn remove_avatar() -> Result<User, AppError> {
-    let (state, session, _) = request_context()?;
+    let (state, session) = request_session()?;
     let result = crate::server::avatar::remove(&state, &session).await;
     let outcome = Outcome {
         form: "avatar",

@@ -13,7 +13,7 @@ use crate::{
     model::Msg,
     server::{
         auth::mail_flows,
-        fn_context::{request_context, with_status},
+        fn_context::{request_context, request_session, with_status},
         forms::{finish, Outcome},
     },
 };
@@ -85,8 +85,11 @@ pub async fn confirm_email(token: String) -> Result<LinkKind, AppError> {
 /// confirmation.
 #[server(prefix = "/api/fn", endpoint = "email_status")]
 pub async fn read_email_status() -> Result<EmailStatus, AppError> {
-    let (state, session, _) = request_context()?;
-    with_status(mail_flows::email_status(&state, &session).await)
+    let (state, session) = request_session()?;
+    // Rendering the account page: its user came with the request.
+    let known = leptos::prelude::use_context::<crate::context::PageRequest>()
+        .and_then(|page| page.0.viewer.clone().ok().flatten());
+    with_status(mail_flows::email_status(&state, &session, known.as_ref()).await)
 }
 
 /// "Send again": a new verification link.

@@ -12,7 +12,7 @@ use crate::{
     model::{Msg, SensitiveAction},
     server::{
         auth::{passkeys, pending_action, reauth, second_factor, security_log, security_page},
-        fn_context::{request_context, with_status},
+        fn_context::{request_context, request_session, with_status},
         forms::{finish, Outcome},
     },
 };
@@ -23,21 +23,21 @@ pub const LOG_PER_PAGE: u64 = 25;
 /// One page of the signed-in user's security log, newest first, from `cursor`.
 #[server(prefix = "/api/fn", endpoint = "security_log")]
 pub async fn read_security_log(cursor: Option<String>) -> Result<SecurityLogPage, AppError> {
-    let (state, session, _) = request_context()?;
+    let (state, session) = request_session()?;
     with_status(security_log::page(&state, &session, cursor.as_deref(), LOG_PER_PAGE).await)
 }
 
 /// What the security page shows.
 #[server(prefix = "/api/fn", endpoint = "security_overview")]
 pub async fn read_security_overview() -> Result<SecurityOverview, AppError> {
-    let (state, session, _) = request_context()?;
+    let (state, session) = request_session()?;
     with_status(security_page::overview(&state, &session).await)
 }
 
 /// Starts setting up an authenticator app (the page then shows its QR code).
 #[server(prefix = "/api/fn", endpoint = "start_totp")]
 pub async fn start_totp() -> Result<(), AppError> {
-    let (state, session, _) = request_context()?;
+    let (state, session) = request_session()?;
     let result = second_factor::start_setup(&state, &session).await.map(|_| ());
     reauth::remember_if_refused(&session, &result, SensitiveAction::StartTotp).await;
     finish(Some(&session), result, security_outcome(None)).await
@@ -115,7 +115,7 @@ pub struct ConfirmOptions {
 /// What the confirm page offers.
 #[server(prefix = "/api/fn", endpoint = "confirm_options")]
 pub async fn read_confirm_options() -> Result<ConfirmOptions, AppError> {
-    let (state, session, _) = request_context()?;
+    let (state, session) = request_session()?;
     let result = async {
         let overview = security_page::overview(&state, &session).await?;
         Ok(ConfirmOptions {

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     error::{AppError, ErrorCode},
-    model::{Email, EmailStatus, EndReason, Language, LinkKind, Msg, Password, SecurityEventKind},
+    model::{Email, EmailStatus, EndReason, Language, LinkKind, Msg, Password, SecurityEventKind, User},
     server::{
         client::ClientInfo,
         entity::user::Model as UserRow,
@@ -547,24 +547,36 @@ pub async fn request_email_change(
     Ok(())
 }
 
-pub async fn email_status(state: &AppState, session: &AppSession) -> Result<EmailStatus, AppError> {
+pub async fn email_status(
+    state: &AppState,
+    session: &AppSession,
+    known: Option<&User>,
+) -> Result<EmailStatus, AppError> {
     let me = session.require_signed_in().await?;
-    let user = users::by_id(&state.db, me.user_id)
-        .await
-        .map_err(db_error)?
-        .ok_or_else(AppError::not_found)?;
-    let pending = account_tokens::pending_email(&state.db, user.id, &user.email, now_ms())
+    // A page has its user from the request (its copy is replaced whenever the address or its
+    // verification changes): only what is pending is read.
+    let (email, verified) = match known.filter(|user| user.id == me.user_id) {
+        Some(user) => (user.email.clone(), user.email_verified),
+        None => {
+            let user = users::by_id(&state.db, me.user_id)
+                .await
+                .map_err(db_error)?
+                .ok_or_else(AppError::not_found)?;
+            (user.email, user.email_verified_at.is_some())
+        }
+    };
+    let pending = account_tokens::pending_email(&state.db, me.user_id, &email, now_ms())
         .await
         .map_err(db_error)?;
     let pending = match pending {
         Some(p) => Some(p),
-        None => outbox::unsent_recipient(&state.db, user.id, MailKind::EmailChangeConfirm.as_str())
+        None => outbox::unsent_recipient(&state.db, me.user_id, MailKind::EmailChangeConfirm.as_str())
             .await
             .map_err(db_error)?,
     };
     Ok(EmailStatus {
-        email: user.email,
-        verified: user.email_verified_at.is_some(),
+        email,
+        verified,
         pending,
     })
 }
