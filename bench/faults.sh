@@ -8,8 +8,8 @@ apt_install_missing wrk:wrk redis-server:redis-server
 
 if [ "${SKIP_BUILD:-}" != 1 ]; then
   ensure_rust_tools
-  step "Building the release (cargo leptos build --release --precompress)"
-  (use_release_flags && cargo leptos build --release --precompress)
+  step "Building the release (cargo leptos build --release --precompress --split)"
+  (use_release_flags && cargo leptos build --release --precompress --split)
 fi
 
 APP_PORT=${APP_PORT:-3102}

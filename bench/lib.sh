@@ -41,7 +41,7 @@ bench_start() {
   trap 'stop_app; redis_down; rm -rf "$OUT"' EXIT
   if [ "${SKIP_BUILD:-}" != 1 ]; then
     ensure_rust_tools
-    step "Building the release (cargo leptos build --release --precompress)"
-    (use_release_flags && cargo leptos build --release --precompress)
+    step "Building the release (cargo leptos build --release --precompress --split)"
+    (use_release_flags && cargo leptos build --release --precompress --split)
   fi
 }

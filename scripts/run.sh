@@ -9,8 +9,8 @@ source "$(dirname "$0")/lib.sh"
 ensure_rust_tools
 ensure_npm_packages
 
-# Release builds also write gzip and brotli copies of the static files, served to browsers that
-# accept them.
-case " $* " in *" --release "*) use_release_flags; set -- "$@" --precompress ;; esac
+# Release builds also split the WASM (pages other than the first ones load their code when first
+# shown) and write gzip and brotli copies of the static files, served to browsers that accept them.
+case " $* " in *" --release "*) use_release_flags; set -- "$@" --precompress --split ;; esac
 step "Building and serving (cargo leptos serve $*)"
 exec cargo leptos serve "$@"

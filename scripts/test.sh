@@ -17,8 +17,8 @@ cargo fmt --all -- --check
 step "Building the site (cargo leptos build)"
 cargo leptos build
 
-step "Building the release as typed by hand (cargo leptos build --release --precompress, no extra flags)"
-(use_release_flags && cargo leptos build --release --precompress)
+step "Building the release as typed by hand (cargo leptos build --release --precompress --split, no extra flags)"
+(use_release_flags && cargo leptos build --release --precompress --split)
 
 step "The release hydrate WASM against its size budget (bench/wasm-budget)"
 check_wasm_budget

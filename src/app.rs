@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Html, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    lazy_route, path, Lazy, LazyRoute, SsrMode,
 };
 
 use crate::{
@@ -51,6 +51,42 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// A page whose code is a WASM chunk of its own, fetched when the page is first shown (in the
+/// browser; the server renders it as any page). Built with cargo-leptos `--split` (release
+/// builds); without it the chunk is part of the one module. The pages most visitors open first
+/// (home, sign-in, registration, settings, 404) stay in the main module.
+macro_rules! lazy_page {
+    ($route:ident => $page:ident) => {
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(this: Self) -> AnyView {
+                let _ = this;
+                view! { <$page/> }.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(ForgotPasswordRoute => ForgotPasswordPage);
+lazy_page!(ResetPasswordRoute => ResetPasswordPage);
+lazy_page!(VerifyEmailRoute => VerifyEmailPage);
+lazy_page!(AccountRoute => AccountPage);
+lazy_page!(PasswordRoute => PasswordPage);
+lazy_page!(SessionsRoute => SessionsPage);
+lazy_page!(HistoryRoute => SessionHistoryPage);
+lazy_page!(SecurityLogRoute => AccountSecurityLogPage);
+lazy_page!(SecurityRoute => SecurityPage);
+lazy_page!(ConfirmRoute => ConfirmPage);
+lazy_page!(SecondStepRoute => SecondStepPage);
+lazy_page!(ThisSessionRoute => ThisSessionPage);
+lazy_page!(AdminRoute => AdminPage);
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -87,21 +123,21 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
-                    <Route path=path!("/password/forgot") view=ForgotPasswordPage ssr=SsrMode::Async/>
-                    <Route path=path!("/password/reset") view=ResetPasswordPage ssr=SsrMode::Async/>
-                    <Route path=path!("/email/verify") view=VerifyEmailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account/unlock") view=VerifyEmailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account/sessions") view=SessionsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account/history") view=SessionHistoryPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account/security-log") view=AccountSecurityLogPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account/security") view=SecurityPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account/confirm") view=ConfirmPage ssr=SsrMode::Async/>
-                    <Route path=path!("/login/second-factor") view=SecondStepPage ssr=SsrMode::Async/>
-                    <Route path=path!("/session") view=ThisSessionPage ssr=SsrMode::Async/>
+                    <Route path=path!("/password/forgot") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/password/reset") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/email/verify") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/unlock") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/password") view={Lazy::<PasswordRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/sessions") view={Lazy::<SessionsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/history") view={Lazy::<HistoryRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/security-log") view={Lazy::<SecurityLogRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/security") view={Lazy::<SecurityRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/confirm") view={Lazy::<ConfirmRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/login/second-factor") view={Lazy::<SecondStepRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/session") view={Lazy::<ThisSessionRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>

@@ -21,7 +21,8 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Lazy routes (pages split into their own WASM chunks) hydrate once their chunk is in.
+    leptos::mount::hydrate_lazy(app::App);
 }
 
 /// A translated text that follows the page's language: `tr!(locale, nav.home)` with the
