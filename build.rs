@@ -9,6 +9,17 @@ use leptos_i18n_build::{Config, ParseOptions, TranslationsInfos};
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=Cargo.toml");
+    // `cfg(wasm_split)`: this WASM build is split into chunks (cargo-leptos `--split`, which
+    // links with `--emit-relocs`). Only then are lazy routes' views split points: an unsplit
+    // build (`cargo leptos watch`, a debug build) keeps them in the one module, because a split
+    // point it never splits imports a module that does not exist.
+    println!("cargo::rustc-check-cfg=cfg(wasm_split)");
+    println!("cargo::rerun-if-env-changed=CARGO_ENCODED_RUSTFLAGS");
+    let wasm = std::env::var("TARGET").is_ok_and(|t| t.starts_with("wasm32"));
+    let flags = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
+    if wasm && flags.contains("--emit-relocs") {
+        println!("cargo::rustc-cfg=wasm_split");
+    }
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let config = Config::new("en")
         .expect("valid default locale")

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Html, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    lazy_route, path, Lazy, LazyRoute, SsrMode,
+    path, Lazy, LazyRoute, SsrMode,
 };
 
 use crate::{
@@ -52,20 +52,34 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// A page whose code is a WASM chunk of its own, fetched when the page is first shown (in the
-/// browser; the server renders it as any page). Built with cargo-leptos `--split` (release
-/// builds); without it the chunk is part of the one module. The pages most visitors open first
-/// (home, sign-in, registration, settings, 404) stay in the main module.
+/// browser; the server renders it as any page). Release builds split the WASM (cargo-leptos
+/// `--split`, `cfg(wasm_split)` from build.rs); an unsplit build keeps the same lazy routes with
+/// their code in the one module. The pages most visitors open first (home, sign-in,
+/// registration, settings, 404) are not lazy.
 macro_rules! lazy_page {
     ($route:ident => $page:ident) => {
         struct $route;
 
-        #[lazy_route]
+        #[cfg(wasm_split)]
+        #[leptos_router::lazy_route]
         impl LazyRoute for $route {
             fn data() -> Self {
                 Self
             }
 
             fn view(this: Self) -> AnyView {
+                let _ = this;
+                view! { <$page/> }.into_any()
+            }
+        }
+
+        #[cfg(not(wasm_split))]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            async fn view(this: Self) -> AnyView {
                 let _ = this;
                 view! { <$page/> }.into_any()
             }
