@@ -299,6 +299,21 @@ pub async fn save(
     })
 }
 
+/// Re-renders an [`AppError`] response's body in `language` (it was rendered in English).
+pub fn localize_error(mut response: Response, language: Language) -> Response {
+    if language == Language::En {
+        return response;
+    }
+    if let Some(error) = response.extensions_mut().remove::<AppError>() {
+        let body = crate::error::ErrorResponse {
+            error: error.body(language),
+        };
+        *response.body_mut() = Body::from(serde_json::to_string(&body).unwrap_or_default());
+        response.headers_mut().remove(header::CONTENT_LENGTH);
+    }
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,19 +351,4 @@ mod tests {
             }
         );
     }
-}
-
-/// Re-renders an [`AppError`] response's body in `language` (it was rendered in English).
-pub fn localize_error(mut response: Response, language: Language) -> Response {
-    if language == Language::En {
-        return response;
-    }
-    if let Some(error) = response.extensions_mut().remove::<AppError>() {
-        let body = crate::error::ErrorResponse {
-            error: error.body(language),
-        };
-        *response.body_mut() = Body::from(serde_json::to_string(&body).unwrap_or_default());
-        response.headers_mut().remove(header::CONTENT_LENGTH);
-    }
-    response
 }
