@@ -80,8 +80,16 @@ pub fn with_next(page: &str, next: Option<&str>) -> String {
     }
 }
 
-/// The header's links (`components::header`).
-pub const HEADER_LINKS: [&str; 6] = ["/", "/settings", "/admin", "/account", "/login", "/register"];
+/// The links on every page that mark themselves `aria-current` (the header's and the footer's).
+pub const SITE_LINKS: [&str; 7] = [
+    "/",
+    "/settings",
+    "/admin",
+    "/account",
+    "/login",
+    "/register",
+    "/session",
+];
 
 /// Whether the link to `href` is the current page's for `path`: the same path, or (but for `/`)
 /// a path under it, as the router's `<A>` marks `aria-current`.

@@ -19,11 +19,7 @@ use crate::{
     model::{is_same_site_path, location, FormFeedback, Msg},
 };
 
-/// The session key of a form's pending [`FormFeedback`]: one per form, so two forms posted at
-/// once (two tabs) both keep theirs.
-pub fn flash_key(form: &str) -> String {
-    format!("flash:{form}")
-}
+pub use super::session::keys::flash as flash_key;
 
 /// True for a plain HTML form post (JavaScript off): the browser wants a page back.
 pub fn is_plain_form_post() -> bool {

@@ -174,9 +174,13 @@ impl Application {
                         match request.extensions().get::<super::page::cache::Slot>().cloned() {
                             Some(slot) if !is_site_file(&state.leptos_options, uri.path()).await => {
                                 let app = state.0.clone();
-                                super::page::cache::serve(&app, slot, request, move |request| {
-                                    files_and_pages(uri, state, request)
-                                })
+                                super::page::cache::serve(
+                                    &app.page_cache,
+                                    &app.metrics,
+                                    slot,
+                                    request,
+                                    move |request| files_and_pages(uri, state, request),
+                                )
                                 .await
                             }
                             _ => files_and_pages(uri, state, request).await,

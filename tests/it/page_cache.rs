@@ -254,6 +254,24 @@ async fn what_only_one_request_has_is_rendered_for_it() {
     );
     let after = app.page(&browser, "/login").await;
     assert!(!after.contains("nobody@example.com"));
+    // Under a link's path the 404 page marks that link current: rendered for it, never the
+    // shared template (nor the other way round).
+    let (status, under_session) = app.html(&browser, "/session/x").await;
+    assert_eq!(status, 404);
+    assert!(under_session.contains("aria-current"), "{under_session}");
+    let (status, elsewhere) = app.html(&browser, "/nope").await;
+    assert_eq!(status, 404);
+    assert!(!elsewhere.contains("aria-current"), "{elsewhere}");
+    // Paths the router reads as another page are that page, not the 404 template.
+    let (_, dotted) = app.html(&browser, "/./settings").await;
+    assert!(dotted.contains("name=\"language\""), "{dotted}");
+    // HEAD: a page's headers, its nonce's policy included.
+    let head = browser.head(app.url("/")).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert!(head.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("'nonce-"));
     // A file under the site root is the file, never the 404 page's template.
     let (status, _) = app.html(&browser, "/no-such-page").await;
     assert_eq!(status, 404);

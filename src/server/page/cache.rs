@@ -33,11 +33,14 @@ use crate::{
     context::PageRequest,
     error::AppError,
     model::{
-        location::{is_current, HEADER_LINKS},
+        location::{is_current, SITE_LINKS},
         request_view::{viewer_json, Badge},
         Holes, Language, RequestView, Role, Theme,
     },
-    server::{forms::flash_key, session::AppSession},
+    server::{
+        metrics::Metrics,
+        session::{keys::flash as flash_key, AppSession},
+    },
 };
 
 /// Most templates kept, and most bytes: the combinations are fewer (5 routes × 4 languages ×
@@ -64,9 +67,11 @@ impl CachedRoute {
             "/login" => Self::Login,
             "/register" => Self::Register,
             "/settings" => Self::Settings,
-            // One 404 template for every path no header link is current on (the header marks
-            // `/account` current on `/account/anything`).
-            _ if !is_page && !HEADER_LINKS.iter().any(|href| is_current(href, path)) => Self::NotFound,
+            // One 404 template for every plain path no site link is current on (the header marks
+            // `/account` current on `/account/anything`); others render in full.
+            _ if !is_page && is_plain_path(path) && !SITE_LINKS.iter().any(|href| is_current(href, path)) => {
+                Self::NotFound
+            }
             _ => return None,
         })
     }
@@ -80,6 +85,20 @@ impl CachedRoute {
             Self::Home | Self::NotFound => None,
         }
     }
+}
+
+/// A path already in the form the router and the file service read it in: letters, digits and
+/// `-_.~` between single slashes, no `.` or `..` segment, nothing percent-encoded. Anything else
+/// (`/./settings`, `//x/login`, `/favicon%2Eico`) may be read as another page or a file, so it
+/// is rendered in full.
+fn is_plain_path(path: &str) -> bool {
+    path.starts_with('/')
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~'))
+        && path[1..]
+            .split('/')
+            .all(|segment| !segment.is_empty() && segment != "." && segment != "..")
 }
 
 /// What the header shows: a guest's links, or a member's name with an image or initials (and
@@ -173,7 +192,8 @@ impl Hole {
 #[derive(Debug)]
 enum Piece {
     Text(Bytes),
-    Hole(Hole),
+    /// A hole, and whether it stands inside a tag (an attribute's value) rather than in text.
+    Hole(Hole, bool),
 }
 
 /// A rendered page cut at its markers.
@@ -208,16 +228,24 @@ impl Values {
         }
     }
 
-    /// The text for `hole`, or `None` when this request has no such value.
-    fn get(&self, hole: Hole) -> Option<std::borrow::Cow<'_, str>> {
+    /// The text for `hole` (escaped for an attribute when `in_tag`, else for text), or `None`
+    /// when this request has no such value.
+    fn get(&self, hole: Hole, in_tag: bool) -> Option<std::borrow::Cow<'_, str>> {
         use std::borrow::Cow;
         let badge = || self.badge.as_ref();
+        fn escape(value: &str, in_tag: bool) -> std::borrow::Cow<'_, str> {
+            if in_tag {
+                encode_double_quoted_attribute(value)
+            } else {
+                encode_text(value)
+            }
+        }
         Some(match hole {
             Hole::Nonce => Cow::Borrowed(&*self.nonce),
             Hole::Here => Cow::Borrowed(&self.here),
             Hole::ViewerJson => Cow::Borrowed(&self.viewer_json),
-            Hole::Name => encode_text(&badge()?.name),
-            Hole::Initials => encode_text(&badge()?.initials),
+            Hole::Name => escape(&badge()?.name, in_tag),
+            Hole::Initials => escape(&badge()?.initials, in_tag),
             Hole::Colour => Cow::Borrowed(&badge()?.colour),
             Hole::AvatarUrl => encode_double_quoted_attribute(badge()?.avatar_url.as_deref()?),
         })
@@ -302,7 +330,7 @@ impl PageCache {
             .iter()
             .map(|piece| match piece {
                 Piece::Text(text) => text.len(),
-                Piece::Hole(_) => 0,
+                Piece::Hole(..) => 0,
             })
             .sum();
         Ok(Template {
@@ -334,7 +362,10 @@ impl PageCache {
                     if at > start {
                         pieces.push(Piece::Text(body.slice(start..at)));
                     }
-                    pieces.push(Piece::Hole(hole));
+                    // Inside a tag when its last `<` comes after its last `>`.
+                    let before = &body[..at];
+                    let in_tag = memchr::memrchr(b'<', before) > memchr::memrchr(b'>', before);
+                    pieces.push(Piece::Hole(hole, in_tag));
                     start = after + digits + 1;
                     from = start;
                 }
@@ -350,20 +381,10 @@ impl PageCache {
     /// The template with this response's values. A hole this request has no value for, or a
     /// marker anywhere in the result, is a 500: never a page with a marker in it.
     fn fill(&self, template: &Template, values: &Values) -> Response {
-        let mut page = Vec::with_capacity(template.text_len + 512);
-        for piece in &template.pieces {
-            match piece {
-                Piece::Text(text) => page.extend_from_slice(text),
-                Piece::Hole(hole) => match values.get(*hole) {
-                    Some(value) => page.extend_from_slice(value.as_bytes()),
-                    None => return self.unfilled(*hole),
-                },
-            }
-        }
-        if memchr::memmem::find(&page, self.prefix.as_bytes()).is_some() {
-            tracing::error!("a page left a marker unfilled; not sent");
-            return AppError::internal("unfilled page marker").into_response();
-        }
+        let page = match self.fill_body(template, values) {
+            Ok(page) => page,
+            Err(unfilled) => return unfilled.into_response(),
+        };
         let mut response = Response::new(Body::from(page));
         *response.status_mut() = template.status;
         let headers = response.headers_mut();
@@ -371,9 +392,28 @@ impl PageCache {
         response
     }
 
-    fn unfilled(&self, hole: Hole) -> Response {
+    /// The template's body with this response's values, or the error (a 500) to send instead.
+    fn fill_body(&self, template: &Template, values: &Values) -> Result<Vec<u8>, AppError> {
+        let mut page = Vec::with_capacity(template.text_len + 512);
+        for piece in &template.pieces {
+            match piece {
+                Piece::Text(text) => page.extend_from_slice(text),
+                Piece::Hole(hole, in_tag) => match values.get(*hole, *in_tag) {
+                    Some(value) => page.extend_from_slice(value.as_bytes()),
+                    None => return Err(self.unfilled(*hole)),
+                },
+            }
+        }
+        if memchr::memmem::find(&page, self.prefix.as_bytes()).is_some() {
+            tracing::error!("a page left a marker unfilled; not sent");
+            return Err(AppError::internal("unfilled page marker"));
+        }
+        Ok(page)
+    }
+
+    fn unfilled(&self, hole: Hole) -> AppError {
         tracing::error!(?hole, "a page needs a value this request does not have; not sent");
-        AppError::internal("unfilled page hole").into_response()
+        AppError::internal("unfilled page hole")
     }
 
     fn get(&self, key: &Key) -> Option<Arc<Template>> {
@@ -398,7 +438,8 @@ impl PageCache {
 /// miss. What `render` gives back that is not a page to keep is sent as it is, with this
 /// request's values in its body.
 pub async fn serve<F, Fut>(
-    state: &crate::server::state::AppState,
+    cache: &PageCache,
+    metrics: &Metrics,
     slot: Slot,
     mut request: Request,
     render: F,
@@ -407,7 +448,6 @@ where
     F: FnOnce(Request) -> Fut,
     Fut: std::future::Future<Output = Response>,
 {
-    let cache = &state.page_cache;
     let (Some(PageRequest(view)), Some(nonce)) = (
         request.extensions().get::<PageRequest>().cloned(),
         request.extensions().get::<PageNonce>().cloned(),
@@ -416,10 +456,10 @@ where
     };
     let values = Values::of(&view, &nonce, &request);
     if let Some(template) = cache.get(&slot.key) {
-        state.metrics.count_page_cache(true);
+        metrics.count_page_cache(true);
         return cache.fill(&template, &values);
     }
-    state.metrics.count_page_cache(false);
+    metrics.count_page_cache(false);
     let template_view = cache.template_view(&slot, view.prefs);
     request.extensions_mut().insert(PageRequest(Arc::new(template_view)));
     match cache.cut(render(request).await).await {
@@ -435,7 +475,7 @@ where
                 .values()
                 .any(|v| memchr::memmem::find(v.as_bytes(), cache.prefix.as_bytes()).is_some());
             if marked {
-                return cache.unfilled(Hole::Here);
+                return cache.unfilled(Hole::Here).into_response();
             }
             match axum::body::to_bytes(body, usize::MAX).await {
                 Ok(body) => {
@@ -445,12 +485,16 @@ where
                         pieces: cache.pieces(&body),
                         text_len: body.len(),
                     };
-                    let mut filled = cache.fill(&template, &values);
-                    if filled.status() == parts.status {
-                        let body = std::mem::take(filled.body_mut());
-                        return Response::from_parts(parts, body);
+                    match cache.fill_body(&template, &values) {
+                        Ok(body) => {
+                            let mut parts = parts;
+                            // Filling changed the length the body was sent with.
+                            parts.headers.remove(header::CONTENT_LENGTH);
+                            parts.headers.remove(header::TRANSFER_ENCODING);
+                            Response::from_parts(parts, Body::from(body))
+                        }
+                        Err(unfilled) => unfilled.into_response(),
                     }
-                    filled
                 }
                 Err(_) => AppError::internal("page body failed").into_response(),
             }
@@ -507,6 +551,39 @@ mod tests {
             page,
             r#"<script nonce="N0nce"></script><span>&lt;Ann &amp; "Bo"&gt;</span><i class="c3">AB</i><a href="/">"#
         );
+    }
+
+    #[tokio::test]
+    async fn a_name_inside_a_tag_is_escaped_as_an_attribute() {
+        let cache = PageCache::new();
+        let html = format!(r#"<img alt="{}"><b>{}</b>"#, cache.holes.name, cache.holes.name);
+        let (_, page) = text(cache.fill(&template(&cache, &html), &values("x\" onerror=\"y"))).await;
+        assert_eq!(page, r#"<img alt="x&quot; onerror=&quot;y"><b>x" onerror="y</b>"#);
+    }
+
+    #[test]
+    fn only_plain_paths_share_the_404_template() {
+        for plain in ["/nope", "/a/b-c_d.e~f", "/x.html"] {
+            assert!(is_plain_path(plain), "{plain}");
+        }
+        for other in [
+            "/./settings",
+            "/x/../login",
+            "//x/login",
+            "/favicon%2Eico",
+            "/caf\u{e9}",
+            "/a b",
+            "/a/",
+        ] {
+            assert!(!is_plain_path(other), "{other}");
+        }
+        assert_eq!(
+            CachedRoute::of("/session/x", false),
+            None,
+            "the footer marks /session current"
+        );
+        assert_eq!(CachedRoute::of("/account/x", false), None);
+        assert_eq!(CachedRoute::of("/nope", false), Some(CachedRoute::NotFound));
     }
 
     #[tokio::test]

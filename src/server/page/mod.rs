@@ -40,12 +40,13 @@ impl PageNonce {
     }
 }
 
-/// Whether this request renders a page: a GET of a page route, or any GET a browser makes for a
-/// document (the 404 page renders the shell too). Assets and API calls are skipped, so they cost
-/// no session load.
+/// Whether this request renders a page: a GET (or HEAD: the same headers) of a page route, or
+/// any a browser makes for a document (the 404 page renders the shell too). Assets and API calls
+/// are skipped, so they cost no session load.
 fn renders_page(request: &Request, state: &AppState) -> bool {
     let path = request.uri().path();
-    if request.method() != Method::GET || is_api_path(path) || path.starts_with("/pkg/") {
+    let reads = matches!(*request.method(), Method::GET | Method::HEAD);
+    if !reads || is_api_path(path) || path.starts_with("/pkg/") {
         return false;
     }
     state.page_routes.matches(path) || super::headers::wants_html(request.headers())
@@ -84,7 +85,10 @@ pub async fn page_middleware(
     extensions.insert(nonce.clone());
     let mut response = match slot {
         Some(slot) if slot.route != cache::CachedRoute::NotFound => {
-            cache::serve(&state, slot, request, |request| next.run(request)).await
+            cache::serve(&state.page_cache, &state.metrics, slot, request, |request| {
+                next.run(request)
+            })
+            .await
         }
         // The 404 page is served from the cache by the fallback, once it knows no file answers.
         Some(slot) => {

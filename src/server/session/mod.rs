@@ -23,6 +23,12 @@ pub mod keys {
     pub const SIGNED_IN: &str = "signed_in";
     /// Set on a session started through the API (`POST /api/session`), so it has a record.
     pub const STARTED: &str = "started";
+
+    /// The key of a form's pending one-time feedback (`server::forms`): one per form, so two
+    /// forms posted at once (two tabs) both keep theirs.
+    pub fn flash(form: &str) -> String {
+        format!("flash:{form}")
+    }
 }
 
 /// The record's value under [`keys::SIGNED_IN`].
