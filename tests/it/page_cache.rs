@@ -258,6 +258,17 @@ async fn what_only_one_request_has_is_rendered_for_it() {
     // shared template (nor the other way round).
     let (status, under_session) = app.html(&browser, "/session/x").await;
     assert_eq!(status, 404);
+    // Pages rendered in full go out with a known length too.
+    for path in ["/session/x", "/session", "/login?next=%2Fsession"] {
+        let res = browser
+            .get(app.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert!(res.headers().contains_key("content-length"), "{path}");
+        assert!(!res.headers().contains_key("transfer-encoding"), "{path}");
+    }
     assert!(under_session.contains("aria-current"), "{under_session}");
     let (status, elsewhere) = app.html(&browser, "/nope").await;
     assert_eq!(status, 404);

@@ -97,11 +97,7 @@ pub async fn page_middleware(
         }
         None => with_known_length(next.run(request).await).await,
     };
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    if is_html {
+    if is_html(&response) {
         if let Ok(value) = HeaderValue::from_str(&page_csp(&nonce.0, !state.config.is_production())) {
             response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
         }
@@ -144,15 +140,19 @@ async fn request_view(
     (resolved, view)
 }
 
+/// Whether `response` is an HTML page.
+fn is_html(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
+}
+
 /// A rendered page as one body with its `Content-Length`: Leptos hands over an async page in
 /// chunks although it is complete, and a known length lets the connection send it at once.
 /// Other responses are returned as they are.
 pub async fn with_known_length(response: Response) -> Response {
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    if !is_html || response.headers().contains_key(header::CONTENT_LENGTH) {
+    if !is_html(&response) || response.headers().contains_key(header::CONTENT_LENGTH) {
         return response;
     }
     let (mut parts, body) = response.into_parts();
