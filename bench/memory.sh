@@ -2,8 +2,11 @@
 # Memory with many live sessions: server RSS and Redis bytes per session.
 #   bench/memory.sh       (SKIP_BUILD=1 reuses target/release; GUESTS=10000 USERS=1000 to change)
 # Starts the release build on a Redis this script owns, measures both at rest, creates GUESTS
-# guest sessions (one page view each) and USERS signed-in sessions (signed in, then one page
-# view, so each holds its copy of the user), and measures again.
+# guest sessions (one page view each), then USERS signed-in sessions through the browser's
+# sign-in form and USERS more through the JSON API (each then viewing a page), measuring after
+# each step. Redis bytes per session leave out the growth of Redis's key tables (bucket arrays
+# that double when the key count passes a power of two: a step shared by all keys, not a cost
+# of the sessions added when it happens); that growth is printed beside them.
 source "$(dirname "$0")/../scripts/lib.sh"
 apt_install_missing redis-server:redis-server curl:curl
 
@@ -39,51 +42,94 @@ with cf.ThreadPoolExecutor(8) as pool:
 PY
 RSS1=$(rss_kib) REDIS1=$(redis_bytes) KEYS1=$(redis-cli -p "$REDIS_PORT" dbsize)
 
-step "Creating $USERS signed-in sessions"
-python3 - "$BASE" "$USERS" <<'PY'
-import sys, json, urllib.request, concurrent.futures as cf
-base, n = sys.argv[1], int(sys.argv[2])
+# The key tables' bucket arrays (Redis doubles them when the key count passes a power of two):
+# bytes of `MEMORY STATS` db.0 overhead beyond the 24-byte entry each key has in each table.
+table_bytes() {
+  redis-cli -p "$REDIS_PORT" memory stats | awk '
+    prev == "overhead.hashtable.main" || prev == "overhead.hashtable.expires" { sum += $1 }
+    { prev = $1 } END { print sum + 0 }'
+}
+key_entries() { # keys plus keys with a TTL: one table entry each
+  redis-cli -p "$REDIS_PORT" info keyspace | tr -d '\r' | sed -n 's/^db0:keys=\([0-9]*\),expires=\([0-9]*\).*/\1 \2/p' | awk '{ print $1 + $2 }'
+}
+table_growth() { echo $(( $(table_bytes) - 24 * $(key_entries) )); }
+TABLE1=$(table_growth)
+
+# sign_in_sessions KIND: USERS sessions of one user signed in through the browser's form
+# (KIND=browser: `POST /api/fn/login`, cookie only) or the JSON API (KIND=api:
+# `POST /api/auth/login`, which also issues a bearer token), each then viewing a page.
+sign_in_sessions() {
+python3 - "$BASE" "$USERS" "$1" <<'PY'
+import sys, json, urllib.request, urllib.error, urllib.parse, concurrent.futures as cf
+base, n, kind = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 email, password = "memory-bench@example.com", "correct horse battery"
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args):
+        return None
+opener = urllib.request.build_opener(NoRedirect)
+def session_cookie(headers):
+    cookies = [c.split(";")[0] for c in headers.get_all("set-cookie") or []]
+    return next(c for c in cookies if c.startswith("session="))
 def post(path, body, cookie=None):
-    headers = {"content-type": "application/json"}
+    headers = {"content-type": "application/json", "origin": base}
     if cookie: headers["cookie"] = cookie
     req = urllib.request.Request(base + path, json.dumps(body).encode(), headers, method="POST")
     with urllib.request.urlopen(req) as r:
-        cookies = [c.split(";")[0] for c in r.headers.get_all("set-cookie") or []]
-        return next(c for c in cookies if c.startswith("session="))
-first = post("/api/auth/register", {"name": "Bench", "email": email, "password": password})
-# Notices off: every sign-in below would otherwise leave one on each earlier session (at most
-# NOTICES_KEPT each); their cost is measured on its own below.
-req = urllib.request.Request(base + "/api/preferences", json.dumps({"notifications": False}).encode(),
-                             {"content-type": "application/json", "cookie": first, "origin": base}, method="POST")
-urllib.request.urlopen(req).read()
+        return session_cookie(r.headers)
+def form_sign_in():
+    body = urllib.parse.urlencode({"email": email, "password": password}).encode()
+    req = urllib.request.Request(base + "/api/fn/login", body,
+                                 {"content-type": "application/x-www-form-urlencoded", "origin": base}, method="POST")
+    try:
+        opener.open(req)
+    except urllib.error.HTTPError as e:  # the 303 to the next page, not followed
+        assert e.code == 303, e.code
+        return session_cookie(e.headers)
+    raise AssertionError("no redirect after the sign-in form")
+try:
+    first = post("/api/auth/register", {"name": "Bench", "email": email, "password": password})
+    # Notices off: every sign-in below would otherwise leave one on each earlier session (at most
+    # NOTICES_KEPT each); their cost is measured on its own below.
+    post("/api/preferences", {"notifications": False}, first)
+except urllib.error.HTTPError as e:
+    assert e.code == 409, e.code  # registered for the first kind already
 def device(_):
-    cookie = post("/api/auth/login", {"email": email, "password": password})
+    cookie = form_sign_in() if kind == "browser" else post("/api/auth/login", {"email": email, "password": password})
     req = urllib.request.Request(base + "/", headers={"cookie": cookie})
     with urllib.request.urlopen(req) as r:
         assert b"Bench" in r.read()
 with cf.ThreadPoolExecutor(4) as pool:
     list(pool.map(device, range(n)))
 PY
-# The copies of the user are stored just after each page; give the last ones a moment.
+}
+
+step "Creating $USERS signed-in sessions (browser sign-in form)"
+sign_in_sessions browser
+# The user's copy, shared by their sessions, is stored just after their first page.
 for _ in $(seq 50); do
-  [ "$(redis-cli -p "$REDIS_PORT" --scan --pattern '*:v' | wc -l)" -ge "$USERS" ] && break
+  [ -n "$(redis-cli -p "$REDIS_PORT" --scan --pattern '*uv:*' | head -1)" ] && break
   sleep 0.1
 done
-RSS2=$(rss_kib) REDIS2=$(redis_bytes) KEYS2=$(redis-cli -p "$REDIS_PORT" dbsize)
+RSS2=$(rss_kib) REDIS2=$(redis_bytes) KEYS2=$(redis-cli -p "$REDIS_PORT" dbsize) TABLE2=$(table_growth)
+
+step "Creating $USERS more signed-in sessions (JSON API sign-in, with a bearer token each)"
+sign_in_sessions api
+REDIS2B=$(redis_bytes) KEYS2B=$(redis-cli -p "$REDIS_PORT" dbsize) TABLE2B=$(table_growth)
 
 step "One signed-in session's keys (MEMORY USAGE, bytes)"
-VIEW_KEY="$(redis-cli -p "$REDIS_PORT" --scan --pattern '*:v' | awk 'NR == 1')"
-SESSION_KEY="${VIEW_KEY%:v}"
-for key in "$SESSION_KEY" "$SESSION_KEY:a" "$SESSION_KEY:p" "$VIEW_KEY"; do
+INDEX_KEY="$(redis-cli -p "$REDIS_PORT" --scan --pattern '*u:*:sessions' | head -1)"
+SESSION_ID="$(redis-cli -p "$REDIS_PORT" hvals "$INDEX_KEY" | head -1)"
+SESSION_KEY="porch:s:{${SESSION_ID:0:4}}${SESSION_ID:4}"
+for key in "$SESSION_KEY" "$SESSION_KEY:a" "$SESSION_KEY:p"; do
   printf '%6s  %s\n' "$(redis-cli -p "$REDIS_PORT" memory usage "$key")" "$key"
 done
-for key in $(redis-cli -p "$REDIS_PORT" --scan --pattern '*expiries*'; redis-cli -p "$REDIS_PORT" --scan --pattern '*u:*'); do
+printf '        record: %s\n' "$(redis-cli -p "$REDIS_PORT" get "$SESSION_KEY")"
+for key in $(redis-cli -p "$REDIS_PORT" --scan --pattern '*expiries*'; redis-cli -p "$REDIS_PORT" --scan --pattern '*u:*'; redis-cli -p "$REDIS_PORT" --scan --pattern '*uv:*'); do
   printf '%6s  %s (%s entries)\n' "$(redis-cli -p "$REDIS_PORT" memory usage "$key" samples 0)" "$key" \
     "$(redis-cli -p "$REDIS_PORT" type "$key" | sed 's/zset/zcard/;s/hash/hlen/;s/^set$/scard/' | xargs -I{} redis-cli -p "$REDIS_PORT" {} "$key")"
 done
 
-step "Notifications on, one more sign-in: a notice on each of the $USERS sessions"
+step "Notifications on, one more sign-in: a notice on each of the $((2 * USERS)) sessions"
 python3 - "$BASE" <<'PY'
 import sys, json, urllib.request
 base = sys.argv[1]
@@ -103,11 +149,13 @@ printf '%6s  %s\n' "$(redis-cli -p "$REDIS_PORT" memory usage "$NOTICE_KEY")" "$
 
 step "Results"
 awk -v g="$GUESTS" -v u="$USERS" -v r0="$RSS0" -v r1="$RSS1" -v r2="$RSS2" -v hwm="$(hwm_kib)" \
-  -v m0="$REDIS0" -v m1="$REDIS1" -v m2="$REDIS2" -v m3="$REDIS3" -v k1="$KEYS1" -v k2="$KEYS2" 'BEGIN {
+  -v m0="$REDIS0" -v m1="$REDIS1" -v m2="$REDIS2" -v m2b="$REDIS2B" -v m3="$REDIS3" -v k1="$KEYS1" -v k2="$KEYS2" \
+  -v k2b="$KEYS2B" -v t1="$TABLE1" -v t2="$TABLE2" -v t2b="$TABLE2B" 'BEGIN {
   printf "server RSS at rest              %7.1f MiB\n", r0 / 1024
   printf "server RSS, %5d guests         %7.1f MiB\n", g, r1 / 1024
   printf "server RSS, + %4d signed in     %7.1f MiB (peak %.1f MiB)\n", u, r2 / 1024, hwm / 1024
   printf "Redis per guest session         %7.0f B  (%d keys for %d sessions)\n", (m1 - m0) / g, k1, g
-  printf "Redis per signed-in session     %7.0f B  (%d keys more)\n", (m2 - m1) / u, k2 - k1
-  printf "Redis per notice                %7.0f B  (at most 10 kept per session)\n", (m3 - m2) / (u + 1)
+  printf "Redis per signed-in session     %7.0f B  (browser sign-in; %d keys more; key tables grew %d B besides)\n", (m2 - m1 - (t2 - t1)) / u, k2 - k1, t2 - t1
+  printf "Redis per signed-in session     %7.0f B  (JSON API sign-in, bearer token included; %d keys more; key tables grew %d B besides)\n", (m2b - m2 - (t2b - t2)) / u, k2b - k2, t2b - t2
+  printf "Redis per notice                %7.0f B  (at most 10 kept per session)\n", (m3 - m2b) / (2 * u + 1)
 }'

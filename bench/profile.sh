@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Where a page view's CPU goes: perf profile of the release server under wrk.
-#   bench/profile.sh [guest|signed-in]     (SKIP_BUILD=1 reuses target/release; PAGE=/account)
+#   bench/profile.sh [guest|signed-in|new-guest|track]   (SKIP_BUILD=1 reuses target/release; PAGE=/account)
 # Prints the hottest functions (self time) and the share of time per crate, from
 # `perf record -g` over 10 s of wrk -t1 -c20 on `GET $PAGE` (default `/`) with an existing
-# session.
+# guest or signed-in session, without a cookie (new-guest: each view creates a session), or on
+# `POST /api/session/page` with a guest session (track: compare.sh's row c).
 source "$(dirname "$0")/../scripts/lib.sh"
 apt_install_missing wrk:wrk redis-server:redis-server perf:linux-perf curl:curl
 
@@ -15,15 +16,27 @@ source "$ROOT/bench/lib.sh"
 bench_start profile
 
 redis_up
-start_app "$OUT/porch.db" target/release/porch
-if [ "$KIND" = guest ]; then
+# Limits raised: wrk comes from one address and would otherwise be refused by design.
+start_app "$OUT/porch.db" target/release/porch RATE_LIMIT_SESSIONS=100000000/1m
+WRK_ARGS=()
+if [ "$KIND" = new-guest ]; then
+  COOKIE=
+elif [ "$KIND" = guest ] || [ "$KIND" = track ]; then
   COOKIE="$(curl -s -D - -o /dev/null "$BASE/" | session_of)"
 else
   COOKIE="$(curl -s -D - -o /dev/null -X POST "$BASE/api/auth/register" -H 'content-type: application/json' \
     -d '{"name":"Bench","email":"profile@example.com","password":"correct horse battery"}' | session_of)"
 fi
-wrk -t1 -c20 -d3s -H "Cookie: $COOKIE" "$BASE$PAGE" >/dev/null
-wrk -t1 -c20 -d12s -H "Cookie: $COOKIE" "$BASE$PAGE" >"$OUT/wrk.txt" &
+TARGET="$BASE$PAGE"
+if [ "$KIND" = track ]; then
+  export BENCH_DIR="$ROOT/bench" BENCH_ORIGIN="$BASE" BENCH_COOKIE="$COOKIE"
+  WRK_ARGS=(-s "$BENCH_DIR/wrk/track-page.lua")
+  TARGET="$BASE/api/session/page"
+elif [ -n "$COOKIE" ]; then
+  WRK_ARGS=(-H "Cookie: $COOKIE")
+fi
+wrk -t1 -c20 -d3s "${WRK_ARGS[@]}" "$TARGET" >/dev/null
+wrk -t1 -c20 -d12s "${WRK_ARGS[@]}" "$TARGET" >"$OUT/wrk.txt" &
 WRK=$!
 sleep 1
 perf record -F 999 -g -p "$SERVER" -o "$OUT/perf.data" -- sleep 10 2>/dev/null >/dev/null

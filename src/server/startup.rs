@@ -73,7 +73,7 @@ pub struct Application {
 impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let db = db::connect(&config.database).await?;
-        let sessions = Arc::new(SessionSettings::from_config(&config.session));
+        let sessions = Arc::new(SessionSettings::from_config(&config.session, config.secret.expose()));
         let limits = BackendLimits {
             archive_grace_ms: config.session.archive_grace.as_millis() as i64,
             ..BackendLimits::default()

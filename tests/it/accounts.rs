@@ -216,7 +216,7 @@ async fn sign_out_deletes_the_session_and_clears_the_cookie() {
     assert_eq!(profile_with_cookie(&app, &id).await, 401);
     assert_eq!(profile_with_token(&app, &token).await.status(), 401);
     let redis = redis().await;
-    let exists: i64 = fred::prelude::KeysInterface::exists(&redis, format!("{}s:{{{id}}}", app.options.prefix))
+    let exists: i64 = fred::prelude::KeysInterface::exists(&redis, Keys::new(&app.options.prefix).session(&id))
         .await
         .unwrap();
     assert_eq!(exists, 0, "deleted in Redis");

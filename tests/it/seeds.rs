@@ -504,7 +504,8 @@ async fn session_ttl_sets_how_long_a_signed_in_session_lasts_idle() {
     // The session's record expires after an hour idle, not the default week.
     let records: Vec<String> = redis_cli(&["--scan", "--pattern", &format!("{}s:*", app.options.prefix)])
         .lines()
-        .filter(|key| key.ends_with('}'))
+        // The records: `s:{tag}rest-of-id`, nothing after the id (`:a`, `:p` are its activity).
+        .filter(|key| key.rsplit_once('}').is_some_and(|(_, id)| !id.contains(':')))
         .map(str::to_owned)
         .collect();
     assert_eq!(records.len(), 1, "one signed-in session: {records:?}");

@@ -14,8 +14,8 @@ async fn copies_stored(app: &TestApp, redis_cli: impl Fn(&[&str]) -> String, use
     loop {
         let sessions = app.state.backend.user_sessions(user_id).await.unwrap();
         let stored = sessions.iter().all(|(_, id)| {
-            let key = format!("{}s:{{{id}}}:v", app.options.prefix);
-            !redis_cli(&["hget", &key, "u"]).is_empty()
+            let key = Keys::new(&app.options.prefix).user_views(session_tag(id));
+            !redis_cli(&["hget", &key, &format!("{user_id}:u")]).is_empty()
         });
         if stored && !sessions.is_empty() {
             return;

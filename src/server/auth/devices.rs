@@ -73,8 +73,8 @@ pub async fn end_sessions(
 
 /// The signed-in user a stored session record (JSON) holds.
 fn signed_in_of(record: &str) -> Option<SignedIn> {
-    let record: serde_json::Value = serde_json::from_str(record).ok()?;
-    serde_json::from_value::<SignedIn>(record.get("data")?.get(keys::SIGNED_IN)?.clone()).ok()
+    let data: serde_json::Value = serde_json::from_str(record).ok()?;
+    serde_json::from_value::<SignedIn>(data.get(keys::SIGNED_IN)?.clone()).ok()
 }
 
 /// Every live session of the signed-in user, this device first, then most recently active.

@@ -95,19 +95,13 @@ pub fn parse_profile(json: &str, user_id: i64) -> Option<User> {
         .filter(|u| u.id == user_id && !u.updated_at.is_empty())
 }
 
-/// Invalidates the copies of `user_id`'s preferences and profile that their sessions keep
+/// Invalidates the copy of `user_id`'s preferences and profile that their sessions read
 /// (after the database changed): their next pages read them afresh.
 pub async fn forget_user_views(state: &AppState, user_id: i64) {
-    let forgotten = match state.backend.user_sessions(user_id).await {
-        Ok(entries) => {
-            let ids: Vec<String> = entries.into_iter().map(|(_, id)| id).collect();
-            state.backend.forget_user_views(&ids).await
-        }
-        Err(e) => Err(e),
-    };
-    if let Err(e) = forgotten {
-        // The copies expire on their own (USER_VIEW_TTL_MS), like the caches they copy.
-        tracing::warn!(error = %e, user_id, "sessions' copies of the user not invalidated");
+    let tag = state.sessions.tags.user_tag(user_id);
+    if let Err(e) = state.backend.forget_user_view(&tag, user_id).await {
+        // The copy expires on its own (USER_VIEW_TTL_MS), like the caches it copies.
+        tracing::warn!(error = %e, user_id, "the copy of the user for their sessions not invalidated");
     }
 }
 

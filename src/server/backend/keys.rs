@@ -1,7 +1,19 @@
 //! Every Redis key name the app uses, in one place.
 //!
-//! Per-session keys wrap the session id in braces, so Redis Cluster stores a session's record,
-//! activity and pages in one slot and a script may touch all three.
+//! Per-session keys carry the session's hash tag (its id's first [`SESSION_TAG_LEN`]
+//! characters) in braces, so Redis Cluster stores a session's record, activity and pages in one
+//! slot, and a script may touch them all. A signed-in session's id starts with its user's tag
+//! (`server::session::tags`), so the slot also holds [`Keys::user_views`], where all the
+//! user's sessions find one copy of the user.
+
+/// Characters of a session id that make its hash tag: 24 bits (base64), 16.7 million tags.
+pub const SESSION_TAG_LEN: usize = 4;
+
+/// A session's hash tag: its id's first [`SESSION_TAG_LEN`] characters (the whole id if it is
+/// shorter; ids are ASCII, so the cut is on a character boundary or the id is returned whole).
+pub fn session_tag(id: &str) -> &str {
+    id.get(..SESSION_TAG_LEN).unwrap_or(id)
+}
 
 #[derive(Debug, Clone)]
 pub struct Keys {
@@ -17,37 +29,41 @@ impl Keys {
         &self.prefix
     }
 
-    /// The tower-sessions record (a string; its TTL is the session's expiry).
+    /// The tower-sessions record's data (a JSON object; its TTL is the session's expiry):
+    /// `s:{tag}rest-of-id`, the whole id read across the braces.
     pub fn session(&self, id: &str) -> String {
-        format!("{}s:{{{id}}}", self.prefix)
+        let tag = session_tag(id);
+        format!("{}s:{{{tag}}}{}", self.prefix, &id[tag.len()..])
     }
 
     /// Hash: `start`, `last`, `count`, `idle`, `deadline`, `user`, `first` (the first paths,
     /// newline-separated), and once ended on purpose `ended` (reason) and `ended_at`.
     pub fn activity(&self, id: &str) -> String {
-        format!("{}s:{{{id}}}:a", self.prefix)
+        format!("{}:a", self.session(id))
     }
 
     /// List of `"<millis> <path>"`, newest last, capped.
     pub fn pages(&self, id: &str) -> String {
-        format!("{}s:{{{id}}}:p", self.prefix)
+        format!("{}:p", self.session(id))
     }
 
-    /// Hash `p` (preferences JSON), `u` (profile JSON), `e` (invalidations): the session's
-    /// copy of what its pages show of its user. Expires on its own.
-    pub fn user_view(&self, id: &str) -> String {
-        format!("{}s:{{{id}}}:v", self.prefix)
+    /// Hash of the copies of their users that the signed-in sessions tagged `tag` read with
+    /// every page, per user id `<id>`: `<id>:p` (preferences JSON), `<id>:u` (profile JSON),
+    /// `<id>:t` (when stored, ms) and `<id>:e` (invalidations so far). One copy per user, shared
+    /// by all their sessions; the hash expires once no copy in it has been stored for a while.
+    pub fn user_views(&self, tag: &str) -> String {
+        format!("{}uv:{{{tag}}}", self.prefix)
     }
 
     /// Hash of the session's pending notices: notice id → notice JSON. Expires on its own.
     pub fn notices(&self, id: &str) -> String {
-        format!("{}s:{{{id}}}:n", self.prefix)
+        format!("{}:n", self.session(id))
     }
 
     /// Set for a short while after the session's id was renewed (`1`): requests still carrying
     /// the old id are told apart from ones whose session ended.
     pub fn renewed(&self, id: &str) -> String {
-        format!("{}s:{{{id}}}:r", self.prefix)
+        format!("{}:r", self.session(id))
     }
 
     /// The pub/sub channel that wakes every instance's notice streams: the message is a user id.
@@ -119,9 +135,14 @@ mod tests {
     #[test]
     fn per_session_keys_share_a_hash_tag() {
         let k = Keys::new("t1:");
-        assert_eq!(k.session("abc"), "t1:s:{abc}");
-        assert_eq!(k.activity("abc"), "t1:s:{abc}:a");
-        assert_eq!(k.pages("abc"), "t1:s:{abc}:p");
-        assert_eq!(k.user_view("abc"), "t1:s:{abc}:v");
+        let id = "Hd-2RLjMY9AiPLSAMErn5A";
+        assert_eq!(session_tag(id), "Hd-2");
+        assert_eq!(k.session(id), "t1:s:{Hd-2}RLjMY9AiPLSAMErn5A");
+        assert_eq!(k.activity(id), "t1:s:{Hd-2}RLjMY9AiPLSAMErn5A:a");
+        assert_eq!(k.pages(id), "t1:s:{Hd-2}RLjMY9AiPLSAMErn5A:p");
+        assert_eq!(k.notices(id), "t1:s:{Hd-2}RLjMY9AiPLSAMErn5A:n");
+        assert_eq!(k.user_views(session_tag(id)), "t1:uv:{Hd-2}");
+        // Shorter than a tag (never made by the app): the whole id is the tag.
+        assert_eq!(k.session("ab"), "t1:s:{ab}");
     }
 }

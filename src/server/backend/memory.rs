@@ -48,8 +48,9 @@ pub(crate) struct State {
     /// token hash → (session id, kept until).
     pub(super) tokens: HashMap<String, (String, Millis)>,
     pub(super) cache: HashMap<String, (String, Millis)>,
-    /// Session id → (its copy of the user's preferences and profile, kept until).
-    pub(super) user_views: HashMap<String, (UserView, Millis)>,
+    /// (user tag, user id) → (the user's copy of their preferences and profile, kept until): as
+    /// Redis's user views hash per tag, read by the sessions whose id carries that tag.
+    pub(super) user_views: HashMap<(String, i64), (UserView, Millis)>,
     /// When sessions were revoked, oldest first.
     pub(super) revoked: VecDeque<Millis>,
     /// Rate counters: name → (count, window end).
@@ -75,7 +76,6 @@ impl State {
     /// Ends a session at `now` (see [`Backend::end_session`]), due for archiving at `due`.
     pub(super) fn end(&mut self, id: &str, reason: &str, now: Millis, due: Millis) {
         self.records.remove(id);
-        self.user_views.remove(id);
         if let Some(activity) = self.live_activity(id, now) {
             activity.ended.get_or_insert_with(|| EndMark {
                 reason: reason.to_owned(),
@@ -147,11 +147,13 @@ impl State {
         }
     }
 
-    pub(super) fn live_user_view(&mut self, id: &str, now: Millis) -> Option<&mut UserView> {
-        if self.user_views.get(id).is_some_and(|(_, until)| *until <= now) {
-            self.user_views.remove(id);
+    /// The copy of user `user_id` kept under `tag`, if not expired.
+    pub(super) fn live_user_view(&mut self, tag: &str, user_id: i64, now: Millis) -> Option<&mut UserView> {
+        let key = (tag.to_owned(), user_id);
+        if self.user_views.get(&key).is_some_and(|(_, until)| *until <= now) {
+            self.user_views.remove(&key);
         }
-        self.user_views.get_mut(id).map(|(view, _)| view)
+        self.user_views.get_mut(&key).map(|(view, _)| view)
     }
 
     pub(super) fn live_activity(&mut self, id: &str, now: Millis) -> Option<&mut Activity> {

@@ -157,7 +157,7 @@ pub async fn resolve(state: &AppState, session: &AppSession, headers: &HeaderMap
             let (prefs, profile) = read_user(state, me.user_id).await?;
             if let (Ok(prefs_json), Some(user)) = (serde_json::to_string(&prefs), profile) {
                 if let Ok(profile_json) = serde_json::to_string(&user) {
-                    session.keep_user_view(prefs_json, profile_json);
+                    session.keep_user_view(me.user_id, prefs_json, profile_json);
                 }
                 session.remember_profile(user);
             }

@@ -7,6 +7,7 @@
 pub mod cookie;
 pub mod layer;
 pub mod store;
+pub mod tags;
 
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ use tower_sessions::{session::Id, Session};
 use crate::server::time::Millis;
 use crate::server::{backend::ExpiryPolicy, config::SessionConfig};
 pub use store::{RequestStore, SessionInfo};
+pub use tags::SessionTags;
 
 /// Names of the values kept in a session record.
 pub mod keys {
@@ -57,10 +59,13 @@ pub struct SessionSettings {
     pub guest_idle_ms: i64,
     pub user_idle_ms: i64,
     pub user_absolute_ms: i64,
+    /// Users' hash tags, which their sessions' ids carry.
+    pub tags: SessionTags,
 }
 
 impl SessionSettings {
-    pub fn from_config(config: &SessionConfig) -> Self {
+    /// `secret` keys the users' tags (`SESSION_SECRET`).
+    pub fn from_config(config: &SessionConfig, secret: &[u8]) -> Self {
         let ms = |d: std::time::Duration| d.as_millis().min(i64::MAX as u128) as i64;
         Self {
             cookie: cookie::CookieSettings {
@@ -71,6 +76,7 @@ impl SessionSettings {
             guest_idle_ms: ms(config.guest_idle_timeout),
             user_idle_ms: ms(config.user_idle_timeout),
             user_absolute_ms: ms(config.user_absolute_timeout),
+            tags: SessionTags::new(secret),
         }
     }
 }
@@ -176,10 +182,11 @@ impl AppSession {
             .unwrap_or_default()
     }
 
-    /// Keeps `prefs` and `profile` (cached JSON) as this session's copy for its next pages.
-    pub fn keep_user_view(&self, prefs: String, profile: String) {
+    /// Keeps `prefs` and `profile` (cached JSON) as the copy of signed-in user `user_id` that
+    /// their sessions' next pages read.
+    pub fn keep_user_view(&self, user_id: i64, prefs: String, profile: String) {
         if let Some(id) = self.session.id() {
-            self.store.keep_view(id, prefs, profile);
+            self.store.keep_view(id, user_id, prefs, profile);
         }
     }
 

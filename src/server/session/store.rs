@@ -122,8 +122,8 @@ impl RequestStore {
             .iter()
             .zip(peeked)
             .filter_map(|(id, loaded)| {
-                let record = serde_json::from_str::<Record>(&loaded?.record).ok()?;
-                Some((*id, signed_in_user(&record.data).is_some()))
+                let data = serde_json::from_str::<RecordData>(&loaded?.record).ok()?;
+                Some((*id, signed_in_user(&data).is_some()))
             })
             .collect();
         Ok(live
@@ -179,9 +179,13 @@ impl RequestStore {
             .map(|(_, view)| view.clone())
     }
 
-    /// Stores `view` as session `id`'s copy, in the background (the page does not wait for
-    /// it), unless it was invalidated after this request loaded the session.
-    pub fn keep_view(&self, id: Id, prefs: String, profile: String) {
+    /// Stores `view` as the copy of `user_id` that their sessions read, in the background (the
+    /// page does not wait for it), unless it was invalidated after this request loaded session
+    /// `id`, or `id` does not carry the user's tag (see [`super::tags`]).
+    pub fn keep_view(&self, id: Id, user_id: i64, prefs: String, profile: String) {
+        if !self.settings.tags.carries(id, user_id) {
+            return;
+        }
         let Some(epoch) = self.loaded_view(id).map(|v| v.epoch) else {
             return;
         };
@@ -192,7 +196,7 @@ impl RequestStore {
             epoch,
         };
         tokio::spawn(async move {
-            if let Err(e) = backend.store_user_view(&id.to_string(), &view).await {
+            if let Err(e) = backend.store_user_view(&id.to_string(), user_id, &view).await {
                 tracing::debug!(error = %e, "user view not stored");
             }
         });
@@ -213,7 +217,7 @@ impl RequestStore {
     /// Loads (and touches) a session before `Session` exists, optionally recording a page view.
     pub async fn preload(&self, id: Id, page: Option<&str>) -> Result<Option<Id>, BackendError> {
         match self.backend.load_session(&id.to_string(), now_ms(), page).await {
-            Ok(Some(loaded)) => match self.accept(loaded) {
+            Ok(Some(loaded)) => match self.accept(id, loaded) {
                 Some(record) => {
                     if let Some(page) = page {
                         self.tally.page_view(page);
@@ -278,11 +282,10 @@ impl RequestStore {
         }
     }
 
-    fn accept(&self, loaded: LoadedSession) -> Option<Record> {
-        match serde_json::from_str::<Record>(&loaded.record) {
-            Ok(mut record) => {
+    fn accept(&self, id: Id, loaded: LoadedSession) -> Option<Record> {
+        match decode(id, &loaded.record, loaded.expires_at) {
+            Ok(record) => {
                 *self.stored_record.lock() = Some((record.id, loaded.record.clone()));
-                record.expiry_date = crate::server::time::to_datetime(loaded.expires_at);
                 *self.loaded_view.lock() = Some((record.id, loaded.view));
                 *self.loaded_notices.lock() = Some((record.id, loaded.notices));
                 *self.info.lock() = Some(SessionInfo {
@@ -309,8 +312,15 @@ impl RequestStore {
         let now = now_ms();
         let policy = policy_for(&record.data, &self.settings);
         let carried = self.carried.lock().take();
+        let user_id = signed_in_user(&record.data);
+        // A signed-in session's id carries its user's tag (see `super::tags`).
+        if let Some(user_id) = user_id {
+            if !self.settings.tags.carries(record.id, user_id) {
+                record.id = self.settings.tags.new_id(user_id);
+            }
+        }
+        let json = encode(record).map_err(|e| BackendError::Other(e.to_string()))?;
         loop {
-            let json = serde_json::to_string(&*record).map_err(|e| BackendError::Other(e.to_string()))?;
             let id = record.id.to_string();
             let new = NewSession {
                 id: &id,
@@ -318,7 +328,7 @@ impl RequestStore {
                 now,
                 policy,
                 first_page: page,
-                user_id: signed_in_user(&record.data),
+                user_id,
                 // Counted once, even if the id has to be drawn again.
                 admission: admission.take(),
                 carried: carried.as_ref().map(|(_, visit)| visit),
@@ -336,8 +346,13 @@ impl RequestStore {
                     break;
                 }
                 Ok(Creation::Refused) => return Ok(false),
-                // 128 random bits collided: astronomically unlikely, but never overwrite.
-                Ok(Creation::IdTaken) => record.id = Id::default(),
+                // 104 or 128 random bits collided: astronomically unlikely, but never overwrite.
+                Ok(Creation::IdTaken) => {
+                    record.id = match user_id {
+                        Some(user_id) => self.settings.tags.new_id(user_id),
+                        None => Id::default(),
+                    }
+                }
                 Err(e) => {
                     self.note_error(&e);
                     return Err(e);
@@ -373,6 +388,21 @@ const SAVE_ATTEMPTS: usize = 5;
 
 type RecordData = std::collections::HashMap<String, serde_json::Value>;
 
+/// What is stored of a record: its data, a JSON object. The id is in the key and the expiry is
+/// the key's TTL, so storing them too would only spend memory (about 100 bytes a session).
+fn encode(record: &Record) -> Result<String, serde_json::Error> {
+    serde_json::to_string(&record.data)
+}
+
+/// The record stored by [`encode`] under `id`, expiring at `expires_at` (Unix ms).
+fn decode(id: Id, json: &str, expires_at: crate::server::time::Millis) -> Result<Record, serde_json::Error> {
+    Ok(Record {
+        id,
+        data: serde_json::from_str(json)?,
+        expiry_date: crate::server::time::to_datetime(expires_at),
+    })
+}
+
 /// Applies to `theirs` what changed from `base` to `mine`: values set or changed, and values
 /// removed. What `mine` left as it found it stays as `theirs` has it.
 fn apply_changes(theirs: &mut RecordData, base: &RecordData, mine: &RecordData) {
@@ -406,7 +436,7 @@ impl SessionStore for RequestStore {
     /// request's changes (values set or removed, against what it loaded) are applied to theirs
     /// and the save is tried again. Two requests changing different values both keep theirs.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let encode = |r: &Record| serde_json::to_string(r).map_err(|e| session_store::Error::Encode(e.to_string()));
+        let encode = |r: &Record| encode(r).map_err(|e| session_store::Error::Encode(e.to_string()));
         let loaded = self
             .stored_record
             .lock()
@@ -415,8 +445,7 @@ impl SessionStore for RequestStore {
             .map(|(_, json)| json.clone());
         let base = loaded
             .as_deref()
-            .and_then(|json| serde_json::from_str::<Record>(json).ok())
-            .map(|r| r.data)
+            .and_then(|json| serde_json::from_str::<RecordData>(json).ok())
             .unwrap_or_default();
         let mut expected = loaded.unwrap_or_default();
         let mut json = encode(record)?;
@@ -433,8 +462,8 @@ impl SessionStore for RequestStore {
                 // Ended meanwhile (revoked, signed out elsewhere): it stays ended.
                 Ok(Saved::Gone) => return Err(session_store::Error::Backend("session ended while in use".into())),
                 Ok(Saved::Changed(current)) => {
-                    let mut theirs: Record =
-                        serde_json::from_str(&current).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+                    let mut theirs = decode(record.id, &current, 0)
+                        .map_err(|e| session_store::Error::Decode(e.to_string()))?;
                     apply_changes(&mut theirs.data, &base, &record.data);
                     json = encode(&theirs)?;
                     expected = current;
@@ -459,7 +488,7 @@ impl SessionStore for RequestStore {
             return Err(session_store::Error::Backend(why));
         }
         match self.backend.load_session(&id.to_string(), now_ms(), None).await {
-            Ok(Some(loaded)) => Ok(self.accept(loaded)),
+            Ok(Some(loaded)) => Ok(self.accept(*id, loaded)),
             Ok(None) => Ok(None),
             Err(e) => {
                 self.note_error(&e);

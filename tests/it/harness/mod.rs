@@ -11,6 +11,7 @@ pub use database::{fresh_database_url, shared_database_url};
 pub use mail::{
     link_token, mailed_token, mails_to, outbox_drained, smtp_options, smtp_url, wait_for_mail, MaildevProcess,
 };
+pub use porch::server::backend::keys::{session_tag, Keys};
 pub use redis::{everything_under, names, redis, redis_cli, Monitor, OwnRedis};
 
 use std::{

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use porch::server::{
     backend::{
-        redis::RedisBackend, Admission, BackendLimits, CarriedVisit, Creation, NewSession, Saved, Sessions as _,
-        UserView,
+        redis::RedisBackend, Admission, BackendLimits, CarriedVisit, Creation, ExpiryPolicy, NewSession, Saved,
+        Sessions as _, UserView, USER_VIEW_TTL_MS,
     },
     config::RedisConfig,
     time::now_ms,
@@ -280,54 +280,96 @@ async fn creation_survives_a_flushed_script_cache() {
     assert_eq!(counted.count, 1, "admitted once");
 }
 
+/// One copy of a user per user: stored through one of their sessions, read with every session
+/// of theirs that carries their tag (the first characters of the id), never with another
+/// user's, and stored only if not invalidated since it was read.
 #[tokio::test]
-async fn a_sessions_copy_of_its_user_is_stored_only_if_not_invalidated_since_read() {
+async fn a_users_copy_is_shared_by_their_sessions_and_stored_only_if_not_invalidated_since_read() {
     for backend in backends().await {
         let kind = backend.kind();
-        let id = unique("s");
         let now = now_ms();
+        // Users 7 and 8 happen to share tag "Tg7a"; user 7's session on another tag ("Zz9b")
+        // does not carry theirs (the app never makes one, and never stores a copy from one).
+        let (a, b, other_tag) = (
+            format!("Tg7a{}", unique("s")),
+            format!("Tg7a{}", unique("s")),
+            format!("Zz9b{}", unique("s")),
+        );
+        for id in [&a, &b, &other_tag] {
+            backend
+                .create_session(&new_session(id, now, Some(now + IDLE), None))
+                .await
+                .unwrap();
+        }
+        let eight = format!("Tg7a{}", unique("s"));
         backend
-            .create_session(&new_session(&id, now, Some(now + IDLE), None))
+            .create_session(&NewSession {
+                user_id: Some(8),
+                ..new_session(&eight, now, Some(now + IDLE), None)
+            })
             .await
             .unwrap();
+        let guest = format!("Tg7a{}", unique("s"));
+        backend.create_session(&new_session(&guest, now, None, None)).await.unwrap();
         let view = |prefs: &str, epoch: i64| UserView {
             prefs: Some(prefs.into()),
             profile: Some("{\"id\":7}".into()),
             epoch,
         };
-        let loaded = backend.load_session(&id, now, None).await.unwrap().unwrap();
-        assert_eq!(loaded.view, UserView::default(), "{kind:?}: none at first");
+        let load = |id: String| {
+            let backend = backend.clone();
+            async move { backend.load_session(&id, now, None).await.unwrap().unwrap().view }
+        };
+        assert_eq!(load(a.clone()).await, UserView::default(), "{kind:?}: none at first");
 
-        assert!(backend.store_user_view(&id, &view("old", 0)).await.unwrap());
-        let loaded = backend.load_session(&id, now, Some("/")).await.unwrap().unwrap();
+        assert!(backend.store_user_view(&a, 7, &view("old", 0)).await.unwrap());
+        let loaded = backend.load_session(&a, now, Some("/")).await.unwrap().unwrap();
         assert_eq!(loaded.view, view("old", 0), "{kind:?}: loaded with the session");
         assert_eq!(loaded.view.complete(), Some(("old", "{\"id\":7}")));
+        assert_eq!(load(b.clone()).await, view("old", 0), "{kind:?}: the user's other session");
+        for id in [&eight, &guest, &other_tag] {
+            assert_eq!(load(id.clone()).await.complete(), None, "{kind:?}: {id} is not user 7's with tag Tg7a");
+        }
 
-        // The user changed something: the copy goes, and one read before the change (epoch 0)
-        // cannot put the old values back.
-        backend.forget_user_views(std::slice::from_ref(&id)).await.unwrap();
-        let loaded = backend.load_session(&id, now, None).await.unwrap().unwrap();
-        assert_eq!(loaded.view.complete(), None, "{kind:?}");
-        assert_eq!(loaded.view.epoch, 1, "{kind:?}");
-        assert!(
-            !backend.store_user_view(&id, &view("old", 0)).await.unwrap(),
-            "{kind:?}"
-        );
-        assert!(backend.store_user_view(&id, &view("new", 1)).await.unwrap(), "{kind:?}");
-        let loaded = backend.load_session(&id, now, None).await.unwrap().unwrap();
-        assert_eq!(loaded.view, view("new", 1), "{kind:?}");
+        // The user changed something: the copy goes for every session, and one read before the
+        // change (epoch 0) cannot put the old values back.
+        backend.forget_user_view("Tg7a", 7).await.unwrap();
+        for id in [&a, &b] {
+            let loaded = load(id.clone()).await;
+            assert_eq!(loaded.complete(), None, "{kind:?}");
+            assert_eq!(loaded.epoch, 1, "{kind:?}");
+        }
+        assert!(!backend.store_user_view(&b, 7, &view("old", 0)).await.unwrap(), "{kind:?}");
+        assert!(backend.store_user_view(&b, 7, &view("new", 1)).await.unwrap(), "{kind:?}");
+        assert_eq!(load(a.clone()).await, view("new", 1), "{kind:?}");
+        // Another user's invalidation on the same tag leaves this copy alone.
+        backend.forget_user_view("Tg7a", 8).await.unwrap();
+        assert_eq!(load(a.clone()).await, view("new", 1), "{kind:?}");
 
-        // Invalidating sessions that never had a copy, or none at all, is harmless.
-        backend.forget_user_views(&[unique("s")]).await.unwrap();
-        backend.forget_user_views(&[]).await.unwrap();
+        // Invalidating a user who never had a copy is harmless.
+        backend.forget_user_view("Nope", 99).await.unwrap();
 
-        // An ended session's copy goes with it, and none can be stored for it.
-        backend.end_session(&id, "sign_out", now).await.unwrap();
-        assert!(
-            !backend.store_user_view(&id, &view("new", 1)).await.unwrap(),
-            "{kind:?}"
-        );
-        assert!(backend.load_session(&id, now, None).await.unwrap().is_none());
+        // An ended session cannot store a copy; the user's other sessions keep theirs.
+        backend.end_session(&a, "sign_out", now).await.unwrap();
+        assert!(!backend.store_user_view(&a, 7, &view("new", 1)).await.unwrap(), "{kind:?}");
+        assert!(backend.load_session(&a, now, None).await.unwrap().is_none());
+        assert_eq!(load(b.clone()).await, view("new", 1), "{kind:?}");
+
+        // A copy is trusted for USER_VIEW_TTL_MS after it was stored, then read afresh.
+        let long = format!("Tg7a{}", unique("s"));
+        backend
+            .create_session(&NewSession {
+                policy: ExpiryPolicy {
+                    idle_ms: 4 * USER_VIEW_TTL_MS,
+                    deadline: Some(now + 4 * USER_VIEW_TTL_MS),
+                },
+                ..new_session(&long, now, Some(now), None)
+            })
+            .await
+            .unwrap();
+        let later = now_ms() + USER_VIEW_TTL_MS + 1_000;
+        let loaded = backend.load_session(&long, later, None).await.unwrap().unwrap();
+        assert_eq!(loaded.view.complete(), None, "{kind:?}: stale");
     }
 }
 

@@ -81,7 +81,8 @@ async fn forgetting_a_user_leaves_nothing_of_their_sessions() {
         let kind = backend.kind();
         let now = now_ms();
         let user = 7;
-        let ids = [unique("s"), unique("s")];
+        // The user's sessions carry their tag, "Fg7x".
+        let ids = [format!("Fg7x{}", unique("s")), format!("Fg7x{}", unique("s"))];
         for (n, id) in ids.iter().enumerate() {
             let created = backend
                 .create_session(&new_session(id, now, Some(now + 60_000), Some("/")))
@@ -101,10 +102,18 @@ async fn forgetting_a_user_leaves_nothing_of_their_sessions() {
                 profile: Some("{}".into()),
                 epoch: 0,
             };
-            assert!(backend.store_user_view(id, &view).await.unwrap());
+            assert!(backend.store_user_view(id, user, &view).await.unwrap());
         }
         backend.add_notice(user, &ids, "0000000001000-n", "{}").await.unwrap();
-        backend.forget_user(user).await.unwrap();
+        backend.forget_user(user, "Fg7x").await.unwrap();
+        // The copy for their sessions went too, epoch and all.
+        let later = format!("Fg7x{}", unique("s"));
+        backend
+            .create_session(&new_session(&later, now, Some(now + 60_000), None))
+            .await
+            .unwrap();
+        let loaded = backend.load_session(&later, now, None).await.unwrap().unwrap();
+        assert_eq!(loaded.view, UserView::default(), "{kind:?}");
         assert!(backend.user_sessions(user).await.unwrap().is_empty(), "{kind:?}");
         for (n, id) in ids.iter().enumerate() {
             assert!(backend.load_session(id, now, None).await.unwrap().is_none(), "{kind:?}");

@@ -1,9 +1,11 @@
 -- Loads a session and touches it in one atomic step: marks it seen, records a page view when
 -- one is given, and slides its expiry by its idle timeout, never past its deadline.
 -- Counting with HINCRBY here (not in the record) is what makes concurrent views all count.
--- KEYS: 1 record, 2 activity hash, 3 pages list, 4 user view hash, 5 notices hash
+-- KEYS: 1 record, 2 activity hash, 3 pages list, 4 user views hash (of the session's tag),
+--       5 notices hash
 -- ARGV: 1 now (ms), 2 page ('' for none), 3 pages kept, 4 archive grace (ms),
---       5 idle (ms) to assume when the hash lacks one, 6 first pages kept
+--       5 idle (ms) to assume when the hash lacks one, 6 first pages kept,
+--       7 how long a copy of the user is trusted (ms)
 -- Returns false, or {record, started at, last seen, page count, expires at, view preferences,
 -- view profile, view epoch, pending notices}: a signed-in page needs nothing more from Redis.
 local record = redis.call('GET', KEYS[1])
@@ -11,7 +13,7 @@ if not record then
   return false
 end
 local now = tonumber(ARGV[1])
-local a = redis.call('HMGET', KEYS[2], 'start', 'last', 'count', 'idle', 'deadline')
+local a = redis.call('HMGET', KEYS[2], 'start', 'last', 'count', 'idle', 'deadline', 'user')
 local expires = now + (tonumber(a[4]) or tonumber(ARGV[5]))
 local deadline = tonumber(a[5])
 if deadline and deadline < expires then
@@ -50,6 +52,17 @@ end
 redis.call('PEXPIREAT', KEYS[1], expires)
 redis.call('PEXPIREAT', KEYS[2], keep_until)
 redis.call('PEXPIREAT', KEYS[3], keep_until)
-local view = redis.call('HMGET', KEYS[4], 'p', 'u', 'e')
+-- The user's copy, shared by all their sessions (a signed-in session's id carries its user's
+-- tag, so the hash is in this slot); one stored longer ago than it is trusted is not returned.
+local prefs, profile, epoch = false, false, 0
+local user = a[6]
+if user then
+  local view = redis.call('HMGET', KEYS[4], user .. ':p', user .. ':u', user .. ':t', user .. ':e')
+  epoch = tonumber(view[4]) or 0
+  local stored = tonumber(view[3])
+  if stored and now - stored < tonumber(ARGV[7]) then
+    prefs, profile = view[1], view[2]
+  end
+end
 local notices = redis.call('HVALS', KEYS[5])
-return {record, start, last, count, expires, view[1], view[2], tonumber(view[3]) or 0, notices}
+return {record, start, last, count, expires, prefs, profile, epoch, notices}

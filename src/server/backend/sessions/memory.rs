@@ -8,7 +8,7 @@ use super::{
     Activity as StoredActivity, ActivitySummary, Creation, LoadedSession, NewSession, PageVisit, Saved, UserView,
     RENEWED_MARK_MS, USER_VIEW_TTL_MS,
 };
-use crate::server::backend::{memory::Activity, RateCounters};
+use crate::server::backend::{keys::session_tag, memory::Activity, RateCounters};
 use crate::server::{
     backend::{
         memory::{MemoryBackend, Record, PURGE_EVERY},
@@ -119,7 +119,10 @@ impl super::Sessions for MemoryBackend {
         if let Some(r) = state.records.get_mut(id) {
             r.expires_at = expires_at;
         }
-        let view = state.live_user_view(id, now).cloned().unwrap_or_default();
+        let user_id = state.activity.get(id).and_then(|a| a.user_id);
+        let view = user_id
+            .and_then(|user_id| state.live_user_view(session_tag(id), user_id, now).cloned())
+            .unwrap_or_default();
         let notices = state.live_notices(id, now);
         Ok(Some(LoadedSession {
             record,
@@ -130,33 +133,34 @@ impl super::Sessions for MemoryBackend {
         }))
     }
 
-    async fn store_user_view(&self, id: &str, view: &UserView) -> Result<bool, BackendError> {
+    async fn store_user_view(&self, id: &str, user_id: i64, view: &UserView) -> Result<bool, BackendError> {
         let now = now_ms();
         let mut state = self.state.lock();
         if state.live_record(id, now).is_none() {
             return Ok(false);
         }
-        let epoch = state.live_user_view(id, now).map_or(0, |v| v.epoch);
+        let tag = session_tag(id);
+        let epoch = state.live_user_view(tag, user_id, now).map_or(0, |v| v.epoch);
         if epoch != view.epoch {
             return Ok(false);
         }
         state
             .user_views
-            .insert(id.to_owned(), (view.clone(), now + USER_VIEW_TTL_MS));
+            .insert((tag.to_owned(), user_id), (view.clone(), now + USER_VIEW_TTL_MS));
         Ok(true)
     }
 
-    async fn forget_user_views(&self, ids: &[String]) -> Result<(), BackendError> {
+    async fn forget_user_view(&self, user_tag: &str, user_id: i64) -> Result<(), BackendError> {
         let now = now_ms();
         let mut state = self.state.lock();
-        for id in ids {
-            let epoch = state.live_user_view(id, now).map_or(0, |v| v.epoch) + 1;
-            let forgotten = UserView {
-                epoch,
-                ..UserView::default()
-            };
-            state.user_views.insert(id.clone(), (forgotten, now + USER_VIEW_TTL_MS));
-        }
+        let epoch = state.live_user_view(user_tag, user_id, now).map_or(0, |v| v.epoch) + 1;
+        let forgotten = UserView {
+            epoch,
+            ..UserView::default()
+        };
+        state
+            .user_views
+            .insert((user_tag.to_owned(), user_id), (forgotten, now + USER_VIEW_TTL_MS));
         Ok(())
     }
 

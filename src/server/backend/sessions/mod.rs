@@ -1,7 +1,7 @@
 //! Sessions as stored: the tower-sessions record, its activity (start, last seen, page count,
-//! the first and the latest pages), its place in the expiry schedule, its copy of its user
-//! ([`UserView`]) and the mark left by an id renewal. Per session, the keys share the session id
-//! as Redis Cluster hash tag, so each script touches one slot.
+//! the first and the latest pages), its place in the expiry schedule, the copy of its user
+//! ([`UserView`], one per user) and the mark left by an id renewal. A session's keys share its
+//! hash tag (see [`keys`](super::keys)), so each script touches one slot.
 
 mod memory;
 mod redis;
@@ -154,7 +154,7 @@ pub struct LoadedSession {
     pub record: String,
     pub activity: ActivitySummary,
     pub expires_at: Millis,
-    /// The session's copy of its user's preferences and profile (signed-in sessions).
+    /// The copy of its user's preferences and profile (signed-in sessions).
     pub view: UserView,
     /// Its pending notices (JSON), in no order.
     pub notices: Vec<String>,
@@ -165,10 +165,10 @@ pub struct LoadedSession {
 pub const USER_VIEW_TTL_MS: i64 = 30 * 60 * 1000;
 
 /// What a signed-in session's pages show of its user (the preferences and profile as cached
-/// JSON), kept in the session's own cluster slot so that a page view reads it in the same round
-/// trip that loads the session. Changing the user's preferences or profile invalidates every
-/// session's copy; [`Self::epoch`] makes a copy read before an invalidation impossible to store
-/// after it.
+/// JSON): one copy per user, in the cluster slot of all their sessions (their ids carry the
+/// user's tag), so a page view reads it in the same round trip that loads the session. Changing
+/// the user's preferences or profile invalidates the copy; [`Self::epoch`] makes a copy read
+/// before an invalidation impossible to store after it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UserView {
     pub prefs: Option<String>,
@@ -251,14 +251,16 @@ pub trait Sessions: Send + Sync {
         page: Option<&str>,
     ) -> Result<Option<LoadedSession>, BackendError>;
 
-    /// Stores a signed-in session's copy of its user's preferences and profile, unless the
-    /// session has ended or the copy was invalidated since `view.epoch` was read. `true` when
-    /// stored.
-    async fn store_user_view(&self, id: &str, view: &UserView) -> Result<bool, BackendError>;
+    /// Stores `user_id`'s copy of their preferences and profile for all their signed-in
+    /// sessions tagged as session `id` is, unless session `id` has ended or the copy was
+    /// invalidated since `view.epoch` was read. `true` when stored. Only a session whose id
+    /// carries its user's tag (`server::session::tags`) may store it: others' pages would not
+    /// find it, and its invalidation would miss it.
+    async fn store_user_view(&self, id: &str, user_id: i64, view: &UserView) -> Result<bool, BackendError>;
 
-    /// Invalidates these sessions' copies of their user's preferences and profile (the user
-    /// changed them), in one round trip.
-    async fn forget_user_views(&self, ids: &[String]) -> Result<(), BackendError>;
+    /// Invalidates `user_id`'s copy of their preferences and profile (they changed), kept under
+    /// their tag `user_tag`: one write, however many sessions they have.
+    async fn forget_user_view(&self, user_tag: &str, user_id: i64) -> Result<(), BackendError>;
 
     /// Replaces the record of an existing session, keeping its expiry, if it still holds
     /// `expected` (the record as the caller loaded it). A session ended meanwhile is never

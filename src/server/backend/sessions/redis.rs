@@ -6,6 +6,7 @@ use fred::prelude::*;
 use super::*;
 use crate::server::{
     backend::{
+        keys::session_tag,
         redis::{pipelined_evalsha, RedisBackend},
         BackendError,
     },
@@ -133,7 +134,7 @@ impl super::Sessions for RedisBackend {
             self.keys.session(id),
             self.keys.activity(id),
             self.keys.pages(id),
-            self.keys.user_view(id),
+            self.keys.user_views(session_tag(id)),
             self.keys.notices(id),
         ];
         let args: Vec<Value> = vec![
@@ -143,6 +144,7 @@ impl super::Sessions for RedisBackend {
             self.limits.archive_grace_ms.into(),
             self.fallback_idle_ms.into(),
             (super::FIRST_PAGES_KEPT as i64).into(),
+            USER_VIEW_TTL_MS.into(),
         ];
         let reply: Option<Vec<Value>> = self.eval(&self.load_session, keys, args).await?;
         let Some(reply) = reply else {
@@ -167,33 +169,31 @@ impl super::Sessions for RedisBackend {
         }))
     }
 
-    async fn store_user_view(&self, id: &str, view: &UserView) -> Result<bool, BackendError> {
-        let keys = vec![self.keys.session(id), self.keys.user_view(id)];
+    async fn store_user_view(&self, id: &str, user_id: i64, view: &UserView) -> Result<bool, BackendError> {
+        let keys = vec![self.keys.session(id), self.keys.user_views(session_tag(id))];
         let args: Vec<Value> = vec![
+            user_id.into(),
             view.epoch.into(),
             view.prefs.as_deref().unwrap_or("").into(),
             view.profile.as_deref().unwrap_or("").into(),
             USER_VIEW_TTL_MS.into(),
+            now_ms().into(),
         ];
         let stored: i64 = self.eval(&self.store_user_view, keys, args).await?;
         Ok(stored == 1)
     }
 
-    async fn forget_user_views(&self, ids: &[String]) -> Result<(), BackendError> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let client = self.client()?;
-        let pipeline = client.pipeline();
-        for id in ids {
-            let key = self.keys.user_view(id);
-            // The epoch moves before the copy goes: a store racing in between sees the new
-            // epoch and gives up, and one that ran before is deleted here. The key expires
-            // like a copy would, so a session that has ended leaves nothing behind for long.
-            let _: () = pipeline.hincrby(&key, "e", 1).await?;
-            let _: () = pipeline.hdel(&key, vec!["p", "u"]).await?;
-            let _: () = pipeline.pexpire(&key, USER_VIEW_TTL_MS, None).await?;
-        }
+    async fn forget_user_view(&self, user_tag: &str, user_id: i64) -> Result<(), BackendError> {
+        let key = self.keys.user_views(user_tag);
+        let field = |part: &str| format!("{user_id}:{part}");
+        // The epoch moves before the copy goes: a store racing in between sees the new epoch and
+        // gives up, and one that ran before is deleted here. One hash, so one atomic step.
+        let pipeline = self.client()?.pipeline();
+        let _: () = pipeline.hincrby(&key, field("e"), 1).await?;
+        let _: () = pipeline.hdel(&key, vec![field("p"), field("u"), field("t")]).await?;
+        // The epoch outlives any store that may have read the one before it (and every copy in
+        // the hash, each stored within the ttl before now).
+        let _: () = pipeline.pexpire(&key, USER_VIEW_TTL_MS, None).await?;
         let _: Vec<Value> = pipeline.all().await?;
         Ok(())
     }
@@ -210,12 +210,7 @@ impl super::Sessions for RedisBackend {
     }
 
     async fn end_session(&self, id: &str, reason: &str, now: Millis) -> Result<(), BackendError> {
-        let keys = vec![
-            self.keys.session(id),
-            self.keys.activity(id),
-            self.keys.user_view(id),
-            self.keys.renewed(id),
-        ];
+        let keys = vec![self.keys.session(id), self.keys.activity(id), self.keys.renewed(id)];
         let args: Vec<Value> = vec![reason.into(), now.into(), 0.into()];
         let _: i64 = self.eval(&self.end_session, keys, args).await?;
         // Due now: if archiving right after this fails, the sweeper picks it up.
@@ -223,12 +218,7 @@ impl super::Sessions for RedisBackend {
     }
 
     async fn renew_session(&self, id: &str, now: Millis) -> Result<(), BackendError> {
-        let keys = vec![
-            self.keys.session(id),
-            self.keys.activity(id),
-            self.keys.user_view(id),
-            self.keys.renewed(id),
-        ];
+        let keys = vec![self.keys.session(id), self.keys.activity(id), self.keys.renewed(id)];
         let reason = crate::model::EndReason::Renewed.as_str();
         let args: Vec<Value> = vec![reason.into(), now.into(), RENEWED_MARK_MS.into()];
         let _: i64 = self.eval(&self.end_session, keys, args).await?;

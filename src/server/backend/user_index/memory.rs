@@ -58,8 +58,9 @@ impl super::UserIndex for MemoryBackend {
         Ok(())
     }
 
-    async fn forget_user(&self, user_id: i64) -> Result<(), BackendError> {
+    async fn forget_user(&self, user_id: i64, user_tag: &str) -> Result<(), BackendError> {
         let mut state = self.state.lock();
+        state.user_views.remove(&(user_tag.to_owned(), user_id));
         let Some((index, _)) = state.user_sessions.remove(&user_id) else {
             return Ok(());
         };
@@ -67,7 +68,6 @@ impl super::UserIndex for MemoryBackend {
         for id in &ids {
             state.records.remove(id);
             state.activity.remove(id);
-            state.user_views.remove(id);
             state.notices.remove(id);
             state.unschedule_expiry(id);
         }

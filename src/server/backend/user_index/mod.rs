@@ -27,10 +27,10 @@ pub trait UserIndex: Send + Sync {
     async fn put_token(&self, user_id: i64, token_hash: &str, id: &str, until: Millis) -> Result<(), BackendError>;
 
     /// Deletes everything kept about `user_id`'s sessions, without archiving them: each indexed
-    /// session's record, activity, visited pages, copy of the user and place in the expiry
-    /// schedule, the user's bearer tokens, and both indexes. (Their cached profile and
-    /// preferences go through [`Backend::cache_delete`].)
-    async fn forget_user(&self, user_id: i64) -> Result<(), BackendError>;
+    /// session's record, activity, visited pages and place in the expiry schedule, the user's
+    /// copy kept for their sessions under their tag `user_tag`, their bearer tokens, and both
+    /// indexes. (Their cached profile and preferences go through [`Backend::cache_delete`].)
+    async fn forget_user(&self, user_id: i64, user_tag: &str) -> Result<(), BackendError>;
 
     async fn resolve_token(&self, token_hash: &str) -> Result<Option<String>, BackendError>;
 }

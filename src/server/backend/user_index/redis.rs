@@ -69,7 +69,7 @@ impl super::UserIndex for RedisBackend {
         Ok(())
     }
 
-    async fn forget_user(&self, user_id: i64) -> Result<(), BackendError> {
+    async fn forget_user(&self, user_id: i64, user_tag: &str) -> Result<(), BackendError> {
         let client = self.client()?;
         let (index, tokens) = (self.keys.user_sessions(user_id), self.keys.user_tokens(user_id));
         let read = client.pipeline();
@@ -83,7 +83,6 @@ impl super::UserIndex for RedisBackend {
                 self.keys.session(id),
                 self.keys.activity(id),
                 self.keys.pages(id),
-                self.keys.user_view(id),
                 self.keys.notices(id),
             ] {
                 let _: () = pipeline.del(key).await?;
@@ -95,6 +94,8 @@ impl super::UserIndex for RedisBackend {
         }
         let _: () = pipeline.del(index).await?;
         let _: () = pipeline.del(tokens).await?;
+        let view = ["p", "u", "t", "e"].map(|part| format!("{user_id}:{part}"));
+        let _: () = pipeline.hdel(self.keys.user_views(user_tag), view.to_vec()).await?;
         let _: Vec<Value> = pipeline.all().await?;
         Ok(())
     }
