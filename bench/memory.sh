@@ -69,21 +69,25 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 opener = urllib.request.build_opener(NoRedirect)
 def session_cookie(headers):
     cookies = [c.split(";")[0] for c in headers.get_all("set-cookie") or []]
-    return next(c for c in cookies if c.startswith("session="))
+    return next((c for c in cookies if c.startswith("session=")), None)
 def post(path, body, cookie=None):
     headers = {"content-type": "application/json", "origin": base}
     if cookie: headers["cookie"] = cookie
     req = urllib.request.Request(base + path, json.dumps(body).encode(), headers, method="POST")
     with urllib.request.urlopen(req) as r:
         return session_cookie(r.headers)
+# A browser's sessions carry what a browser sends; the API's, what a script does.
+BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 def form_sign_in():
     body = urllib.parse.urlencode({"email": email, "password": password}).encode()
     req = urllib.request.Request(base + "/api/fn/login", body,
-                                 {"content-type": "application/x-www-form-urlencoded", "origin": base}, method="POST")
+                                 {"content-type": "application/x-www-form-urlencoded", "origin": base,
+                                  "accept": "text/html", "referer": base + "/login", "user-agent": BROWSER},
+                                 method="POST")
     try:
         opener.open(req)
-    except urllib.error.HTTPError as e:  # the 303 to the next page, not followed
-        assert e.code == 303, e.code
+    except urllib.error.HTTPError as e:  # the redirect to the next page, not followed
+        assert e.code in (302, 303), e.code
         return session_cookie(e.headers)
     raise AssertionError("no redirect after the sign-in form")
 try:
@@ -95,7 +99,8 @@ except urllib.error.HTTPError as e:
     assert e.code == 409, e.code  # registered for the first kind already
 def device(_):
     cookie = form_sign_in() if kind == "browser" else post("/api/auth/login", {"email": email, "password": password})
-    req = urllib.request.Request(base + "/", headers={"cookie": cookie})
+    agent = {"user-agent": BROWSER} if kind == "browser" else {}
+    req = urllib.request.Request(base + "/", headers={"cookie": cookie, **agent})
     with urllib.request.urlopen(req) as r:
         assert b"Bench" in r.read()
 with cf.ThreadPoolExecutor(4) as pool:

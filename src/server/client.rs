@@ -41,15 +41,15 @@ impl ClientInfo {
         ip_subject(self.ip)
     }
 
-    /// This client with another User-Agent (a device known only by the one it had).
-    pub fn with_user_agent(self, user_agent: String) -> Self {
-        Self { user_agent, ..self }
-    }
-
     /// Browser and system, as mails and the security log name a device: "Firefox (Linux)".
     pub fn device_label(&self) -> String {
-        let (browser, os) = device_of(&woothee::parser::Parser::new(), &self.user_agent);
-        format!("{browser} ({os})").chars().take(200).collect()
+        let (browser, os) = self.device();
+        device_label(&browser, &os)
+    }
+
+    /// The browser and system its User-Agent names (see [`device_of`]).
+    pub fn device(&self) -> (String, String) {
+        device_of(&woothee::parser::Parser::new(), &self.user_agent)
     }
 
     pub fn from_headers(headers: &HeaderMap, peer: Option<IpAddr>, trusted_proxies: &[IpAddr]) -> Self {
@@ -95,6 +95,11 @@ pub fn client_ip(headers: &HeaderMap, peer: Option<IpAddr>, trusted_proxies: &[I
             .find(|ip| !trusted_proxies.contains(ip))
             .unwrap_or(peer),
     )
+}
+
+/// A device as mails and the security log name it: "Firefox (Linux)", at most 200 characters.
+pub fn device_label(browser: &str, os: &str) -> String {
+    format!("{browser} ({os})").chars().take(200).collect()
 }
 
 /// The browser and system a user agent names, or the placeholders for unknown ones.

@@ -113,7 +113,11 @@ pub async fn delete_account(
 }
 
 async fn forget_in_store(state: &AppState, user_id: i64, mark: bool) -> Result<(), AppError> {
-    state.backend.forget_user(user_id, &state.sessions.tags.user_tag(user_id)).await.map_err(unavailable)?;
+    state
+        .backend
+        .forget_user(user_id, &state.sessions.tags.user_tag(user_id))
+        .await
+        .map_err(unavailable)?;
     for name in [profile_cache_key(user_id), preferences::cache_key(user_id)] {
         let forgotten = if mark {
             state.backend.cache_invalidate(&name).await

@@ -39,11 +39,36 @@ pub struct Registration {
 #[derive(Debug, Clone)]
 pub struct SignedInOutcome {
     pub user: User,
-    /// Bearer token for API clients, revoked with the session.
-    pub token: String,
     /// The preferences cookies rewritten with the account's preferences, so the very next page
     /// shows them.
     pub preferences_cookies: Vec<HeaderValue>,
+    /// The session signed in, for [`Self::bearer_token`].
+    session: StartedSession,
+}
+
+/// A user's session just started: its id, and its deadline (Unix ms).
+#[derive(Debug, Clone)]
+struct StartedSession {
+    id: String,
+    deadline: crate::server::time::Millis,
+}
+
+impl SignedInOutcome {
+    /// Issues the bearer token an API client gets with its sign-in (seed 000: `POST
+    /// /api/auth/login` "issues a token"), good as long as the session. A browser's sign-in
+    /// (forms, server functions) asks for none, so its session keeps no token in Redis. If the
+    /// token cannot be stored the new session ends (a client that asked for a token could not
+    /// use the session without it) and the error is `unavailable`.
+    pub async fn bearer_token(&self, state: &AppState, session: &AppSession) -> Result<String, AppError> {
+        match tokens::issue(state, self.user.id, &self.session.id, self.session.deadline).await {
+            Ok(token) => Ok(token),
+            Err(e) => {
+                session.ending_because(EndReason::SignOut);
+                let _ = session.inner().flush().await;
+                Err(unavailable(e))
+            }
+        }
+    }
 }
 
 /// What a registration came to.
@@ -113,11 +138,11 @@ pub async fn register(
     if state.config.mail.require_verified_email {
         return Ok(Registered::VerifyFirst(to_user(&row)));
     }
-    let token = start_user_session(state, session, client, &row).await?;
+    let started = start_user_session(state, session, client, &row).await?;
     Ok(Registered::SignedIn(SignedInOutcome {
         user: to_user(&row),
-        token,
         preferences_cookies: state.preferences_cookie.set_all(&prefs),
+        session: started,
     }))
 }
 
@@ -247,7 +272,7 @@ pub(super) async fn finish_sign_in(
             preferences::adopt_for_user(state, row.id, &prefs).await?
         }
     };
-    let token = start_user_session(state, session, client, row).await?;
+    let started = start_user_session(state, session, client, row).await?;
     // A password reset or change that committed while this sign-in was verifying the old
     // password ended every session it could see, before this one was indexed: this one ends
     // too, as a wrong password.
@@ -270,19 +295,20 @@ pub(super) async fn finish_sign_in(
     }
     Ok(SignedInOutcome {
         user: to_user(row),
-        token,
         preferences_cookies: state.preferences_cookie.set_all(&prefs),
+        session: started,
     })
 }
 
 /// Gives the request a fresh session for `user`: a new id (the old session is deleted), only
-/// the carried-over guest values kept, indexed under the user, with a bearer token.
+/// the carried-over guest values kept, indexed under the user. API clients then ask for a
+/// bearer token ([`SignedInOutcome::bearer_token`]).
 async fn start_user_session(
     state: &AppState,
     session: &AppSession,
     client: &ClientInfo,
     user: &UserRow,
-) -> Result<String, AppError> {
+) -> Result<StartedSession, AppError> {
     let inner = session.inner();
     // The old session ends here under its id. A guest's visit (or this user's own) goes on in
     // the new session; someone else's is theirs, and ends as a sign-out.
@@ -301,19 +327,21 @@ async fn start_user_session(
     // A guest's values (form outcomes) do not follow them into the account.
     inner.clear().await;
     let now = now_ms();
+    let (browser, os) = client.device();
     let signed_in = SignedIn {
         user_id: user.id,
         handle: Id::default().to_string(),
         signed_in_at: now,
         ip: client.ip.map(|ip| ip.to_string()),
-        user_agent: client.user_agent.clone(),
+        browser,
+        os,
         authenticated_at: now,
     };
     inner
         .insert(keys::SIGNED_IN, &signed_in)
         .await
         .map_err(AppError::internal)?;
-    // Saved now, not after the handler, so the new id can be indexed and given a token.
+    // Saved now, not after the handler, so the new id can be indexed (and given a token).
     inner.save().await.map_err(|_| AppError::unavailable())?;
     let id = inner
         .id()
@@ -321,20 +349,17 @@ async fn start_user_session(
         .to_string();
     let deadline = now + state.sessions.user_absolute_ms;
     let keep_until = deadline + state.config.session.archive_grace.as_millis() as i64;
-    let indexed = async {
-        state
-            .backend
-            .index_user_session(user.id, &signed_in.handle, &id, keep_until)
-            .await?;
-        tokens::issue(state, user.id, &id, deadline).await
-    };
-    match indexed.await {
-        Ok(token) => {
+    let indexed = state
+        .backend
+        .index_user_session(user.id, &signed_in.handle, &id, keep_until)
+        .await;
+    match indexed {
+        Ok(()) => {
             // For "Last sign-in" (seed 003's `lastLogin`); the sign-in stands if this fails.
             if let Err(e) = users::note_sign_in(&state.db, user.id, now, &client.user_agent).await {
                 tracing::warn!(error = %e, "last sign-in not recorded");
             }
-            Ok(token)
+            Ok(StartedSession { id, deadline })
         }
         Err(e) => {
             // A session missing from the user's index could not be listed or ended by "sign

@@ -72,6 +72,15 @@ pub async fn end_sessions(
 }
 
 /// The signed-in user a stored session record (JSON) holds.
+/// The browser and system a session was signed in from, or the placeholders for unknown ones.
+fn known_device(signed_in: &SignedIn) -> (String, String) {
+    let or = |name: &str, unknown: &str| if name.is_empty() { unknown } else { name }.to_owned();
+    (
+        or(&signed_in.browser, DeviceSession::UNKNOWN_BROWSER),
+        or(&signed_in.os, DeviceSession::UNKNOWN_OS),
+    )
+}
+
 fn signed_in_of(record: &str) -> Option<SignedIn> {
     let data: serde_json::Value = serde_json::from_str(record).ok()?;
     serde_json::from_value::<SignedIn>(data.get(keys::SIGNED_IN)?.clone()).ok()
@@ -86,7 +95,6 @@ pub async fn list_sessions(state: &AppState, session: &AppSession) -> Result<Vec
     let peeked = state.backend.peek_sessions(&ids).await.map_err(unavailable)?;
     let mut dead = Vec::new();
     let mut out = Vec::new();
-    let parser = woothee::parser::Parser::new();
     for ((handle, _), loaded) in entries.into_iter().zip(peeked) {
         let signed_in = loaded.as_ref().and_then(|l| signed_in_of(&l.record));
         let (Some(loaded), Some(signed_in)) = (loaded, signed_in) else {
@@ -97,7 +105,7 @@ pub async fn list_sessions(state: &AppState, session: &AppSession) -> Result<Vec
             dead.push(handle);
             continue;
         }
-        let (browser, os) = device_of(&parser, &signed_in.user_agent);
+        let (browser, os) = known_device(&signed_in);
         out.push(DeviceSession {
             current: handle == me.handle,
             id: handle,
@@ -166,7 +174,10 @@ pub async fn revoke(state: &AppState, session: &AppSession, client: &ClientInfo,
         .flatten()
         .flatten()
         .find_map(|l| signed_in_of(&l.record));
-    let revoked = revoked.map(|s| ClientInfo::default().with_user_agent(s.user_agent).device_label());
+    let revoked = revoked.map(|s| {
+        let (browser, os) = known_device(&s);
+        crate::server::client::device_label(&browser, &os)
+    });
     state.archiver.end(&id, EndReason::Revoked).await.map_err(unavailable)?;
     let kind = SecurityEventKind::SessionRevoked;
     security_log::record_best_effort(state, me.user_id, kind, Some(client), revoked).await;

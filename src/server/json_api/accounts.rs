@@ -76,9 +76,10 @@ pub(super) async fn register(
         Registered::SignedIn(outcome) => outcome,
         Registered::VerifyFirst(user) => return Ok((StatusCode::ACCEPTED, Json(UserAnswer { user })).into_response()),
     };
+    let token = outcome.bearer_token(&state, &session).await?;
     let body = Json(SignedInAnswer {
         user: outcome.user,
-        token: outcome.token,
+        token,
     });
     Ok(with_cookies(
         (StatusCode::CREATED, body).into_response(),
@@ -119,13 +120,16 @@ pub(super) enum LoginAnswer {
 
 /// Turns a sign-in's first step into its answer: the signed-in body `done` makes, or the
 /// second-factor challenge.
-pub(super) fn login_answer<T: Serialize>(
+pub(super) async fn login_answer<T: Serialize>(
+    state: &AppState,
+    session: &AppSession,
     step: accounts::SignInStep,
-    done: impl FnOnce(accounts::SignedInOutcome) -> (T, Vec<header::HeaderValue>),
-) -> Response {
-    match step {
+    done: impl FnOnce(accounts::SignedInOutcome, String) -> (T, Vec<header::HeaderValue>),
+) -> Result<Response, AppError> {
+    Ok(match step {
         accounts::SignInStep::Done(outcome) => {
-            let (body, cookies) = done(outcome);
+            let token = outcome.bearer_token(state, session).await?;
+            let (body, cookies) = done(outcome, token);
             with_cookies(Json(body).into_response(), cookies)
         }
         accounts::SignInStep::SecondFactor { challenge } => Json(SecondFactorAnswer {
@@ -133,13 +137,13 @@ pub(super) fn login_answer<T: Serialize>(
             challenge,
         })
         .into_response(),
-    }
+    })
 }
 
-fn signed_in_answer(outcome: accounts::SignedInOutcome) -> (SignedInAnswer, Vec<header::HeaderValue>) {
+fn signed_in_answer(outcome: accounts::SignedInOutcome, token: String) -> (SignedInAnswer, Vec<header::HeaderValue>) {
     let body = SignedInAnswer {
         user: outcome.user,
-        token: outcome.token,
+        token,
     };
     (body, outcome.preferences_cookies)
 }
@@ -163,7 +167,7 @@ pub(super) async fn login(
     JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<Response, AppError> {
     let step = accounts::sign_in(&state, &session, &client, &body.email, &body.password).await?;
-    Ok(login_answer(step, signed_in_answer))
+    login_answer(&state, &session, step, signed_in_answer).await
 }
 
 /// The second step of a sign-in: the challenge and a code.
@@ -212,9 +216,10 @@ pub(super) async fn login_second_factor(
         second_factor::CodeUsed::Recovery { left } => Some(left),
         second_factor::CodeUsed::Totp => None,
     };
+    let token = outcome.bearer_token(&state, &session).await?;
     let body = Json(SecondStepAnswer {
         user: outcome.user,
-        token: outcome.token,
+        token,
         recovery_codes_left,
     });
     Ok(with_cookies(body.into_response(), outcome.preferences_cookies))

@@ -340,7 +340,8 @@ pub(super) async fn passkey_sign_in(
     JsonBody(body): JsonBody<CeremonyBody>,
 ) -> Result<Response, AppError> {
     let outcome = passkeys::finish_sign_in(&state, &session, &client, &body.ceremony, &body.credential).await?;
-    let body = Json(serde_json::json!({ "user": outcome.user, "token": outcome.token }));
+    let token = outcome.bearer_token(&state, &session).await?;
+    let body = Json(serde_json::json!({ "user": outcome.user, "token": token }));
     Ok(with_cookies(body.into_response(), outcome.preferences_cookies))
 }
 

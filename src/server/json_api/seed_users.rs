@@ -93,9 +93,10 @@ pub(super) async fn register(
             return Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "user": user }))).into_response());
         }
     };
+    let token = outcome.bearer_token(&state, &session).await?;
     let body = SeedRegistered {
         user: outcome.user.into(),
-        session_id: outcome.token,
+        session_id: token,
     };
     Ok(with_cookies(
         (StatusCode::CREATED, Json(body)).into_response(),
@@ -123,13 +124,14 @@ pub(super) async fn sign_in(
 ) -> Result<Response, AppError> {
     let step = accounts::sign_in(&state, &session, &client, &body.email, &body.password).await?;
     // An account with a second factor gets Porch's challenge: seed 002 has no second step.
-    Ok(super::accounts::login_answer(step, |outcome| {
+    super::accounts::login_answer(&state, &session, step, |outcome, token| {
         let body = SeedSignedIn {
             user: outcome.user.into(),
-            session_id: outcome.token,
+            session_id: token,
         };
         (body, outcome.preferences_cookies)
-    }))
+    })
+    .await
 }
 
 /// `GET /user` → the user object, or 401.

@@ -43,8 +43,13 @@ pub struct SignedIn {
     /// The device, as first seen at sign-in (shown on the devices page).
     #[serde(default)]
     pub ip: Option<String>,
+    /// Its browser and system, as [`crate::server::client::device_of`] names them from its
+    /// User-Agent at sign-in: the header itself is not kept (about 100 bytes more per session
+    /// in Redis, for nothing the devices page shows). Empty in records that predate them.
     #[serde(default)]
-    pub user_agent: String,
+    pub browser: String,
+    #[serde(default)]
+    pub os: String,
     /// When the user last proved who they are on this session (signing in, or confirming with
     /// a password, passkey or code), Unix ms: sensitive actions need it recent
     /// (`server::auth::reauth`). 0 in records written before it existed.

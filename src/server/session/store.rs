@@ -462,8 +462,8 @@ impl SessionStore for RequestStore {
                 // Ended meanwhile (revoked, signed out elsewhere): it stays ended.
                 Ok(Saved::Gone) => return Err(session_store::Error::Backend("session ended while in use".into())),
                 Ok(Saved::Changed(current)) => {
-                    let mut theirs = decode(record.id, &current, 0)
-                        .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+                    let mut theirs =
+                        decode(record.id, &current, 0).map_err(|e| session_store::Error::Decode(e.to_string()))?;
                     apply_changes(&mut theirs.data, &base, &record.data);
                     json = encode(&theirs)?;
                     expected = current;

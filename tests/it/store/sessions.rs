@@ -310,7 +310,10 @@ async fn a_users_copy_is_shared_by_their_sessions_and_stored_only_if_not_invalid
             .await
             .unwrap();
         let guest = format!("Tg7a{}", unique("s"));
-        backend.create_session(&new_session(&guest, now, None, None)).await.unwrap();
+        backend
+            .create_session(&new_session(&guest, now, None, None))
+            .await
+            .unwrap();
         let view = |prefs: &str, epoch: i64| UserView {
             prefs: Some(prefs.into()),
             profile: Some("{\"id\":7}".into()),
@@ -326,9 +329,17 @@ async fn a_users_copy_is_shared_by_their_sessions_and_stored_only_if_not_invalid
         let loaded = backend.load_session(&a, now, Some("/")).await.unwrap().unwrap();
         assert_eq!(loaded.view, view("old", 0), "{kind:?}: loaded with the session");
         assert_eq!(loaded.view.complete(), Some(("old", "{\"id\":7}")));
-        assert_eq!(load(b.clone()).await, view("old", 0), "{kind:?}: the user's other session");
+        assert_eq!(
+            load(b.clone()).await,
+            view("old", 0),
+            "{kind:?}: the user's other session"
+        );
         for id in [&eight, &guest, &other_tag] {
-            assert_eq!(load(id.clone()).await.complete(), None, "{kind:?}: {id} is not user 7's with tag Tg7a");
+            assert_eq!(
+                load(id.clone()).await.complete(),
+                None,
+                "{kind:?}: {id} is not user 7's with tag Tg7a"
+            );
         }
 
         // The user changed something: the copy goes for every session, and one read before the
@@ -339,8 +350,14 @@ async fn a_users_copy_is_shared_by_their_sessions_and_stored_only_if_not_invalid
             assert_eq!(loaded.complete(), None, "{kind:?}");
             assert_eq!(loaded.epoch, 1, "{kind:?}");
         }
-        assert!(!backend.store_user_view(&b, 7, &view("old", 0)).await.unwrap(), "{kind:?}");
-        assert!(backend.store_user_view(&b, 7, &view("new", 1)).await.unwrap(), "{kind:?}");
+        assert!(
+            !backend.store_user_view(&b, 7, &view("old", 0)).await.unwrap(),
+            "{kind:?}"
+        );
+        assert!(
+            backend.store_user_view(&b, 7, &view("new", 1)).await.unwrap(),
+            "{kind:?}"
+        );
         assert_eq!(load(a.clone()).await, view("new", 1), "{kind:?}");
         // Another user's invalidation on the same tag leaves this copy alone.
         backend.forget_user_view("Tg7a", 8).await.unwrap();
@@ -351,7 +368,10 @@ async fn a_users_copy_is_shared_by_their_sessions_and_stored_only_if_not_invalid
 
         // An ended session cannot store a copy; the user's other sessions keep theirs.
         backend.end_session(&a, "sign_out", now).await.unwrap();
-        assert!(!backend.store_user_view(&a, 7, &view("new", 1)).await.unwrap(), "{kind:?}");
+        assert!(
+            !backend.store_user_view(&a, 7, &view("new", 1)).await.unwrap(),
+            "{kind:?}"
+        );
         assert!(backend.load_session(&a, now, None).await.unwrap().is_none());
         assert_eq!(load(b.clone()).await, view("new", 1), "{kind:?}");
 
