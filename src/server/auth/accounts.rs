@@ -54,11 +54,12 @@ struct StartedSession {
 }
 
 impl SignedInOutcome {
-    /// Issues the bearer token an API client gets with its sign-in (seed 000: `POST
-    /// /api/auth/login` "issues a token"), good as long as the session. A browser's sign-in
-    /// (forms, server functions) asks for none, so its session keeps no token in Redis. If the
-    /// token cannot be stored the new session ends (a client that asked for a token could not
-    /// use the session without it) and the error is `unavailable`.
+    /// Issues the bearer token a JSON sign-in answers with (seed 000: `POST /api/auth/login`
+    /// "issues a token"), good as long as the session. The browser's sign-in forms and server
+    /// functions ask for none, so their sessions keep no token in Redis. If the token cannot be
+    /// stored the new session ends (a client that asked for a token could not use the session
+    /// without it; the sign-in is already in the security log by then) and the error is
+    /// `unavailable`.
     pub async fn bearer_token(&self, state: &AppState, session: &AppSession) -> Result<String, AppError> {
         match tokens::issue(state, self.user.id, &self.session.id, self.session.deadline).await {
             Ok(token) => Ok(token),

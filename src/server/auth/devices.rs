@@ -71,7 +71,6 @@ pub async fn end_sessions(
     Ok(ended.len())
 }
 
-/// The signed-in user a stored session record (JSON) holds.
 /// The browser and system a session was signed in from, or the placeholders for unknown ones.
 fn known_device(signed_in: &SignedIn) -> (String, String) {
     let or = |name: &str, unknown: &str| if name.is_empty() { unknown } else { name }.to_owned();
@@ -81,6 +80,7 @@ fn known_device(signed_in: &SignedIn) -> (String, String) {
     )
 }
 
+/// The signed-in user a stored session record (its data, JSON) holds.
 fn signed_in_of(record: &str) -> Option<SignedIn> {
     let data: serde_json::Value = serde_json::from_str(record).ok()?;
     serde_json::from_value::<SignedIn>(data.get(keys::SIGNED_IN)?.clone()).ok()

@@ -77,9 +77,9 @@ pub async fn profile_from(state: &AppState, user_id: i64, cached: Option<Cached>
     Ok(Some(user))
 }
 
-/// After the user's row changed (name, role, avatar): the cached profile and every session's
-/// copy of it are invalidated, so each device's next page reads it afresh. Best effort: if Redis
-/// is unreachable the copies expire on their own within 30 minutes.
+/// After the user's row changed (name, role, avatar): the cached profile and the copy of it that
+/// the user's sessions read are invalidated, so each device's next page reads it afresh. Best
+/// effort: if Redis is unreachable they expire on their own within 30 minutes.
 pub async fn profile_changed(state: &AppState, user_id: i64) {
     if let Err(e) = state.backend.cache_invalidate(&profile_cache_key(user_id)).await {
         tracing::warn!(error = %e, user_id, "cached profile not invalidated");

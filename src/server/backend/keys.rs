@@ -49,8 +49,10 @@ impl Keys {
 
     /// Hash of the copies of their users that the signed-in sessions tagged `tag` read with
     /// every page, per user id `<id>`: `<id>:p` (preferences JSON), `<id>:u` (profile JSON),
-    /// `<id>:t` (when stored, ms) and `<id>:e` (invalidations so far). One copy per user, shared
-    /// by all their sessions; the hash expires once no copy in it has been stored for a while.
+    /// `<id>:t` (when stored, ms) and `<id>:e` (the epoch, moved by each invalidation). One copy
+    /// per user, shared by all their sessions. A copy is trusted for `USER_VIEW_TTL_MS` and
+    /// deleted by the first load that finds it older; the hash expires that long after its last
+    /// store or invalidation.
     pub fn user_views(&self, tag: &str) -> String {
         format!("{}uv:{{{tag}}}", self.prefix)
     }

@@ -21,6 +21,7 @@ const LOAD_SESSION: &str = include_str!("lua/load_session.lua");
 const END_SESSION: &str = include_str!("lua/end_session.lua");
 const RATE: &str = include_str!("lua/rate.lua");
 const STORE_USER_VIEW: &str = include_str!("lua/store_user_view.lua");
+const FORGET_USER_VIEW: &str = include_str!("lua/forget_user_view.lua");
 const ADD_NOTICE: &str = include_str!("lua/add_notice.lua");
 const CACHE_FILL: &str = include_str!("lua/cache_fill.lua");
 const SAVE_SESSION: &str = include_str!("lua/save_session.lua");
@@ -38,6 +39,7 @@ pub struct RedisBackend {
     pub(super) end_session: Script,
     pub(super) rate: Script,
     pub(super) store_user_view: Script,
+    pub(super) forget_user_view: Script,
     pub(super) add_notice: Script,
     pub(super) cache_fill: Script,
     pub(super) save_session: Script,
@@ -134,6 +136,7 @@ impl RedisBackend {
             end_session: Script::from_lua(END_SESSION),
             rate: Script::from_lua(RATE),
             store_user_view: Script::from_lua(STORE_USER_VIEW),
+            forget_user_view: Script::from_lua(FORGET_USER_VIEW),
             add_notice: Script::from_lua(ADD_NOTICE),
             cache_fill: Script::from_lua(CACHE_FILL),
             save_session: Script::from_lua(SAVE_SESSION),

@@ -146,7 +146,10 @@ pub async fn resolve(state: &AppState, session: &AppSession, headers: &HeaderMap
     let Ok(Some(me)) = session.signed_in().await else {
         return Ok(guest(state, headers));
     };
-    let prefs = match session.user_view().and_then(|view| read_copy(&view, me.user_id)) {
+    let prefs = match session
+        .user_view(me.user_id)
+        .and_then(|view| read_copy(&view, me.user_id))
+    {
         // The session's own copy came with it: nothing more to ask Redis.
         Some((prefs, user)) => {
             state.metrics.count_profile_cache(true);

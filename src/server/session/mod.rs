@@ -45,7 +45,7 @@ pub struct SignedIn {
     pub ip: Option<String>,
     /// Its browser and system, as [`crate::server::client::device_of`] names them from its
     /// User-Agent at sign-in: the header itself is not kept (about 100 bytes more per session
-    /// in Redis, for nothing the devices page shows). Empty in records that predate them.
+    /// in Redis, for nothing the devices page shows). Empty reads as an unknown device.
     #[serde(default)]
     pub browser: String,
     #[serde(default)]
@@ -173,10 +173,15 @@ impl AppSession {
         self.store.prefetched_profile(user_id)
     }
 
-    /// The copy of the signed-in user's preferences and profile loaded with this session, if
-    /// the session is still the one loaded (not renewed since) and has a copy.
-    pub fn user_view(&self) -> Option<crate::server::backend::UserView> {
-        self.store.loaded_view(self.session.id()?)
+    /// The copy of signed-in user `user_id`'s preferences and profile loaded with this session,
+    /// if the session is still the one loaded (not renewed since) and its id carries the user's
+    /// tag: a session tagged under another `SESSION_SECRET` reads a copy that no invalidation
+    /// reaches any more, so it reads the user afresh instead (see [`tags`]).
+    pub fn user_view(&self, user_id: i64) -> Option<crate::server::backend::UserView> {
+        let id = self.session.id()?;
+        self.store
+            .loaded_view(id)
+            .filter(|_| self.store.carries_tag(id, user_id))
     }
 
     /// The notices (JSON) loaded with this session for this request.

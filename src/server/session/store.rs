@@ -170,6 +170,11 @@ impl RequestStore {
             .unwrap_or_default()
     }
 
+    /// Whether session `id` carries `user_id`'s tag (see [`super::tags`]).
+    pub fn carries_tag(&self, id: Id, user_id: i64) -> bool {
+        self.settings.tags.carries(id, user_id)
+    }
+
     /// The user view loaded with session `id` in this request (empty if none was).
     pub fn loaded_view(&self, id: Id) -> Option<UserView> {
         self.loaded_view
@@ -183,7 +188,7 @@ impl RequestStore {
     /// page does not wait for it), unless it was invalidated after this request loaded session
     /// `id`, or `id` does not carry the user's tag (see [`super::tags`]).
     pub fn keep_view(&self, id: Id, user_id: i64, prefs: String, profile: String) {
-        if !self.settings.tags.carries(id, user_id) {
+        if !self.carries_tag(id, user_id) {
             return;
         }
         let Some(epoch) = self.loaded_view(id).map(|v| v.epoch) else {

@@ -8,8 +8,11 @@
 //! of each session keeping a copy of its own.
 //!
 //! The tag is 24 bits of HMAC-SHA-256 (RFC 2104) of the user id under a key derived from the
-//! server secret, so an id does not say whose it is; the other 104 bits are random, above the 64
-//! bits of entropy the OWASP Session Management Cheat Sheet asks of a session id.
+//! server secret, so an id does not say whose it is (though one user's ids share their first 4
+//! characters, so whoever holds two of them can tell they are the same user's); the other 104
+//! bits are random, above the 64 bits of entropy the OWASP Session Management Cheat Sheet asks of
+//! a session id. Sessions drawn under another secret keep their tag: their pages read the user
+//! afresh (see `AppSession::user_view`) until they end.
 
 use base64::Engine;
 use hmac::{Hmac, Mac};

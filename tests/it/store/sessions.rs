@@ -345,23 +345,37 @@ async fn a_users_copy_is_shared_by_their_sessions_and_stored_only_if_not_invalid
         // The user changed something: the copy goes for every session, and one read before the
         // change (epoch 0) cannot put the old values back.
         backend.forget_user_view("Tg7a", 7).await.unwrap();
+        let epoch = load(a.clone()).await.epoch;
+        assert!(epoch > 0, "{kind:?}: {epoch}");
         for id in [&a, &b] {
             let loaded = load(id.clone()).await;
             assert_eq!(loaded.complete(), None, "{kind:?}");
-            assert_eq!(loaded.epoch, 1, "{kind:?}");
+            assert_eq!(loaded.epoch, epoch, "{kind:?}");
         }
         assert!(
             !backend.store_user_view(&b, 7, &view("old", 0)).await.unwrap(),
             "{kind:?}"
         );
         assert!(
-            backend.store_user_view(&b, 7, &view("new", 1)).await.unwrap(),
+            backend.store_user_view(&b, 7, &view("new", epoch)).await.unwrap(),
             "{kind:?}"
         );
-        assert_eq!(load(a.clone()).await, view("new", 1), "{kind:?}");
+        assert_eq!(load(a.clone()).await, view("new", epoch), "{kind:?}");
         // Another user's invalidation on the same tag leaves this copy alone.
         backend.forget_user_view("Tg7a", 8).await.unwrap();
-        assert_eq!(load(a.clone()).await, view("new", 1), "{kind:?}");
+        assert_eq!(load(a.clone()).await, view("new", epoch), "{kind:?}");
+        // Each invalidation moves the epoch on: a copy read under the one before is refused.
+        backend.forget_user_view("Tg7a", 7).await.unwrap();
+        let next = load(a.clone()).await.epoch;
+        assert!(next > epoch, "{kind:?}: {next} after {epoch}");
+        assert!(
+            !backend.store_user_view(&a, 7, &view("new", epoch)).await.unwrap(),
+            "{kind:?}"
+        );
+        assert!(
+            backend.store_user_view(&a, 7, &view("new", next)).await.unwrap(),
+            "{kind:?}"
+        );
 
         // Invalidating a user who never had a copy is harmless.
         backend.forget_user_view("Nope", 99).await.unwrap();
@@ -369,11 +383,11 @@ async fn a_users_copy_is_shared_by_their_sessions_and_stored_only_if_not_invalid
         // An ended session cannot store a copy; the user's other sessions keep theirs.
         backend.end_session(&a, "sign_out", now).await.unwrap();
         assert!(
-            !backend.store_user_view(&a, 7, &view("new", 1)).await.unwrap(),
+            !backend.store_user_view(&a, 7, &view("new", next)).await.unwrap(),
             "{kind:?}"
         );
         assert!(backend.load_session(&a, now, None).await.unwrap().is_none());
-        assert_eq!(load(b.clone()).await, view("new", 1), "{kind:?}");
+        assert_eq!(load(b.clone()).await, view("new", next), "{kind:?}");
 
         // A copy is trusted for USER_VIEW_TTL_MS after it was stored, then read afresh.
         let long = format!("Tg7a{}", unique("s"));
@@ -390,6 +404,12 @@ async fn a_users_copy_is_shared_by_their_sessions_and_stored_only_if_not_invalid
         let later = now_ms() + USER_VIEW_TTL_MS + 1_000;
         let loaded = backend.load_session(&long, later, None).await.unwrap().unwrap();
         assert_eq!(loaded.view.complete(), None, "{kind:?}: stale");
+        // And gone, not kept until the hash expires.
+        assert_eq!(
+            load(b.clone()).await.complete(),
+            None,
+            "{kind:?}: deleted when found stale"
+        );
     }
 }
 

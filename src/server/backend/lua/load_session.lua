@@ -62,6 +62,9 @@ if user then
   local stored = tonumber(view[3])
   if stored and now - stored < tonumber(ARGV[7]) then
     prefs, profile = view[1], view[2]
+  elseif stored then
+    -- Too old to trust: gone now, not when the hash (kept alive by others on the tag) expires.
+    redis.call('HDEL', KEYS[4], user .. ':p', user .. ':u', user .. ':t')
   end
 end
 local notices = redis.call('HVALS', KEYS[5])

@@ -153,7 +153,8 @@ impl super::Sessions for MemoryBackend {
     async fn forget_user_view(&self, user_tag: &str, user_id: i64) -> Result<(), BackendError> {
         let now = now_ms();
         let mut state = self.state.lock();
-        let epoch = state.live_user_view(user_tag, user_id, now).map_or(0, |v| v.epoch) + 1;
+        // As Redis: never an epoch seen before, even once the last one has expired.
+        let epoch = (state.live_user_view(user_tag, user_id, now).map_or(0, |v| v.epoch) + 1).max(now);
         let forgotten = UserView {
             epoch,
             ..UserView::default()

@@ -167,8 +167,9 @@ pub const USER_VIEW_TTL_MS: i64 = 30 * 60 * 1000;
 /// What a signed-in session's pages show of its user (the preferences and profile as cached
 /// JSON): one copy per user, in the cluster slot of all their sessions (their ids carry the
 /// user's tag), so a page view reads it in the same round trip that loads the session. Changing
-/// the user's preferences or profile invalidates the copy; [`Self::epoch`] makes a copy read
-/// before an invalidation impossible to store after it.
+/// the user's preferences or profile invalidates the copy; [`Self::epoch`] (0 before any
+/// invalidation, then a value that never repeats) makes a copy read before an invalidation
+/// impossible to store after it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UserView {
     pub prefs: Option<String>,

@@ -184,17 +184,9 @@ impl super::Sessions for RedisBackend {
     }
 
     async fn forget_user_view(&self, user_tag: &str, user_id: i64) -> Result<(), BackendError> {
-        let key = self.keys.user_views(user_tag);
-        let field = |part: &str| format!("{user_id}:{part}");
-        // The epoch moves before the copy goes: a store racing in between sees the new epoch and
-        // gives up, and one that ran before is deleted here. One hash, so one atomic step.
-        let pipeline = self.client()?.pipeline();
-        let _: () = pipeline.hincrby(&key, field("e"), 1).await?;
-        let _: () = pipeline.hdel(&key, vec![field("p"), field("u"), field("t")]).await?;
-        // The epoch outlives any store that may have read the one before it (and every copy in
-        // the hash, each stored within the ttl before now).
-        let _: () = pipeline.pexpire(&key, USER_VIEW_TTL_MS, None).await?;
-        let _: Vec<Value> = pipeline.all().await?;
+        let keys = vec![self.keys.user_views(user_tag)];
+        let args: Vec<Value> = vec![user_id.into(), USER_VIEW_TTL_MS.into()];
+        let _: i64 = self.eval(&self.forget_user_view, keys, args).await?;
         Ok(())
     }
 
