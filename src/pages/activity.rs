@@ -35,6 +35,9 @@ pub fn ThisSessionPage() -> impl IntoView {
         move || offset.get(),
         move |offset| async move {
             let result = this_session(offset, record).await;
+            // Only the browser ticks. On the server the write would wake the page's
+            // `<Transition>` again once the response may be gone (and its owner with it).
+            #[cfg(feature = "hydrate")]
             ticks.set(0);
             result
         },
