@@ -90,8 +90,8 @@ pub enum MadeAdmin {
 }
 
 /// Makes the account registered with `email` an admin: the command line's way to the first
-/// admin. Their cached profile and their sessions' copies are invalidated (best effort: if Redis
-/// is unreachable they expire within 30 minutes), so `/admin` opens on their next page.
+/// admin. Their cached profile and the copy their sessions read are invalidated (best effort:
+/// if Redis is unreachable they expire within 30 minutes), so `/admin` opens on their next page.
 pub async fn make_admin_by_email(state: &AppState, email: &str) -> Result<MadeAdmin, AppError> {
     let email = Email::parse(email).map_err(|m| AppError::fields([("email".to_owned(), m)].into()))?;
     let Some(row) = users::by_email(&state.db, email.as_str()).await.map_err(db_error)? else {

@@ -108,7 +108,7 @@ async fn of_user_from(state: &AppState, user_id: i64, cached: Option<Cached>) ->
 }
 
 /// Saves the fields of `patch` for a user (over `base` when they never saved any) and returns
-/// all of their preferences as now stored; the cache and their sessions' copies are
+/// all of their preferences as now stored; the cache and the copy their sessions read are
 /// invalidated.
 async fn save_for_user(
     state: &AppState,
@@ -181,8 +181,8 @@ pub async fn resolve(state: &AppState, session: &AppSession, headers: &HeaderMap
     }
 }
 
-/// A session's copy of its user, if complete and readable (written by this version, for this
-/// user); anything else is read afresh and replaced.
+/// The copy of the user loaded with the session, if complete and readable (written by this
+/// version, for this user); anything else is read afresh and replaced.
 fn read_copy(view: &UserView, user_id: i64) -> Option<(Option<Preferences>, User)> {
     let (prefs, profile) = view.complete()?;
     let prefs = serde_json::from_str::<Option<Preferences>>(prefs).ok()?;

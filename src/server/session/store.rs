@@ -49,7 +49,7 @@ pub struct RequestStore {
     /// The signed-in user's profile, read with their preferences before the page renders, so
     /// rendering does not ask again.
     prefetched_profile: Mutex<Option<User>>,
-    /// The session's copy of its user's preferences and profile, as loaded with it.
+    /// The copy of the session's user's preferences and profile, as loaded with it.
     loaded_view: Mutex<Option<(Id, UserView)>>,
     /// The session's pending notices (JSON), as loaded with it.
     loaded_notices: Mutex<Option<(Id, Vec<String>)>>,
