@@ -520,3 +520,39 @@ async fn a_hash_upgrade_never_undoes_a_password_change() {
     );
     assert_eq!(login(&app, &client(), &email, PASSWORD).await.status(), 401);
 }
+
+/// A browser's sign-in form (a server function, no JavaScript) leaves no bearer token in Redis;
+/// a JSON sign-in gets one, and it works for as long as its session.
+#[tokio::test]
+async fn only_json_sign_ins_get_a_bearer_token() {
+    let app = spawn_app().await;
+    let (email, user_id) = sign_up(&app, &client()).await;
+    let redis = redis().await;
+    let tokens_key = format!("{}u:{{{user_id}}}:tokens", app.options.prefix);
+    let tokens = || async {
+        fred::prelude::SetsInterface::scard::<i64, _>(&redis, &tokens_key)
+            .await
+            .unwrap()
+    };
+    let registered = tokens().await;
+    assert_eq!(registered, 1, "the JSON registration's token");
+
+    let browser = client();
+    let res = browser
+        .post(app.url("/api/fn/login"))
+        .header("accept", "text/html")
+        .header("origin", app.url(""))
+        .form(&[("email", email.as_str()), ("password", PASSWORD), ("next", "")])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(app.status_of(&browser, "/account").await, 200, "signed in by the form");
+    assert_eq!(tokens().await, registered, "no token for the browser's session");
+
+    let res = login(&app, &client(), &email, PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    let token = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    assert_eq!(tokens().await, registered + 1);
+    assert_eq!(profile_with_token(&app, &token).await.status(), 200);
+}
